@@ -1,0 +1,14 @@
+/**
+ * @packageDocumentation
+ * The one contract of bedrock-stream: generated GraphQL types and TypedDocumentNodes
+ * (from schema/), zod schemas of the startStream input and chunk payloads, the limits
+ * and the table design. Shared by the client, the worker, the resolvers and infra.
+ */
+export * from './generated/operations.js';
+export type * as SchemaTypes from './generated/schema-types.js';
+export * from './limits.js';
+export * from './table.js';
+export * from './events.js';
+export * from './start-input.js';
+export * from './codec.js';
+export { schemaFiles } from './schema-files.js';

@@ -1,0 +1,43 @@
+/**
+ * Size and count bounds shared by the resolvers, the worker and the client.
+ * AppSync's own limits are facts; ours sit well below them so one chunk can never
+ * be dropped by AppSync for size.
+ */
+export const APPSYNC_LIMITS = {
+  /** AppSync drops a subscription message whose payload exceeds 240 KB. */
+  subscriptionPayloadBytes: 240 * 1024,
+  /** A resolver (and so startStream) must finish within 30 s. */
+  resolverTimeoutMs: 30_000,
+  /** Default maximum subscriptions on one real-time connection. */
+  subscriptionsPerConnection: 100,
+} as const;
+
+/** Our own bounds. Every one is enforced by a zod schema in this package. */
+export const LIMITS = {
+  /** Encoded ChunkPayload JSON. A fifth of AppSync's limit leaves room for the envelope. */
+  chunkPayloadBytes: 48 * 1024,
+  /** UTF-8 bytes of text in one chunk; the coalescer flushes/splits before this. */
+  chunkTextBytes: 32 * 1024,
+  /** Events in one chunk. */
+  chunkEvents: 64,
+  /** Messages in one startStream input. */
+  messages: 200,
+  /** Characters of all message texts (or the prompt) together. */
+  inputChars: 200_000,
+  /** Characters of the system prompt. */
+  systemChars: 50_000,
+  /** Upper bound for inferenceConfig.maxTokens. */
+  maxTokens: 64_000,
+  /** Stop sequences and their length. */
+  stopSequences: 4,
+  stopSequenceChars: 100,
+  /** Model ids (Bedrock ids and inference-profile ARNs fit). */
+  modelIdChars: 256,
+  /** Error messages carried in an error event. */
+  errorMessageChars: 2_000,
+  /** Page size bounds of the streamChunks catch-up query. */
+  catchUpPageDefault: 100,
+  catchUpPageMax: 500,
+  /** Stored records and chunks expire after this many seconds (DynamoDB TTL). */
+  recordTtlSeconds: 7 * 24 * 3600,
+} as const;

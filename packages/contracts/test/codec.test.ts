@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ContractError,
+  LIMITS,
+  APPSYNC_LIMITS,
+  decodeChunkPayload,
+  encodeChunkPayload,
+  safeDecodeChunkPayload,
+  type ChunkEvent,
+  type ChunkPayload,
+} from '../src/index.js';
+
+const usage = { inputTokens: 12, outputTokens: 34, totalTokens: 46 };
+const everyEvent: ChunkEvent[] = [
+  {
+    type: 'start',
+    modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+    attempt: 1,
+    startedAt: '2026-01-01T00:00:00.000Z',
+  },
+  { type: 'text', text: 'Hello, wörld 👋' },
+  { type: 'usage', usage },
+  {
+    type: 'end',
+    stopReason: 'end_turn',
+    usage,
+    timings: { timeToFirstTokenMs: 120, totalMs: 900, modelLatencyMs: 850 },
+  },
+  { type: 'error', code: 'ThrottlingException', message: 'Too many requests', retryable: true },
+];
+
+function expectError(raw: unknown, code: ContractError['code'], fragment: string | RegExp) {
+  const result = safeDecodeChunkPayload(raw);
+  expect(result.ok).toBe(false);
+  if (result.ok) return;
+  expect(result.error).toBeInstanceOf(ContractError);
+  expect(result.error.code).toBe(code);
+  expect(result.error.message).toMatch(fragment);
+  expect(() => decodeChunkPayload(raw)).toThrow(ContractError);
+}
+
+describe('chunk payload codec', () => {
+  it.each(everyEvent.map((e) => [e.type, e] as const))('round-trips a %s event', (_type, event) => {
+    const payload: ChunkPayload = { v: 1, events: [event] };
+    const json = encodeChunkPayload(payload);
+    expect(JSON.parse(json)).toEqual(payload);
+    expect(decodeChunkPayload(json)).toEqual(payload);
+    expect(decodeChunkPayload(JSON.parse(json))).toEqual(payload);
+  });
+
+  it('keeps several events of one flush in order, terminal last', () => {
+    const payload: ChunkPayload = {
+      v: 1,
+      events: [everyEvent[1]!, everyEvent[2]!, everyEvent[3]!],
+    };
+    expect(decodeChunkPayload(encodeChunkPayload(payload)).events.map((e) => e.type)).toEqual([
+      'text',
+      'usage',
+      'end',
+    ]);
+  });
+
+  it('rejects non-JSON', () => expectError('{"v":1,', 'NOT_JSON', /not valid JSON/));
+  it('rejects an unknown event type', () =>
+    expectError(
+      { v: 1, events: [{ type: 'tool_call', name: 'x' }] },
+      'INVALID_PAYLOAD',
+      /events\.0\.type/,
+    ));
+  it('rejects wrong types', () =>
+    expectError(
+      { v: 1, events: [{ type: 'text', text: 42 }] },
+      'INVALID_PAYLOAD',
+      /events\.0\.text/,
+    ));
+  it('rejects an unknown version', () =>
+    expectError(
+      { v: 2, events: [everyEvent[1]] },
+      'INVALID_PAYLOAD',
+      /^invalid chunk payload: v:/,
+    ));
+  it('rejects unknown fields', () =>
+    expectError(
+      { v: 1, events: [{ type: 'text', text: 'a', html: '<b>' }] },
+      'INVALID_PAYLOAD',
+      /html/,
+    ));
+  it('rejects an empty chunk', () =>
+    expectError({ v: 1, events: [] }, 'INVALID_PAYLOAD', /events/));
+  it('rejects null, arrays and primitives', () => {
+    expectError(null, 'INVALID_PAYLOAD', /root/);
+    expectError([], 'INVALID_PAYLOAD', /root/);
+    expectError(7, 'INVALID_PAYLOAD', /root/);
+    expectError('"text"', 'INVALID_PAYLOAD', /root/);
+  });
+  it('rejects a terminal event that is not last', () =>
+    expectError(
+      { v: 1, events: [everyEvent[3], everyEvent[1]] },
+      'INVALID_PAYLOAD',
+      /must be the last event/,
+    ));
+  it('rejects negative token counts and bad stop reasons', () => {
+    expectError(
+      { v: 1, events: [{ type: 'usage', usage: { ...usage, outputTokens: -1 } }] },
+      'INVALID_PAYLOAD',
+      /outputTokens/,
+    );
+    expectError(
+      { v: 1, events: [{ ...everyEvent[3], stopReason: 'bored' }] },
+      'INVALID_PAYLOAD',
+      /stopReason/,
+    );
+  });
+  it('rejects an oversize string before parsing it', () =>
+    expectError(
+      `{"v":1,"events":[{"type":"text","text":"${'x'.repeat(LIMITS.chunkPayloadBytes)}"}]}`,
+      'OVERSIZE',
+      /bound/,
+    ));
+  it('rejects text over the chunk text bound (counted in UTF-8 bytes)', () => {
+    const text = 'é'.repeat(LIMITS.chunkTextBytes / 2 + 1);
+    expectError({ v: 1, events: [{ type: 'text', text }] }, 'INVALID_PAYLOAD', /UTF-8 bytes/);
+  });
+  it('refuses to encode an invalid or oversize payload', () => {
+    expect(() => encodeChunkPayload({ v: 1, events: [] } as unknown as ChunkPayload)).toThrow(
+      /invalid chunk payload/,
+    );
+    const big = Array.from({ length: 3 }, () => ({
+      type: 'text' as const,
+      text: 'a'.repeat(LIMITS.chunkTextBytes - 10),
+    }));
+    expect(() => encodeChunkPayload({ v: 1, events: big })).toThrow(
+      expect.objectContaining({ code: 'OVERSIZE' }),
+    );
+  });
+  it('keeps our bound well below AppSync’s subscription payload limit', () => {
+    expect(LIMITS.chunkPayloadBytes * 4).toBeLessThan(APPSYNC_LIMITS.subscriptionPayloadBytes);
+    expect(LIMITS.chunkTextBytes).toBeLessThan(LIMITS.chunkPayloadBytes);
+  });
+});
