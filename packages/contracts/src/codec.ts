@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ChunkPayloadSchema, type ChunkPayload } from './events.js';
 import { LIMITS } from './limits.js';
 import { StartStreamInputSchema, type StartStreamInputParsed } from './start-input.js';
