@@ -1,3 +1,15 @@
+import { mergeConfig } from 'vitest/config';
 import { packageTestConfig } from '../../vitest.shared.mjs';
 
-export default packageTestConfig();
+export default mergeConfig(packageTestConfig(), {
+  test: {
+    server: {
+      deps: {
+        // Run contracts' built ESM natively (not through vite's transform): under the jsdom
+        // environment a transformed module's import.meta.url is not a file: URL, which
+        // contracts' schemaFiles (node:fs) needs at import time.
+        external: [/packages\/contracts\/dist/, /bedrock-stream-contracts/],
+      },
+    },
+  },
+});

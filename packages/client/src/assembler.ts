@@ -1,0 +1,224 @@
+import {
+  safeDecodeChunkPayload,
+  type ChunkPayload,
+  type StopReason,
+  type Timings,
+  type Usage,
+} from '@org/bedrock-stream-contracts';
+
+/** A chunk as delivered (subscription or catch-up): envelope fields plus the raw payload. */
+export interface RawChunk {
+  attempt: number;
+  seq: number;
+  /** The AWSJSON string (or an already-parsed object); decoded with safeDecodeChunkPayload. */
+  payload: unknown;
+}
+
+/** What the assembler reports, in the order things happened in the stream. */
+export type AssemblerUpdate =
+  | { type: 'start'; attempt: number; modelId: string; startedAt: string }
+  /** A newer attempt began: all text of older attempts is discarded (`text` is now ''). */
+  | { type: 'reset'; attempt: number; previousAttempt: number }
+  | { type: 'text'; attempt: number; seq: number; delta: string; text: string }
+  | { type: 'usage'; usage: Usage }
+  | {
+      type: 'end';
+      attempt: number;
+      stopReason: StopReason;
+      usage: Usage | null;
+      timings: Timings;
+    }
+  /** The worker's terminal error event. */
+  | { type: 'error'; attempt: number; code: string; message: string; retryable: boolean }
+  /**
+   * A chunk whose payload broke the contract. It is skipped (its seq counts as
+   * consumed so later chunks still assemble); the stream goes on.
+   */
+  | { type: 'invalid'; attempt: number; seq: number; message: string };
+
+/** The terminal state of an attempt, if reached. */
+export type AssemblerTerminal =
+  | { type: 'end'; stopReason: StopReason; usage: Usage | null; timings: Timings }
+  | { type: 'error'; code: string; message: string; retryable: boolean };
+
+/** Where assembled text stops: ask the store for chunks strictly after this. */
+export interface GapInfo {
+  attempt: number;
+  /** Highest seq applied in `attempt` (-1 when none). */
+  afterSeq: number;
+  /** Lowest seq that arrived past the hole, for diagnostics. */
+  nextArrivedSeq: number;
+}
+
+type Slot = { ok: true; payload: ChunkPayload } | { ok: false; message: string };
+
+/**
+ * Assembles a stream's text from chunks that may arrive duplicated, out of order, lost
+ * (and later refilled from the store) and from several worker attempts.
+ *
+ * Rules: chunks are applied in `(attempt, seq)` order, seq starting at 0 in each attempt;
+ * a chunk of a newer attempt discards everything of older attempts; chunks of older
+ * attempts and duplicates are ignored; chunks past a missing seq wait in a buffer and
+ * {@link gap} reports the hole. Pure and synchronous: no I/O, no timers.
+ */
+export class ChunkAssembler {
+  private _attempt = 0;
+  private nextSeq = 0;
+  private pending = new Map<number, Slot>();
+  private _text = '';
+  private _usage: Usage | null = null;
+  private _terminal: AssemblerTerminal | null = null;
+  private _modelId: string | null = null;
+  private _duplicates = 0;
+  private _stale = 0;
+
+  /** Current (newest seen) attempt; 0 before any chunk. */
+  get attempt(): number {
+    return this._attempt;
+  }
+  /** Text of the current attempt, assembled in seq order without holes. */
+  get text(): string {
+    return this._text;
+  }
+  /** Latest usage (usage events or the end event). */
+  get usage(): Usage | null {
+    return this._usage;
+  }
+  /** Model id from the current attempt's start event. */
+  get modelId(): string | null {
+    return this._modelId;
+  }
+  /** The current attempt's terminal event once applied. */
+  get terminal(): AssemblerTerminal | null {
+    return this._terminal;
+  }
+  /** Highest seq applied in the current attempt (-1 when none). */
+  get lastAppliedSeq(): number {
+    return this.nextSeq - 1;
+  }
+  /** Counters for diagnostics and tests. */
+  get stats(): { duplicates: number; stale: number; buffered: number } {
+    return { duplicates: this._duplicates, stale: this._stale, buffered: this.pending.size };
+  }
+
+  /**
+   * The hole that blocks progress, if chunks past a missing seq are buffered.
+   * (Silence with nothing buffered is not visible here; the caller's stall timer covers it.)
+   */
+  gap(): GapInfo | null {
+    if (this.pending.size === 0 || this._terminal) return null;
+    return {
+      attempt: this._attempt,
+      afterSeq: this.nextSeq - 1,
+      nextArrivedSeq: Math.min(...this.pending.keys()),
+    };
+  }
+
+  /** Adds one chunk; returns what became visible because of it (possibly nothing). */
+  push(chunk: RawChunk): AssemblerUpdate[] {
+    const { attempt, seq } = chunk;
+    if (!Number.isInteger(attempt) || !Number.isInteger(seq) || attempt < 1 || seq < 0) {
+      return [
+        {
+          type: 'invalid',
+          attempt,
+          seq,
+          message: `chunk has invalid position (${attempt}, ${seq})`,
+        },
+      ];
+    }
+    const updates: AssemblerUpdate[] = [];
+    if (attempt < this._attempt) {
+      this._stale++;
+      return updates;
+    }
+    if (attempt > this._attempt) {
+      if (this._attempt !== 0) {
+        updates.push({ type: 'reset', attempt, previousAttempt: this._attempt });
+      }
+      this._attempt = attempt;
+      this.nextSeq = 0;
+      this.pending.clear();
+      this._text = '';
+      this._usage = null;
+      this._terminal = null;
+      this._modelId = null;
+    }
+    if (this._terminal || seq < this.nextSeq || this.pending.has(seq)) {
+      this._duplicates++;
+      return updates;
+    }
+    const decoded = safeDecodeChunkPayload(chunk.payload);
+    this.pending.set(
+      seq,
+      decoded.ok
+        ? { ok: true, payload: decoded.value }
+        : { ok: false, message: decoded.error.message },
+    );
+    this.drain(updates);
+    return updates;
+  }
+
+  private drain(updates: AssemblerUpdate[]): void {
+    for (let slot = this.pending.get(this.nextSeq); slot; slot = this.pending.get(this.nextSeq)) {
+      const seq = this.nextSeq;
+      this.pending.delete(seq);
+      this.nextSeq++;
+      if (!slot.ok) {
+        updates.push({ type: 'invalid', attempt: this._attempt, seq, message: slot.message });
+        continue;
+      }
+      for (const event of slot.payload.events) {
+        switch (event.type) {
+          case 'start':
+            this._modelId = event.modelId;
+            updates.push({
+              type: 'start',
+              attempt: this._attempt,
+              modelId: event.modelId,
+              startedAt: event.startedAt,
+            });
+            break;
+          case 'text':
+            this._text += event.text;
+            updates.push({
+              type: 'text',
+              attempt: this._attempt,
+              seq,
+              delta: event.text,
+              text: this._text,
+            });
+            break;
+          case 'usage':
+            this._usage = event.usage;
+            updates.push({ type: 'usage', usage: event.usage });
+            break;
+          case 'end':
+            if (event.usage) this._usage = event.usage;
+            this._terminal = {
+              type: 'end',
+              stopReason: event.stopReason,
+              usage: event.usage,
+              timings: event.timings,
+            };
+            updates.push({ ...this._terminal, attempt: this._attempt });
+            break;
+          case 'error':
+            this._terminal = {
+              type: 'error',
+              code: event.code,
+              message: event.message,
+              retryable: event.retryable,
+            };
+            updates.push({ ...this._terminal, attempt: this._attempt });
+            break;
+        }
+      }
+      if (this._terminal) {
+        // Nothing follows a terminal event in an attempt.
+        this.pending.clear();
+        return;
+      }
+    }
+  }
+}

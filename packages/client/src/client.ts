@@ -1,0 +1,110 @@
+import { StreamClientError } from './errors.js';
+import {
+  resolveOptions,
+  type ResolvedStreamClientOptions,
+  type StreamClientOptions,
+} from './options.js';
+import {
+  StreamSession,
+  validateStreamInput,
+  type StreamHandle,
+  type StreamInput,
+  type StreamOptions,
+} from './stream.js';
+import {
+  createApolloTransport,
+  type ChunkSubscriptionHandlers,
+  type StreamHandleRecord,
+  type StreamRecord,
+  type StreamTransport,
+} from './transport.js';
+import type { ApolloClient } from '@apollo/client/core';
+
+/**
+ * The framework-free client. One instance per API endpoint and identity; it shares one
+ * real-time WebSocket among all streams.
+ */
+export interface StreamClient {
+  /**
+   * Starts a stream: makes the stream id, subscribes, waits for `start_ack`, then calls
+   * startStream. The input is validated first.
+   * @throws StreamClientError `INVALID_INPUT` (synchronously) when the input breaks the contract.
+   */
+  stream(input: StreamInput, options?: StreamOptions): StreamHandle;
+  /** Asks the worker to stop a stream (also one started elsewhere by the same owner). */
+  cancel(streamId: string): Promise<StreamHandleRecord>;
+  /** The stored record of a stream, or null when unknown / not the caller's. */
+  getStream(streamId: string): Promise<StreamRecord | null>;
+  /**
+   * Low-level typed subscription to onStreamChunk(streamId) (the codegen OnStreamChunkDocument):
+   * raw chunks, no assembly. Returns the unsubscribe function.
+   */
+  subscribeChunks(streamId: string, handlers: ChunkSubscriptionHandlers): () => void;
+  /** Streams currently running on this client. */
+  readonly activeStreams: ReadonlyMap<string, StreamHandle>;
+  /** The validated options with defaults. */
+  readonly options: ResolvedStreamClientOptions;
+  /** The underlying ApolloClient (when built by createStreamClient), for custom operations. */
+  readonly apollo: ApolloClient | undefined;
+  /** Ends every running stream (status 'error', code `CLIENT_CLOSED`) and closes the connection. */
+  close(): void;
+}
+
+/** Extra wiring for {@link createStreamClient}, mainly for tests and custom transports. */
+export interface CreateStreamClientExtras {
+  /** Use this transport instead of Apollo + the AppSync links. */
+  transport?: StreamTransport;
+}
+
+/**
+ * Creates a client for an AppSync API deployed by bedrock-stream (or the local stack).
+ *
+ * @example
+ * ```ts
+ * const client = createStreamClient({
+ *   url: 'https://<id>.appsync-api.us-east-1.amazonaws.com/graphql',
+ *   region: 'us-east-1',
+ *   auth: { type: 'AMAZON_COGNITO_USER_POOLS', jwtToken: async () => session.idToken },
+ * });
+ * const handle = client.stream({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', prompt: 'Hi' });
+ * for await (const u of handle) if (u.type === 'text') process.stdout.write(u.delta);
+ * ```
+ * @throws StreamClientError `INVALID_OPTIONS` naming every invalid option.
+ */
+export function createStreamClient(
+  options: StreamClientOptions,
+  extras: CreateStreamClientExtras = {},
+): StreamClient {
+  const resolved = resolveOptions(options);
+  const apolloTransport = extras.transport ? undefined : createApolloTransport(resolved);
+  const transport: StreamTransport = extras.transport ?? apolloTransport!;
+  const active = new Map<string, StreamSession>();
+  let closed = false;
+
+  return {
+    options: resolved,
+    apollo: apolloTransport?.apollo,
+    activeStreams: active,
+    stream(input, streamOptions = {}) {
+      if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);
+      const streamId = streamOptions.streamId ?? globalThis.crypto.randomUUID();
+      const validated = validateStreamInput({ ...input, streamId });
+      const session = new StreamSession(transport, resolved, validated, streamOptions.signal, (s) =>
+        active.delete(s.streamId),
+      );
+      active.set(streamId, session);
+      return session;
+    },
+    cancel: (streamId) => transport.cancelStream(streamId),
+    getStream: (streamId) => transport.getStream(streamId),
+    subscribeChunks: (streamId, handlers) => transport.subscribe(streamId, handlers),
+    close() {
+      if (closed) return;
+      closed = true;
+      for (const session of [...active.values()]) {
+        session.abort(new StreamClientError('CLIENT_CLOSED', 'the client was closed', false));
+      }
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,157 @@
+import { z } from 'zod';
+import { StreamClientError } from './errors.js';
+
+/** AWS credentials as the AWS SDK v3 resolves them. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+/** A value or a (possibly async) function producing it, called for every request/handshake. */
+export type Provider<T> = T | (() => T | Promise<T>);
+
+/**
+ * How the client authenticates to AppSync; the same mode is used for HTTP operations
+ * and the real-time handshake.
+ * - `API_KEY`: the API key (`x-api-key`).
+ * - `AWS_IAM`: SigV4 with static credentials or a provider function (e.g.
+ *   `fromNodeProviderChain()` of `@aws-sdk/credential-providers`), called per request so
+ *   rotated credentials are picked up.
+ * - `AMAZON_COGNITO_USER_POOLS` / `OPENID_CONNECT`: a JWT; give a function so a fresh
+ *   token is used for each request and each reconnect.
+ */
+export type StreamClientAuth =
+  | { type: 'API_KEY'; apiKey: Provider<string> }
+  | { type: 'AWS_IAM'; credentials: Provider<AwsCredentials> }
+  | { type: 'AMAZON_COGNITO_USER_POOLS' | 'OPENID_CONNECT'; jwtToken: Provider<string> };
+
+/** A WebSocket constructor (the browser's, or `ws` in Node). */
+export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
+
+/** Options of {@link createStreamClient}. Only `url`, `region` and `auth` are required. */
+export interface StreamClientOptions {
+  /** The AppSync GraphQL endpoint, e.g. `https://<id>.appsync-api.<region>.amazonaws.com/graphql`. */
+  url: string;
+  /** AWS region of the API (used for SigV4 and the handshake). */
+  region: string;
+  auth: StreamClientAuth;
+  /**
+   * WebSocket implementation used when `globalThis.WebSocket` is missing (Node 20).
+   * Defaults to the `ws` package, loaded lazily only where needed.
+   */
+  webSocketImpl?: WebSocketConstructor;
+  /** `fetch` for HTTP operations; defaults to the global one. */
+  fetch?: typeof fetch;
+  /** How long to wait for the subscription's `start_ack` before failing. Default 15000. */
+  ackTimeoutMs?: number;
+  /**
+   * How long a gap (a missing seq) may stay open before the catch-up query is sent.
+   * Delivery is unordered, so a short wait avoids queries for chunks that are merely late.
+   * Default 200.
+   */
+  gapFillDelayMs?: number;
+  /**
+   * Silence (no chunk) while a stream is running after which the client asks `getStream`
+   * for its status and catches up: the terminal chunk may have been lost. Default 10000.
+   */
+  stallTimeoutMs?: number;
+  /** Resubscription attempts after a WebSocket drop before the stream fails. Default 5. */
+  maxReconnects?: number;
+  /** First delay between resubscription attempts (doubles each time). Default 200. */
+  reconnectDelayMs?: number;
+  /** Page size of the `streamChunks` catch-up query. Default LIMITS.catchUpPageDefault. */
+  catchUpPageSize?: number;
+  /**
+   * After `cancel()`, how long to wait for the worker's `cancelled` end chunk before
+   * asking `getStream` (the chunk may be lost). Default 1500.
+   */
+  cancelGraceMs?: number;
+}
+
+const providerOf = <T extends z.ZodType>(schema: T) =>
+  z.union([schema, z.custom<() => unknown>((v) => typeof v === 'function', 'expected a function')]);
+
+const CredentialsSchema = z.object({
+  accessKeyId: z.string().min(1, 'accessKeyId is empty'),
+  secretAccessKey: z.string().min(1, 'secretAccessKey is empty'),
+  sessionToken: z.string().optional(),
+});
+
+const AuthSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('API_KEY'),
+    apiKey: providerOf(z.string().min(1, 'apiKey is empty')),
+  }),
+  z.object({ type: z.literal('AWS_IAM'), credentials: providerOf(CredentialsSchema) }),
+  z.object({
+    type: z.enum(['AMAZON_COGNITO_USER_POOLS', 'OPENID_CONNECT']),
+    jwtToken: providerOf(z.string().min(1, 'jwtToken is empty')),
+  }),
+]);
+
+const ms = z.number().int().nonnegative();
+
+/** zod schema of {@link StreamClientOptions}; exported for apps that validate config early. */
+export const StreamClientOptionsSchema = z.object({
+  url: z
+    .string()
+    .url('url must be an absolute URL')
+    .refine((u) => /^https?:\/\//.test(u), 'url must be http(s)://'),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1'),
+  auth: AuthSchema,
+  webSocketImpl: z.custom<WebSocketConstructor>((v) => typeof v === 'function').optional(),
+  fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
+  ackTimeoutMs: ms.positive().optional(),
+  gapFillDelayMs: ms.optional(),
+  stallTimeoutMs: ms.positive().optional(),
+  maxReconnects: ms.optional(),
+  reconnectDelayMs: ms.optional(),
+  catchUpPageSize: z.number().int().min(1).max(500).optional(),
+  cancelGraceMs: ms.optional(),
+});
+
+/** Options with every default filled in. */
+export type ResolvedStreamClientOptions = StreamClientOptions &
+  Required<
+    Pick<
+      StreamClientOptions,
+      | 'ackTimeoutMs'
+      | 'gapFillDelayMs'
+      | 'stallTimeoutMs'
+      | 'maxReconnects'
+      | 'reconnectDelayMs'
+      | 'catchUpPageSize'
+      | 'cancelGraceMs'
+    >
+  >;
+
+/**
+ * Validates options and fills defaults.
+ * @throws StreamClientError `INVALID_OPTIONS` naming every offending field.
+ */
+export function resolveOptions(raw: unknown): ResolvedStreamClientOptions {
+  const parsed = StreamClientOptionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const detail = parsed.error.issues
+      .map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`)
+      .join('; ');
+    throw new StreamClientError(
+      'INVALID_OPTIONS',
+      `invalid stream client options: ${detail}`,
+      false,
+    );
+  }
+  // Keep the caller's objects (provider functions, constructors) rather than zod's copies.
+  const o = raw as StreamClientOptions;
+  return {
+    ...o,
+    ackTimeoutMs: o.ackTimeoutMs ?? 15_000,
+    gapFillDelayMs: o.gapFillDelayMs ?? 200,
+    stallTimeoutMs: o.stallTimeoutMs ?? 10_000,
+    maxReconnects: o.maxReconnects ?? 5,
+    reconnectDelayMs: o.reconnectDelayMs ?? 200,
+    catchUpPageSize: o.catchUpPageSize ?? 100,
+    cancelGraceMs: o.cancelGraceMs ?? 1_500,
+  };
+}

@@ -1,0 +1,590 @@
+import {
+  TimingsSchema,
+  UsageSchema,
+  parseStartStreamInput,
+  ContractError,
+  type StartStreamInput,
+  type StopReason,
+  type Timings,
+  type Usage,
+} from '@org/bedrock-stream-contracts';
+import { ChunkAssembler, type AssemblerUpdate } from './assembler.js';
+import { StreamClientError, describeError } from './errors.js';
+import type { ResolvedStreamClientOptions } from './options.js';
+import type { StreamChunkMessage, StreamRecord, StreamTransport } from './transport.js';
+
+/** A stream's client-side status. `submitted` lasts until the first chunk of an attempt. */
+export type StreamStatus = 'submitted' | 'streaming' | 'done' | 'cancelled' | 'error';
+
+/** What `client.stream()` takes: the startStream input without `streamId` (the client makes it). */
+export type StreamInput = Omit<StartStreamInput, 'streamId'>;
+
+/** Timings reported by the worker plus what the client observed. */
+export interface StreamMetrics {
+  /** The worker's timings of the final attempt (from the end event or the stored record). */
+  worker: Timings | null;
+  /** Milliseconds from `stream()` to the first text update, as seen by this client. */
+  timeToFirstTextMs: number | null;
+  /** Milliseconds from `stream()` to the terminal update. */
+  totalMs: number | null;
+  /** Resubscriptions after WebSocket drops. */
+  reconnects: number;
+  /** Catch-up queries sent (pages count separately) and chunks they returned. */
+  catchUpQueries: number;
+  catchUpChunks: number;
+  /** Duplicate / stale-attempt chunks ignored. */
+  duplicates: number;
+  /** Chunks skipped because their payload broke the contract. */
+  invalidPayloads: number;
+}
+
+/** The typed updates a {@link StreamHandle} yields, in stream order. */
+export type StreamUpdate =
+  | { type: 'status'; status: StreamStatus }
+  | { type: 'start'; attempt: number; modelId: string }
+  /** A newer worker attempt began; earlier text is discarded and `text` restarts from ''. */
+  | { type: 'reset'; attempt: number }
+  | { type: 'text'; text: string; delta: string; attempt: number; seq: number }
+  | { type: 'usage'; usage: Usage }
+  /** Terminal success (`status` 'done', or 'cancelled' when stopReason is `cancelled`). */
+  | {
+      type: 'end';
+      status: 'done' | 'cancelled';
+      stopReason: StopReason;
+      text: string;
+      usage: Usage | null;
+      metrics: StreamMetrics;
+    }
+  /** `fatal` errors end the stream; others (an invalid payload that was skipped) do not. */
+  | { type: 'error'; error: StreamClientError; fatal: boolean };
+
+/** How a stream ended; what `handle.done` resolves to. */
+export interface StreamResult {
+  streamId: string;
+  status: 'done' | 'cancelled' | 'error';
+  text: string;
+  stopReason: StopReason | null;
+  usage: Usage | null;
+  metrics: StreamMetrics;
+  error: StreamClientError | null;
+}
+
+/**
+ * A running stream. Iterate it (`for await (const u of handle)`) for typed updates — every
+ * iterator replays from the first update, so late iteration misses nothing — or read the
+ * live getters, or register a listener with `subscribe`.
+ */
+export interface StreamHandle extends AsyncIterable<StreamUpdate> {
+  /** The client-made stream id (UUID v4). */
+  readonly streamId: string;
+  readonly status: StreamStatus;
+  /** Text assembled so far; equals the stored text once the stream is done. */
+  readonly text: string;
+  readonly usage: Usage | null;
+  readonly metrics: StreamMetrics;
+  readonly stopReason: StopReason | null;
+  /** The fatal error when `status` is 'error'. */
+  readonly error: StreamClientError | null;
+  /** Resolves when the stream ends, however it ends. Never rejects. */
+  readonly done: Promise<StreamResult>;
+  /**
+   * Asks the worker to stop (cancelStream). The stream then ends with status 'cancelled'
+   * once the worker's `cancelled` end chunk (or the stored record) says so.
+   */
+  cancel(): Promise<void>;
+  /**
+   * Stops following the stream locally (closes its subscription and timers) without asking
+   * the worker to stop; the generation goes on and stays readable with `getStream`.
+   * The handle ends with status 'error', code `DETACHED`.
+   */
+  detach(): void;
+  /** Calls `listener` for every later update. Returns the function that removes it. */
+  subscribe(listener: (update: StreamUpdate) => void): () => void;
+}
+
+/** Options of `client.stream()`. */
+export interface StreamOptions {
+  /** Aborting cancels the stream (as `cancel()`). */
+  signal?: AbortSignal;
+  /** Use this id instead of a random one (must be a lowercase UUID v4). */
+  streamId?: string;
+}
+
+const TERMINAL_RECORD = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
+
+function parseJsonField<T>(
+  raw: string | null,
+  schema: { safeParse(v: unknown): { success: boolean; data?: T } },
+): T | null {
+  if (raw == null) return null;
+  try {
+    const result = schema.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
+    return result.success ? (result.data as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Drives one stream: subscribe first, wait for start_ack, startStream, assemble chunks,
+ * fill gaps from the store, resubscribe after drops, watch for stalls. Internal; use
+ * `client.stream()`.
+ */
+export class StreamSession implements StreamHandle {
+  readonly streamId: string;
+  readonly done: Promise<StreamResult>;
+  private resolveDone!: (r: StreamResult) => void;
+  private readonly asm = new ChunkAssembler();
+  private _status: StreamStatus = 'submitted';
+  private _error: StreamClientError | null = null;
+  private _stopReason: StopReason | null = null;
+  private _usage: Usage | null = null;
+  private readonly log: StreamUpdate[] = [];
+  private readonly listeners = new Set<(u: StreamUpdate) => void>();
+  private readonly wakeups = new Set<() => void>();
+  private finished = false;
+  private unsubscribe: (() => void) | undefined;
+  private started = false;
+  private cancelRequested = false;
+  private gapTimer: ReturnType<typeof setTimeout> | undefined;
+  private stallTimer: ReturnType<typeof setTimeout> | undefined;
+  private catchUpRunning = false;
+  private catchUpAgain = false;
+  private readonly t0 = Date.now();
+  private readonly _metrics: StreamMetrics = {
+    worker: null,
+    timeToFirstTextMs: null,
+    totalMs: null,
+    reconnects: 0,
+    catchUpQueries: 0,
+    catchUpChunks: 0,
+    duplicates: 0,
+    invalidPayloads: 0,
+  };
+
+  constructor(
+    private readonly transport: StreamTransport,
+    private readonly options: ResolvedStreamClientOptions,
+    private readonly input: StartStreamInput,
+    signal: AbortSignal | undefined,
+    private readonly onFinished: (s: StreamSession) => void,
+  ) {
+    this.streamId = input.streamId;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    if (signal?.aborted) {
+      this.cancelRequested = true;
+    } else {
+      signal?.addEventListener('abort', () => void this.cancel(), { once: true });
+    }
+    this.emit({ type: 'status', status: 'submitted' });
+    void this.run();
+  }
+
+  get status(): StreamStatus {
+    return this._status;
+  }
+  get text(): string {
+    return this.asm.text;
+  }
+  get usage(): Usage | null {
+    return this._usage;
+  }
+  get metrics(): StreamMetrics {
+    return { ...this._metrics, duplicates: this.asm.stats.duplicates + this.asm.stats.stale };
+  }
+  get stopReason(): StopReason | null {
+    return this._stopReason;
+  }
+  get error(): StreamClientError | null {
+    return this._error;
+  }
+
+  subscribe(listener: (update: StreamUpdate) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamUpdate> {
+    let cursor = 0;
+    for (;;) {
+      while (cursor < this.log.length) yield this.log[cursor++]!;
+      if (this.finished) return;
+      await new Promise<void>((resolve) => this.wakeups.add(resolve));
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.finished || this.cancelRequested) return;
+    this.cancelRequested = true;
+    // Not started yet: run() sees the flag and never sends startStream.
+    if (!this.started) return;
+    try {
+      await this.transport.cancelStream(this.streamId);
+    } catch (err) {
+      this.emit({ type: 'error', error: toClientError('CANCEL_FAILED', err), fatal: false });
+    }
+    this.armStall(this.options.cancelGraceMs);
+  }
+
+  detach(): void {
+    this.abort(new StreamClientError('DETACHED', 'stopped following the stream', false));
+  }
+
+  /** Ends the stream locally (client.close(), detach()). */
+  abort(error: StreamClientError): void {
+    this.finishWith('error', error);
+  }
+
+  private async run(): Promise<void> {
+    try {
+      await this.subscribeOnce();
+    } catch (err) {
+      return this.finishWith('error', toClientError('SUBSCRIBE_FAILED', err));
+    }
+    if (this.finished) return;
+    if (this.cancelRequested) return this.finishCancelledLocally();
+    this.started = true;
+    try {
+      await this.transport.startStream(this.input);
+    } catch (err) {
+      return this.finishWith('error', toClientError('START_FAILED', err));
+    }
+    if (this.finished) return;
+    this.armStall();
+    if (this.cancelRequested) {
+      // cancel() arrived while startStream was in flight.
+      this.cancelRequested = false;
+      await this.cancel();
+    }
+  }
+
+  private finishCancelledLocally(): void {
+    if (this.finished) return;
+    this._stopReason = 'cancelled';
+    this.finishWith('cancelled', null);
+  }
+
+  /** Subscribes; resolves on start_ack, rejects if the subscription fails before it. */
+  private subscribeOnce(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      let acked = false;
+      this.unsubscribe?.();
+      const unsubscribe = this.transport.subscribe(this.streamId, {
+        onAck: () => {
+          acked = true;
+          resolve();
+        },
+        onChunk: (chunk) => this.onChunk(chunk),
+        onError: (error) => {
+          if (this.unsubscribe === unsubscribe) this.unsubscribe = undefined;
+          if (!acked) reject(error);
+          else void this.reconnect(error);
+        },
+      });
+      this.unsubscribe = unsubscribe;
+    });
+  }
+
+  private async reconnect(cause: StreamClientError): Promise<void> {
+    for (let i = 0; i < this.options.maxReconnects && !this.finished; i++) {
+      await delay(this.options.reconnectDelayMs * 2 ** i);
+      if (this.finished) return;
+      this._metrics.reconnects++;
+      try {
+        await this.subscribeOnce();
+      } catch {
+        continue;
+      }
+      // Nothing is replayed after a reconnect: whatever was published meanwhile is in the store.
+      void this.catchUp();
+      return;
+    }
+    if (!this.finished) {
+      this.finishWith(
+        'error',
+        new StreamClientError(
+          'CONNECTION_LOST',
+          `real-time connection lost and not re-established: ${cause.message}`,
+          true,
+          { cause },
+        ),
+      );
+    }
+  }
+
+  private onChunk(chunk: StreamChunkMessage): void {
+    if (chunk.streamId !== this.streamId || this.finished) return;
+    this.apply(chunk);
+  }
+
+  private apply(chunk: { attempt: number; seq: number; payload: unknown }): void {
+    const before = this.progressKey();
+    const updates = this.asm.push(chunk);
+    for (const u of updates) this.emitAssembled(u);
+    if (this.finished) return;
+    if (this.progressKey() !== before) this.armStall();
+    const terminal = this.asm.terminal;
+    if (terminal) {
+      if (terminal.type === 'end') {
+        this._stopReason = terminal.stopReason;
+        this._metrics.worker = terminal.timings;
+        this.finishWith(terminal.stopReason === 'cancelled' ? 'cancelled' : 'done', null);
+      } else {
+        this.finishWith(
+          'error',
+          new StreamClientError(terminal.code, terminal.message, terminal.retryable),
+        );
+      }
+      return;
+    }
+    if (this.asm.gap()) this.scheduleGapFill();
+  }
+
+  private progressKey(): string {
+    return `${this.asm.attempt}:${this.asm.lastAppliedSeq}`;
+  }
+
+  private emitAssembled(u: AssemblerUpdate): void {
+    switch (u.type) {
+      case 'start':
+        this.setStatus('streaming');
+        this.emit({ type: 'start', attempt: u.attempt, modelId: u.modelId });
+        break;
+      case 'reset':
+        this._usage = null;
+        this.emit({ type: 'reset', attempt: u.attempt });
+        break;
+      case 'text':
+        this.setStatus('streaming');
+        this._metrics.timeToFirstTextMs ??= Date.now() - this.t0;
+        this.emit({ type: 'text', text: u.text, delta: u.delta, attempt: u.attempt, seq: u.seq });
+        break;
+      case 'usage':
+        this._usage = u.usage;
+        this.emit({ type: 'usage', usage: u.usage });
+        break;
+      case 'end':
+        if (u.usage) this._usage = u.usage;
+        break; // emitted by finishWith
+      case 'error':
+        break; // emitted by finishWith
+      case 'invalid':
+        this._metrics.invalidPayloads++;
+        this.emit({
+          type: 'error',
+          fatal: false,
+          error: new StreamClientError(
+            'INVALID_PAYLOAD',
+            `chunk (${u.attempt}, ${u.seq}) skipped: ${u.message}`,
+            false,
+          ),
+        });
+        break;
+    }
+  }
+
+  private scheduleGapFill(): void {
+    if (this.gapTimer) return;
+    // Delivery is unordered: give late chunks a moment before asking the store.
+    this.gapTimer = setTimeout(() => {
+      this.gapTimer = undefined;
+      if (!this.finished && this.asm.gap()) void this.catchUp();
+    }, this.options.gapFillDelayMs);
+  }
+
+  /** Reads every stored chunk after what is assembled, page by page. Serialized. */
+  private async catchUp(): Promise<void> {
+    if (this.catchUpRunning) {
+      this.catchUpAgain = true;
+      return;
+    }
+    this.catchUpRunning = true;
+    try {
+      do {
+        this.catchUpAgain = false;
+        let nextToken: string | null = null;
+        const from = { attempt: this.asm.attempt, afterSeq: this.asm.lastAppliedSeq };
+        do {
+          if (this.finished) return;
+          this._metrics.catchUpQueries++;
+          const page = await this.transport.streamChunks({
+            streamId: this.streamId,
+            attempt: from.attempt > 0 ? from.attempt : null,
+            afterSeq: from.attempt > 0 ? from.afterSeq : null,
+            limit: this.options.catchUpPageSize,
+            nextToken,
+          });
+          this._metrics.catchUpChunks += page.items.length;
+          for (const item of page.items) {
+            if (this.finished) return;
+            this.apply(item);
+          }
+          nextToken = page.nextToken;
+        } while (nextToken);
+      } while (this.catchUpAgain && !this.finished);
+    } catch (err) {
+      // A failed catch-up is retried by the stall watchdog; report, don't end the stream.
+      this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
+    } finally {
+      this.catchUpRunning = false;
+    }
+  }
+
+  private armStall(ms = this.options.stallTimeoutMs): void {
+    if (this.finished) return;
+    clearTimeout(this.stallTimer);
+    this.stallTimer = setTimeout(() => void this.onStall(), ms);
+  }
+
+  /** No progress for a while: ask the record, catch up, and end from the record if needed. */
+  private async onStall(): Promise<void> {
+    if (this.finished) return;
+    let record: StreamRecord | null = null;
+    try {
+      record = await this.transport.getStream(this.streamId);
+    } catch (err) {
+      this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
+    }
+    if (this.finished) return;
+    const behind =
+      record != null &&
+      (record.attempt > this.asm.attempt ||
+        (record.attempt === this.asm.attempt && record.lastSeq > this.asm.lastAppliedSeq));
+    if (record && (behind || TERMINAL_RECORD.has(record.status) || this.asm.gap())) {
+      await this.catchUp();
+    }
+    if (this.finished) return;
+    if (record && TERMINAL_RECORD.has(record.status)) {
+      // The store has every chunk it ever fanned out; if the terminal one is still missing,
+      // the worker ended without publishing it (e.g. it crashed): the record is the truth.
+      this.finishFromRecord(record);
+      return;
+    }
+    this.armStall(this.cancelRequested ? this.options.cancelGraceMs : this.options.stallTimeoutMs);
+  }
+
+  private finishFromRecord(record: StreamRecord): void {
+    this._usage = parseJsonField(record.usage, UsageSchema) ?? this._usage;
+    this._metrics.worker = parseJsonField(record.metrics, TimingsSchema) ?? this._metrics.worker;
+    if (record.status === 'FAILED') {
+      const e = parseJsonField<{ code: string; message: string; retryable: boolean }>(
+        record.error,
+        {
+          safeParse: (v: unknown) => {
+            const o = v as { code?: unknown; message?: unknown; retryable?: unknown } | null;
+            return o && typeof o.code === 'string'
+              ? {
+                  success: true,
+                  data: {
+                    code: o.code,
+                    message: String(o.message ?? ''),
+                    retryable: o.retryable === true,
+                  },
+                }
+              : { success: false };
+          },
+        },
+      );
+      this.finishWith(
+        'error',
+        new StreamClientError(
+          e?.code ?? 'STREAM_FAILED',
+          e?.message ?? 'the stream failed (no error details stored)',
+          e?.retryable ?? true,
+        ),
+      );
+      return;
+    }
+    this._stopReason =
+      record.status === 'CANCELLED'
+        ? 'cancelled'
+        : ((record.stopReason as StopReason | null) ?? 'end_turn');
+    this.finishWith(record.status === 'CANCELLED' ? 'cancelled' : 'done', null);
+  }
+
+  private setStatus(status: StreamStatus): void {
+    if (this._status === status || this.finished) return;
+    this._status = status;
+    this.emit({ type: 'status', status });
+  }
+
+  private finishWith(
+    status: 'done' | 'cancelled' | 'error',
+    error: StreamClientError | null,
+  ): void {
+    if (this.finished) return;
+    this._metrics.totalMs = Date.now() - this.t0;
+    if (status === 'error') {
+      this._error = error;
+      this.emit({
+        type: 'error',
+        fatal: true,
+        error: error ?? new StreamClientError('STREAM_FAILED', 'stream failed', true),
+      });
+    } else {
+      this.emit({
+        type: 'end',
+        status,
+        stopReason: this._stopReason ?? (status === 'cancelled' ? 'cancelled' : 'end_turn'),
+        text: this.asm.text,
+        usage: this._usage,
+        metrics: this.metrics,
+      });
+    }
+    this.setStatus(status);
+    this.finished = true;
+    clearTimeout(this.gapTimer);
+    clearTimeout(this.stallTimer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    for (const wake of this.wakeups) wake();
+    this.wakeups.clear();
+    this.listeners.clear();
+    this.onFinished(this);
+    this.resolveDone({
+      streamId: this.streamId,
+      status,
+      text: this.asm.text,
+      stopReason: this._stopReason,
+      usage: this._usage,
+      metrics: this.metrics,
+      error: this._error,
+    });
+  }
+
+  private emit(update: StreamUpdate): void {
+    this.log.push(update);
+    for (const wake of this.wakeups) wake();
+    this.wakeups.clear();
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(update);
+      } catch {
+        // A throwing listener must not break the stream for others.
+      }
+    }
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function toClientError(code: string, err: unknown): StreamClientError {
+  if (err instanceof StreamClientError) return err;
+  if (err instanceof ContractError)
+    return new StreamClientError('INVALID_INPUT', err.message, false, { cause: err });
+  return new StreamClientError(code, describeError(err), true, { cause: err });
+}
+
+/**
+ * Validates a stream input (with its stream id) against contracts' StartStreamInputSchema.
+ * @throws StreamClientError `INVALID_INPUT` naming each offending field.
+ */
+export function validateStreamInput(input: StartStreamInput): StartStreamInput {
+  try {
+    return parseStartStreamInput(input) as StartStreamInput;
+  } catch (err) {
+    throw toClientError('INVALID_INPUT', err);
+  }
+}

@@ -1,0 +1,251 @@
+import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client/core';
+import { createAuthLink, type AuthOptions } from 'aws-appsync-auth-link';
+import { CONTROL_EVENTS_KEY, createSubscriptionHandshakeLink } from 'aws-appsync-subscription-link';
+import {
+  CancelStreamDocument,
+  GetStreamDocument,
+  OnStreamChunkDocument,
+  StartStreamDocument,
+  StreamChunksDocument,
+  type CancelStreamMutation,
+  type GetStreamQuery,
+  type OnStreamChunkSubscription,
+  type StartStreamInput,
+  type StartStreamMutation,
+  type StreamChunksQuery,
+  type StreamChunksQueryVariables,
+} from '@org/bedrock-stream-contracts';
+import { map } from 'rxjs';
+import { StreamClientError, describeError } from './errors.js';
+import type { ResolvedStreamClientOptions } from './options.js';
+import { ensureRealtimeGlobals } from './runtime.js';
+
+/** One chunk as the subscription and the catch-up query deliver it (payload still AWSJSON). */
+export type StreamChunkMessage = NonNullable<OnStreamChunkSubscription['onStreamChunk']>;
+/** The stored stream record (getStream). */
+export type StreamRecord = NonNullable<GetStreamQuery['getStream']>;
+/** What startStream / cancelStream return. */
+export type StreamHandleRecord = StartStreamMutation['startStream'];
+/** One page of the streamChunks catch-up query. */
+export type StreamChunkPage = StreamChunksQuery['streamChunks'];
+
+/** Callbacks of {@link StreamTransport.subscribe}. */
+export interface ChunkSubscriptionHandlers {
+  /** The server acknowledged the subscription (`start_ack`): publishes from now on are delivered. */
+  onAck?: () => void;
+  /** A chunk arrived. */
+  onChunk: (chunk: StreamChunkMessage) => void;
+  /** The subscription ended with an error (WebSocket closed, start rejected, ack timeout). */
+  onError?: (error: StreamClientError) => void;
+}
+
+/**
+ * The GraphQL operations the stream logic needs. {@link createApolloTransport} implements it
+ * with Apollo Client 4 and the AppSync links; tests may implement it in memory.
+ */
+export interface StreamTransport {
+  /** Subscribes to onStreamChunk(streamId). Returns the unsubscribe function. */
+  subscribe(streamId: string, handlers: ChunkSubscriptionHandlers): () => void;
+  startStream(input: StartStreamInput): Promise<StreamHandleRecord>;
+  cancelStream(streamId: string): Promise<CancelStreamMutation['cancelStream']>;
+  getStream(streamId: string): Promise<StreamRecord | null>;
+  streamChunks(variables: StreamChunksQueryVariables): Promise<StreamChunkPage>;
+  /** Ends every subscription and stops the underlying client. */
+  close(): void;
+}
+
+/** The Apollo transport plus its ApolloClient, for apps that want to run their own operations. */
+export interface ApolloStreamTransport extends StreamTransport {
+  readonly apollo: ApolloClient;
+}
+
+function toAuthOptions(auth: ResolvedStreamClientOptions['auth']): AuthOptions {
+  switch (auth.type) {
+    case 'API_KEY':
+      return { type: 'API_KEY', apiKey: auth.apiKey };
+    case 'AWS_IAM':
+      return { type: 'AWS_IAM', credentials: auth.credentials };
+    default:
+      return { type: auth.type, jwtToken: auth.jwtToken };
+  }
+}
+
+/**
+ * Apollo drops subscription results without `data`, and the link reports `start_ack` as
+ * `{ extensions: { controlMsgType: 'CONNECTED' } }` with no data. Give such control
+ * messages an empty data object so they reach the subscriber, which tells them apart by
+ * the extension.
+ */
+const controlMessageLink = new ApolloLink((operation, forward) =>
+  forward(operation).pipe(
+    map((result) =>
+      result.extensions?.['controlMsgType'] !== undefined && result.data == null
+        ? { ...result, data: {} }
+        : result,
+    ),
+  ),
+);
+
+function toError(code: string, prefix: string, err: unknown): StreamClientError {
+  if (err instanceof StreamClientError) return err;
+  // Network-level failures may pass on retry; GraphQL errors from resolvers usually won't.
+  return new StreamClientError(code, `${prefix}: ${describeError(err)}`, true, { cause: err });
+}
+
+/**
+ * Builds the transport: HTTP operations through aws-appsync-auth-link, subscriptions
+ * through aws-appsync-subscription-link (AppSync real-time protocol), all on one
+ * ApolloClient with caching off (every read must see the store, not a cache).
+ */
+export function createApolloTransport(options: ResolvedStreamClientOptions): ApolloStreamTransport {
+  const auth = toAuthOptions(options.auth);
+  const httpLink = new HttpLink({
+    uri: options.url,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  // The AppSync links' .d.ts files resolve @apollo/client's CJS typings while we use the
+  // ESM ones (same runtime classes, nominally different types), hence the casts.
+  const authLink = createAuthLink({ url: options.url, region: options.region, auth });
+  const subscriptionLink = createSubscriptionHandshakeLink(
+    { url: options.url, region: options.region, auth },
+    httpLink as unknown as Parameters<typeof createSubscriptionHandshakeLink>[1],
+  );
+  const link = ApolloLink.from([
+    authLink as unknown as ApolloLink,
+    controlMessageLink,
+    subscriptionLink as unknown as ApolloLink,
+  ]);
+  const apollo = new ApolloClient({
+    link,
+    cache: new InMemoryCache(),
+    defaultOptions: {
+      query: { fetchPolicy: 'no-cache' },
+      mutate: { fetchPolicy: 'no-cache' },
+    },
+  });
+  const active = new Set<() => void>();
+
+  return {
+    apollo,
+    subscribe(streamId, handlers) {
+      let closed = false;
+      let unsubscribe: (() => void) | undefined;
+      const stop = () => {
+        if (closed) return;
+        closed = true;
+        active.delete(stop);
+        unsubscribe?.();
+      };
+      active.add(stop);
+      let acked = false;
+      const ackTimer = setTimeout(() => {
+        if (acked || closed) return;
+        stop();
+        handlers.onError?.(
+          new StreamClientError(
+            'SUBSCRIBE_FAILED',
+            `subscription was not acknowledged within ${options.ackTimeoutMs} ms`,
+            true,
+          ),
+        );
+      }, options.ackTimeoutMs);
+      const fail = (err: unknown) => {
+        clearTimeout(ackTimer);
+        if (closed) return;
+        stop();
+        handlers.onError?.(
+          toError(acked ? 'CONNECTION_LOST' : 'SUBSCRIBE_FAILED', 'subscription ended', err),
+        );
+      };
+      ensureRealtimeGlobals(options.webSocketImpl).then(() => {
+        if (closed) return;
+        const sub = apollo
+          .subscribe({
+            query: OnStreamChunkDocument,
+            variables: { streamId },
+            fetchPolicy: 'no-cache',
+            context: {
+              controlMessages: { [CONTROL_EVENTS_KEY]: true },
+              // Two subscriptions to the same stream (e.g. a resubscribe racing the old
+              // one's teardown) must be two server subscriptions.
+              queryDeduplication: false,
+            },
+          })
+          .subscribe({
+            next(result) {
+              if (closed) return;
+              if (result.extensions?.['controlMsgType'] === 'CONNECTED') {
+                if (!acked) {
+                  acked = true;
+                  clearTimeout(ackTimer);
+                  handlers.onAck?.();
+                }
+                return;
+              }
+              if (result.error) return fail(result.error);
+              const chunk = result.data?.onStreamChunk;
+              if (chunk) handlers.onChunk(chunk);
+            },
+            error: fail,
+            complete() {
+              // The link completes right after reporting an error; a bare completion
+              // (server `complete`) while we still listen is a drop as well.
+              fail(new Error('subscription completed by the server'));
+            },
+          });
+        unsubscribe = () => sub.unsubscribe();
+        if (closed) sub.unsubscribe();
+      }, fail);
+      return () => {
+        clearTimeout(ackTimer);
+        stop();
+      };
+    },
+    async startStream(input) {
+      try {
+        const res = await apollo.mutate({ mutation: StartStreamDocument, variables: { input } });
+        if (res.error) throw res.error;
+        if (!res.data) throw new Error('startStream returned no data');
+        return res.data.startStream;
+      } catch (err) {
+        throw toError('START_FAILED', 'startStream failed', err);
+      }
+    },
+    async cancelStream(streamId) {
+      try {
+        const res = await apollo.mutate({
+          mutation: CancelStreamDocument,
+          variables: { streamId },
+        });
+        if (res.error) throw res.error;
+        if (!res.data) throw new Error('cancelStream returned no data');
+        return res.data.cancelStream;
+      } catch (err) {
+        throw toError('CANCEL_FAILED', 'cancelStream failed', err);
+      }
+    },
+    async getStream(streamId) {
+      try {
+        const res = await apollo.query({ query: GetStreamDocument, variables: { streamId } });
+        if (res.error) throw res.error;
+        return res.data?.getStream ?? null;
+      } catch (err) {
+        throw toError('QUERY_FAILED', 'getStream failed', err);
+      }
+    },
+    async streamChunks(variables) {
+      try {
+        const res = await apollo.query({ query: StreamChunksDocument, variables });
+        if (res.error) throw res.error;
+        if (!res.data) throw new Error('streamChunks returned no data');
+        return res.data.streamChunks;
+      } catch (err) {
+        throw toError('QUERY_FAILED', 'streamChunks failed', err);
+      }
+    },
+    close() {
+      for (const stop of [...active]) stop();
+      apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,265 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ChunkAssembler } from '../src/assembler.js';
+import { attemptChunks, storedAfter, type StoredChunk } from './helpers.js';
+
+/** Catch-up as the client core does it: page through the store after what is assembled. */
+function catchUp(asm: ChunkAssembler, store: readonly StoredChunk[], pageSize: number): void {
+  const from = { attempt: asm.attempt, afterSeq: asm.lastAppliedSeq };
+  const all = storedAfter(
+    store,
+    from.attempt > 0 ? from.attempt : null,
+    from.attempt > 0 ? from.afterSeq : null,
+  );
+  for (let i = 0; i < all.length; i += pageSize) {
+    for (const c of all.slice(i, i + pageSize)) asm.push(c);
+  }
+}
+
+const textArb = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
+
+/** A delivery of `n` chunks: each delivered 0 (lost) to 3 times, in any order. */
+function deliveryArb(n: number) {
+  return fc
+    .tuple(
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n * 3, maxLength: n * 3 }),
+    )
+    .map(([copies, keys]) => {
+      const order: number[] = [];
+      copies.forEach((k, i) => {
+        for (let j = 0; j < k; j++) order.push(i);
+      });
+      return order
+        .map((index, j) => ({ index, key: keys[j] ?? 0 }))
+        .sort((a, b) => a.key - b.key)
+        .map((d) => d.index);
+    });
+}
+
+describe('ChunkAssembler: unit', () => {
+  it('assembles in-order chunks and ends', () => {
+    const asm = new ChunkAssembler();
+    const updates = attemptChunks(1, ['a', 'b', 'c']).flatMap((c) => asm.push(c));
+    expect(asm.text).toBe('abc');
+    expect(updates.map((u) => u.type)).toEqual(['start', 'text', 'text', 'text', 'end']);
+    expect(asm.terminal).toMatchObject({ type: 'end', stopReason: 'end_turn' });
+    expect(asm.usage).toEqual({ inputTokens: 3, outputTokens: 3, totalTokens: 6 });
+  });
+
+  it('text updates carry the delta and the whole text so far', () => {
+    const asm = new ChunkAssembler();
+    const [c0, c1] = attemptChunks(1, ['He', 'llo'], { end: false });
+    asm.push(c0!);
+    expect(asm.push(c1!)).toEqual([
+      { type: 'text', attempt: 1, seq: 1, delta: 'llo', text: 'Hello' },
+    ]);
+  });
+
+  it('buffers past a missing seq, reports the gap, and drains when it is filled', () => {
+    const asm = new ChunkAssembler();
+    const [c0, c1, c2, c3] = attemptChunks(1, ['a', 'b', 'c', 'd']);
+    asm.push(c0!);
+    expect(asm.push(c2!)).toEqual([]);
+    expect(asm.push(c3!)).toEqual([]);
+    expect(asm.gap()).toEqual({ attempt: 1, afterSeq: 0, nextArrivedSeq: 2 });
+    expect(asm.text).toBe('a');
+    asm.push(c1!);
+    expect(asm.gap()).toBeNull();
+    expect(asm.text).toBe('abcd');
+    expect(asm.terminal?.type).toBe('end');
+  });
+
+  it('an end chunk past what arrived is a gap, not the end', () => {
+    const asm = new ChunkAssembler();
+    const chunks = attemptChunks(1, ['a', 'b', 'c']);
+    asm.push(chunks[0]!);
+    asm.push(chunks[2]!);
+    expect(asm.terminal).toBeNull();
+    expect(asm.gap()).toMatchObject({ afterSeq: 0 });
+  });
+
+  it('drops duplicates', () => {
+    const asm = new ChunkAssembler();
+    const [c0, c1] = attemptChunks(1, ['a', 'b'], { end: false });
+    asm.push(c0!);
+    asm.push(c1!);
+    expect(asm.push(c0!)).toEqual([]);
+    expect(asm.push(c1!)).toEqual([]);
+    expect(asm.text).toBe('ab');
+    expect(asm.stats.duplicates).toBe(2);
+  });
+
+  it('a newer attempt resets the text; older-attempt chunks are dropped afterwards', () => {
+    const asm = new ChunkAssembler();
+    const old = attemptChunks(1, ['old ', 'text'], { end: false });
+    const fresh = attemptChunks(2, ['new']);
+    asm.push(old[0]!);
+    const updates = asm.push(fresh[0]!);
+    expect(updates[0]).toEqual({ type: 'reset', attempt: 2, previousAttempt: 1 });
+    expect(asm.text).toBe('new');
+    expect(asm.push(old[1]!)).toEqual([]);
+    expect(asm.stats.stale).toBe(1);
+    expect(asm.text).toBe('new');
+    expect(asm.attempt).toBe(2);
+  });
+
+  it('a newer attempt whose seq 0 is lost reports a gap from -1', () => {
+    const asm = new ChunkAssembler();
+    asm.push(attemptChunks(1, ['x'], { end: false })[0]!);
+    asm.push(attemptChunks(2, ['a', 'b'])[1]!);
+    expect(asm.text).toBe('');
+    expect(asm.gap()).toEqual({ attempt: 2, afterSeq: -1, nextArrivedSeq: 1 });
+  });
+
+  it('an invalid payload becomes an `invalid` update, is skipped, and does not crash', () => {
+    const asm = new ChunkAssembler();
+    const [c0, , c2] = attemptChunks(1, ['a', 'b', 'c']);
+    asm.push(c0!);
+    const updates = asm.push({
+      attempt: 1,
+      seq: 1,
+      payload: '{"v":1,"events":[{"type":"bogus"}]}',
+    });
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toMatchObject({ type: 'invalid', attempt: 1, seq: 1 });
+    asm.push(c2!);
+    expect(asm.text).toBe('ac');
+    expect(asm.terminal?.type).toBe('end');
+    expect(asm.push({ attempt: 1, seq: 9, payload: 'not json' })).toEqual([]); // after the end
+  });
+
+  it('non-JSON and oversize payloads are invalid too', () => {
+    const asm = new ChunkAssembler();
+    expect(asm.push({ attempt: 1, seq: 0, payload: '{' })[0]).toMatchObject({ type: 'invalid' });
+    expect(asm.push({ attempt: 1, seq: 1, payload: 'x'.repeat(60_000) })[0]).toMatchObject({
+      type: 'invalid',
+    });
+    expect(asm.lastAppliedSeq).toBe(1);
+  });
+
+  it('rejects impossible positions without changing state', () => {
+    const asm = new ChunkAssembler();
+    expect(asm.push({ attempt: 0, seq: 0, payload: '{}' })[0]).toMatchObject({ type: 'invalid' });
+    expect(asm.push({ attempt: 1, seq: -1, payload: '{}' })[0]).toMatchObject({ type: 'invalid' });
+    expect(asm.attempt).toBe(0);
+  });
+
+  it('a terminal error event ends the attempt', () => {
+    const asm = new ChunkAssembler();
+    asm.push(attemptChunks(1, ['a'], { end: false })[0]!);
+    const updates = asm.push({
+      attempt: 1,
+      seq: 1,
+      payload: JSON.stringify({
+        v: 1,
+        events: [
+          { type: 'error', code: 'ThrottlingException', message: 'slow down', retryable: true },
+        ],
+      }),
+    });
+    expect(updates).toEqual([
+      {
+        type: 'error',
+        attempt: 1,
+        code: 'ThrottlingException',
+        message: 'slow down',
+        retryable: true,
+      },
+    ]);
+    expect(asm.terminal).toMatchObject({ type: 'error', retryable: true });
+    expect(asm.gap()).toBeNull();
+  });
+
+  it('accepts already-parsed payload objects', () => {
+    const asm = new ChunkAssembler();
+    const [c0] = attemptChunks(1, ['a']);
+    asm.push({ attempt: 1, seq: 0, payload: JSON.parse(c0!.payload) as unknown });
+    expect(asm.text).toBe('a');
+  });
+});
+
+describe('ChunkAssembler: properties', () => {
+  it('any permutation, duplication and loss, with catch-up, yields exactly the original text', () => {
+    fc.assert(
+      fc.property(
+        fc.array(textArb, { minLength: 1, maxLength: 25 }).chain((texts) =>
+          fc.record({
+            texts: fc.constant(texts),
+            delivery: deliveryArb(texts.length),
+            catchUpAt: fc.array(fc.nat(), { maxLength: 3 }),
+            pageSize: fc.integer({ min: 1, max: 7 }),
+          }),
+        ),
+        ({ texts, delivery, catchUpAt, pageSize }) => {
+          const store = attemptChunks(1, texts);
+          const asm = new ChunkAssembler();
+          delivery.forEach((index, i) => {
+            asm.push(store[index]!);
+            // Catch-up may also run mid-stream (after a gap or a reconnect).
+            if (catchUpAt.includes(i)) catchUp(asm, store, pageSize);
+          });
+          if (!asm.terminal) catchUp(asm, store, pageSize);
+          expect(asm.text).toBe(texts.join(''));
+          expect(asm.terminal?.type).toBe('end');
+          expect(asm.gap()).toBeNull();
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('what is assembled is always a prefix of the original text', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .array(textArb, { minLength: 1, maxLength: 20 })
+          .chain((texts) => fc.tuple(fc.constant(texts), deliveryArb(texts.length))),
+        ([texts, delivery]) => {
+          const store = attemptChunks(1, texts);
+          const full = texts.join('');
+          const asm = new ChunkAssembler();
+          for (const index of delivery) {
+            asm.push(store[index]!);
+            expect(full.startsWith(asm.text)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a newer attempt replaces the older attempt’s text, whatever the interleaving', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .record({
+            oldTexts: fc.array(textArb, { minLength: 1, maxLength: 10 }),
+            newTexts: fc.array(textArb, { minLength: 1, maxLength: 10 }),
+          })
+          .chain(({ oldTexts, newTexts }) =>
+            fc.record({
+              oldTexts: fc.constant(oldTexts),
+              newTexts: fc.constant(newTexts),
+              delivery: deliveryArb(oldTexts.length + newTexts.length),
+              pageSize: fc.integer({ min: 1, max: 5 }),
+            }),
+          ),
+        ({ oldTexts, newTexts, delivery, pageSize }) => {
+          // Attempt 1 died mid-stream (no end); attempt 2 ran to the end.
+          const store = [
+            ...attemptChunks(1, oldTexts, { end: false }),
+            ...attemptChunks(2, newTexts),
+          ];
+          const asm = new ChunkAssembler();
+          for (const index of delivery) asm.push(store[index]!);
+          if (!asm.terminal) catchUp(asm, store, pageSize);
+          expect(asm.attempt).toBe(2);
+          expect(asm.text).toBe(newTexts.join(''));
+          expect(asm.terminal?.type).toBe('end');
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,103 @@
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  StreamClientError,
+  createStreamClient,
+  realtimeUrlFor,
+  resolveOptions,
+} from '../src/index.js';
+
+const srcDir = new URL('../src/', import.meta.url).pathname;
+
+describe('package shape', () => {
+  it('the core entry never imports react (react is an optional peer)', () => {
+    const coreFiles = readdirSync(srcDir).filter((f) => f.endsWith('.ts'));
+    expect(coreFiles.length).toBeGreaterThan(3);
+    for (const f of coreFiles) {
+      const text = readFileSync(join(srcDir, f), 'utf8');
+      expect(text, f).not.toMatch(/from ['"]react|import\(['"]react|\/react\//);
+    }
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, { types: string }>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
+    };
+    expect(pkg.exports['./react']?.types).toBe('./dist/react/index.d.ts');
+    expect(pkg.peerDependenciesMeta['react']?.optional).toBe(true);
+  });
+});
+
+describe('realtimeUrlFor', () => {
+  it('maps AppSync hosts to the appsync-realtime-api host', () => {
+    expect(
+      realtimeUrlFor(
+        'https://abcdefghijklmnopqrstuvwxyz.appsync-api.us-east-1.amazonaws.com/graphql',
+      ),
+    ).toBe('wss://abcdefghijklmnopqrstuvwxyz.appsync-realtime-api.us-east-1.amazonaws.com/graphql');
+  });
+  it('maps custom domains and localhost to <url>/realtime', () => {
+    expect(realtimeUrlFor('https://api.example.com/graphql')).toBe(
+      'wss://api.example.com/graphql/realtime',
+    );
+    expect(realtimeUrlFor('http://127.0.0.1:4000/graphql')).toBe(
+      'ws://127.0.0.1:4000/graphql/realtime',
+    );
+  });
+});
+
+describe('options validation', () => {
+  const ok = { url: 'http://127.0.0.1:1/graphql', region: 'us-east-1' } as const;
+
+  it('accepts every auth mode, static or provider', () => {
+    for (const auth of [
+      { type: 'API_KEY', apiKey: 'da2-x' },
+      { type: 'API_KEY', apiKey: async () => 'da2-x' },
+      { type: 'AWS_IAM', credentials: { accessKeyId: 'AK', secretAccessKey: 'SK' } },
+      { type: 'AWS_IAM', credentials: async () => ({ accessKeyId: 'AK', secretAccessKey: 'SK' }) },
+      { type: 'AMAZON_COGNITO_USER_POOLS', jwtToken: () => 'jwt' },
+      { type: 'OPENID_CONNECT', jwtToken: 'jwt' },
+    ] as const) {
+      expect(() => resolveOptions({ ...ok, auth })).not.toThrow();
+    }
+  });
+
+  it('names every invalid field', () => {
+    let error: unknown;
+    try {
+      createStreamClient({
+        url: 'not a url',
+        region: 'moon',
+        auth: { type: 'API_KEY', apiKey: '' },
+        ackTimeoutMs: -1,
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(StreamClientError);
+    const e = error as StreamClientError;
+    expect(e.code).toBe('INVALID_OPTIONS');
+    expect(e.message).toMatch(/url/);
+    expect(e.message).toMatch(/region/);
+    expect(e.message).toMatch(/auth\.apiKey/);
+    expect(e.message).toMatch(/ackTimeoutMs/);
+  });
+
+  it('rejects an unknown auth type', () => {
+    expect(() =>
+      resolveOptions({ ...ok, auth: { type: 'AWS_LAMBDA', token: 'x' } as never }),
+    ).toThrow(/auth/);
+  });
+
+  it('stream() validates the input with the contract before anything is sent', () => {
+    const client = createStreamClient({ ...ok, auth: { type: 'API_KEY', apiKey: 'k' } });
+    try {
+      expect(() => client.stream({ modelId: 'm', prompt: 'a', messages: [] })).toThrow(
+        StreamClientError,
+      );
+      expect(() => client.stream({ modelId: 'bad model id!', prompt: 'a' })).toThrow(/modelId/);
+      expect(client.activeStreams.size).toBe(0);
+    } finally {
+      client.close();
+    }
+  });
+});
