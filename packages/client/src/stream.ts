@@ -216,7 +216,8 @@ export class StreamSession implements StreamHandle {
   async cancel(): Promise<void> {
     if (this.finished || this.cancelRequested) return;
     this.cancelRequested = true;
-    // Not started yet: run() sees the flag and never sends startStream.
+    // Not started yet: run() sees the flag and either never sends startStream or, when
+    // it is already in flight, sends cancelStream once the record exists.
     if (!this.started) return;
     try {
       await this.transport.cancelStream(this.streamId);
@@ -243,16 +244,16 @@ export class StreamSession implements StreamHandle {
     }
     if (this.finished) return;
     if (this.cancelRequested) return this.finishCancelledLocally();
-    this.started = true;
     try {
       await this.transport.startStream(this.input);
     } catch (err) {
       return this.finishWith('error', toClientError('START_FAILED', err));
     }
+    this.started = true;
     if (this.finished) return;
     this.armStall();
     if (this.cancelRequested) {
-      // cancel() arrived while startStream was in flight.
+      // cancel() arrived while startStream was in flight: the record exists only now.
       this.cancelRequested = false;
       await this.cancel();
     }

@@ -1,0 +1,179 @@
+/**
+ * End-to-end: the real client (Apollo 4 + aws-appsync-auth-link + aws-appsync-subscription-link,
+ * real `ws`) against the real local stack (AppSync emulator running the deployed resolver
+ * code, async invoker running the worker, Bedrock-compatible endpoint, DynamoDB store).
+ *
+ * The stack package depends on this one (its own tests use the client), so importing it
+ * through package.json would make a dependency cycle; it is loaded from its build output
+ * instead, and these tests are skipped with the reason when that build is missing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StreamChunksDocument } from '@org/bedrock-stream-contracts';
+import {
+  ChunkAssembler,
+  createStreamClient,
+  realtimeUrlFor,
+  type StreamClient,
+} from '../src/index.js';
+
+/** The parts of the stack's API (team brief, interface 7) these tests use. */
+interface LocalStack {
+  config: {
+    graphqlUrl: string;
+    realtimeUrl: string;
+    region: string;
+    apiKey: string;
+    modelId?: string;
+    allowedModelIds?: string[];
+  };
+  emulator: {
+    setFaults(f: {
+      dropRate?: number;
+      duplicateRate?: number;
+      reorderRate?: number;
+      seed?: number;
+    }): void;
+    closeAllConnections(): void;
+  };
+  stop(): Promise<void>;
+}
+interface StackModule {
+  startLocalStack(options?: Record<string, unknown>): Promise<LocalStack>;
+}
+interface LocalModule {
+  deterministicAnswer?: (prompt: string, opts?: Record<string, unknown>) => string;
+}
+
+async function load<T>(rel: string): Promise<T | { error: string }> {
+  const url = new URL(rel, import.meta.url);
+  try {
+    return (await import(url.href)) as T;
+  } catch (err) {
+    return {
+      error: `${url.pathname}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+    };
+  }
+}
+
+const stackModule = await load<StackModule>('../../stack/dist/index.js');
+const localModule = await load<LocalModule>('../../local/dist/index.js');
+const skipReason =
+  'error' in stackModule
+    ? `local stack not available (build packages/stack first): ${stackModule.error}`
+    : typeof stackModule.startLocalStack !== 'function'
+      ? 'packages/stack does not export startLocalStack yet'
+      : null;
+const deterministicAnswer =
+  'error' in localModule ? undefined : localModule.deterministicAnswer?.bind(localModule);
+
+const PROMPT = 'Explain in detail how chunked streaming works, step by step.';
+
+describe.skipIf(skipReason !== null)(
+  `e2e against the local stack${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let stack: LocalStack;
+    let client: StreamClient;
+    let modelId: string;
+
+    beforeAll(async () => {
+      stack = await (stackModule as StackModule).startLocalStack({});
+      modelId =
+        stack.config.modelId ??
+        stack.config.allowedModelIds?.[0] ??
+        'anthropic.claude-3-haiku-20240307-v1:0';
+      client = createStreamClient({
+        url: stack.config.graphqlUrl,
+        region: stack.config.region,
+        auth: { type: 'API_KEY', apiKey: stack.config.apiKey },
+        gapFillDelayMs: 50,
+        stallTimeoutMs: 2_000,
+        cancelGraceMs: 300,
+      });
+    });
+    afterAll(async () => {
+      client?.close();
+      await stack?.stop();
+    });
+
+    /** The text the store holds for a stream (what every client must end up with). */
+    async function storedText(streamId: string): Promise<string> {
+      const asm = new ChunkAssembler();
+      let nextToken: string | null = null;
+      do {
+        const res = await client.apollo!.query({
+          query: StreamChunksDocument,
+          variables: { streamId, limit: 100, nextToken },
+        });
+        const page: {
+          items: { attempt: number; seq: number; payload: string }[];
+          nextToken: string | null;
+        } = res.data!.streamChunks;
+        for (const item of page.items) asm.push(item);
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return asm.text;
+    }
+
+    it('streams the deterministic answer (realtime URL derived as AppSync does)', async () => {
+      expect(realtimeUrlFor(stack.config.graphqlUrl)).toBe(stack.config.realtimeUrl);
+      const handle = client.stream({ modelId, prompt: PROMPT });
+      const deltas: string[] = [];
+      for await (const u of handle) if (u.type === 'text') deltas.push(u.delta);
+      const result = await handle.done;
+      expect(result.status).toBe('done');
+      expect(result.text.length).toBeGreaterThan(0);
+      expect(deltas.join('')).toBe(result.text);
+      expect(result.text).toBe(await storedText(handle.streamId));
+      if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT));
+      expect(result.usage?.outputTokens).toBeGreaterThan(0);
+    });
+
+    it('cancel ends the stream with status cancelled', async () => {
+      const handle = client.stream({ modelId, prompt: PROMPT });
+      await new Promise<void>((resolve) => {
+        const off = handle.subscribe((u) => {
+          if (u.type === 'text') {
+            off();
+            resolve();
+          }
+        });
+      });
+      await handle.cancel();
+      const result = await handle.done;
+      expect(result.status).toBe('cancelled');
+      expect(result.stopReason).toBe('cancelled');
+      const record = await client.getStream(handle.streamId);
+      expect(record?.status).toBe('CANCELLED');
+    });
+
+    it('a forced WebSocket close mid-stream still yields the complete text', async () => {
+      const handle = client.stream({ modelId, prompt: PROMPT });
+      let closed = false;
+      handle.subscribe((u) => {
+        if (u.type === 'text' && !closed) {
+          closed = true;
+          stack.emulator.closeAllConnections();
+        }
+      });
+      const result = await handle.done;
+      expect(closed).toBe(true);
+      expect(result.status).toBe('done');
+      expect(result.metrics.reconnects).toBeGreaterThanOrEqual(1);
+      expect(result.text).toBe(await storedText(handle.streamId));
+      if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT));
+    });
+
+    it('dropped, duplicated and reordered messages still yield the complete text', async () => {
+      stack.emulator.setFaults({ dropRate: 0.3, duplicateRate: 0.2, reorderRate: 0.3, seed: 42 });
+      try {
+        const handle = client.stream({ modelId, prompt: PROMPT });
+        const result = await handle.done;
+        expect(result.status).toBe('done');
+        expect(result.text).toBe(await storedText(handle.streamId));
+        if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT));
+      } finally {
+        stack.emulator.setFaults({ dropRate: 0, duplicateRate: 0, reorderRate: 0 });
+      }
+    });
+  },
+);
