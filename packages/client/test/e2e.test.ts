@@ -16,55 +16,7 @@ import {
   type StreamClient,
 } from '../src/index.js';
 
-/** The parts of the stack's API (team brief, interface 7) these tests use. */
-interface LocalStack {
-  config: {
-    graphqlUrl: string;
-    realtimeUrl: string;
-    region: string;
-    apiKey: string;
-    modelId?: string;
-    allowedModelIds?: string[];
-  };
-  emulator: {
-    setFaults(f: {
-      dropRate?: number;
-      duplicateRate?: number;
-      reorderRate?: number;
-      seed?: number;
-    }): void;
-    closeAllConnections(): void;
-  };
-  stop(): Promise<void>;
-}
-interface StackModule {
-  startLocalStack(options?: Record<string, unknown>): Promise<LocalStack>;
-}
-interface LocalModule {
-  deterministicAnswer?: (prompt: string, opts?: Record<string, unknown>) => string;
-}
-
-async function load<T>(rel: string): Promise<T | { error: string }> {
-  const url = new URL(rel, import.meta.url);
-  try {
-    return (await import(url.href)) as T;
-  } catch (err) {
-    return {
-      error: `${url.pathname}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
-    };
-  }
-}
-
-const stackModule = await load<StackModule>('../../stack/dist/index.js');
-const localModule = await load<LocalModule>('../../local/dist/index.js');
-const skipReason =
-  'error' in stackModule
-    ? `local stack not available (build packages/stack first): ${stackModule.error}`
-    : typeof stackModule.startLocalStack !== 'function'
-      ? 'packages/stack does not export startLocalStack yet'
-      : null;
-const deterministicAnswer =
-  'error' in localModule ? undefined : localModule.deterministicAnswer?.bind(localModule);
+import { deterministicAnswer, skipReason, stackModule, type LocalStack } from './stack-loader.js';
 
 const PROMPT = 'Explain in detail how chunked streaming works, step by step.';
 
@@ -76,7 +28,7 @@ describe.skipIf(skipReason !== null)(
     let modelId: string;
 
     beforeAll(async () => {
-      stack = await (stackModule as StackModule).startLocalStack({});
+      stack = await stackModule!.startLocalStack({});
       modelId =
         stack.config.modelId ??
         stack.config.allowedModelIds?.[0] ??

@@ -1,0 +1,62 @@
+// @vitest-environment jsdom
+/**
+ * End-to-end in a browser-like environment: useBedrockStream over the real client
+ * (Apollo + AppSync links, jsdom's WebSocket) against the real local stack. Skipped with
+ * the reason when the stack is not built (see stack-loader.ts).
+ */
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createStreamClient, type StreamClient } from '../src/index.js';
+import { BedrockStreamProvider, useBedrockStream } from '../src/react/index.js';
+import { deterministicAnswer, skipReason, stackModule, type LocalStack } from './stack-loader.js';
+
+afterEach(cleanup);
+
+const PROMPT = 'Describe a lighthouse at night.';
+
+describe.skipIf(skipReason !== null)(
+  `e2e React hook against the local stack${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let stack: LocalStack;
+    let client: StreamClient;
+    let modelId: string;
+
+    beforeAll(async () => {
+      stack = await stackModule!.startLocalStack({});
+      modelId =
+        stack.config.modelId ??
+        stack.config.allowedModelIds?.[0] ??
+        'anthropic.claude-3-haiku-20240307-v1:0';
+      client = createStreamClient({
+        url: stack.config.graphqlUrl,
+        region: stack.config.region,
+        auth: { type: 'API_KEY', apiKey: stack.config.apiKey },
+      });
+    });
+    afterAll(async () => {
+      client?.close();
+      await stack?.stop();
+    });
+
+    it('streams into component state: submitted -> streaming -> done', async () => {
+      const statuses: string[] = [];
+      const wrapper = ({ children }: { children: ReactNode }) => (
+        <BedrockStreamProvider client={client}>{children}</BedrockStreamProvider>
+      );
+      const { result } = renderHook(
+        () => {
+          const s = useBedrockStream({ throttleMs: 20 });
+          if (statuses[statuses.length - 1] !== s.status) statuses.push(s.status);
+          return s;
+        },
+        { wrapper },
+      );
+      act(() => result.current.start({ modelId, prompt: PROMPT }));
+      await waitFor(() => expect(result.current.status).toBe('done'), { timeout: 15_000 });
+      expect(statuses).toEqual(['idle', 'submitted', 'streaming', 'done']);
+      expect(result.current.text.length).toBeGreaterThan(0);
+      if (deterministicAnswer) expect(result.current.text).toBe(deterministicAnswer(PROMPT));
+    });
+  },
+);
