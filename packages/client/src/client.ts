@@ -21,6 +21,20 @@ import {
 import type { ApolloClient } from '@apollo/client/core';
 
 /**
+ * A random UUID v4 (122 random bits). `crypto.randomUUID` is missing in browsers outside
+ * secure contexts (plain http on a LAN host), where getRandomValues still exists.
+ */
+export function newStreamId(): string {
+  const c = globalThis.crypto;
+  if (typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
  * The framework-free client. One instance per API endpoint and identity; it shares one
  * real-time WebSocket among all streams.
  */
@@ -87,7 +101,7 @@ export function createStreamClient(
     activeStreams: active,
     stream(input, streamOptions = {}) {
       if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);
-      const streamId = streamOptions.streamId ?? globalThis.crypto.randomUUID();
+      const streamId = streamOptions.streamId ?? newStreamId();
       const validated = validateStreamInput({ ...input, streamId });
       const session = new StreamSession(transport, resolved, validated, streamOptions.signal, (s) =>
         active.delete(s.streamId),

@@ -3,7 +3,7 @@
  * `@org/bedrock-stream-client`: stream Bedrock generations through AppSync. Framework-free
  * core (this entry; no React); React hooks live at `@org/bedrock-stream-client/react`.
  */
-export { createStreamClient } from './client.js';
+export { createStreamClient, newStreamId } from './client.js';
 export type { StreamClient, CreateStreamClientExtras } from './client.js';
 export { StreamClientOptionsSchema, resolveOptions } from './options.js';
 export type {

@@ -101,3 +101,26 @@ describe('options validation', () => {
     }
   });
 });
+
+describe('newStreamId', () => {
+  it('makes lowercase UUID v4s, also without crypto.randomUUID', async () => {
+    const { newStreamId } = await import('../src/index.js');
+    const { StreamIdSchema } = await import('@org/bedrock-stream-contracts');
+    expect(StreamIdSchema.safeParse(newStreamId()).success).toBe(true);
+    const original = globalThis.crypto.randomUUID;
+    Object.defineProperty(globalThis.crypto, 'randomUUID', {
+      value: undefined,
+      configurable: true,
+    });
+    try {
+      const ids = Array.from({ length: 50 }, () => newStreamId());
+      for (const id of ids) expect(StreamIdSchema.safeParse(id).success, id).toBe(true);
+      expect(new Set(ids).size).toBe(50);
+    } finally {
+      Object.defineProperty(globalThis.crypto, 'randomUUID', {
+        value: original,
+        configurable: true,
+      });
+    }
+  });
+});
