@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, Http2Session } from 'node:http2';
+import type { Socket } from 'node:net';
 
 /** The part of an HTTP/1.1 or HTTP/2 (compat API) request the endpoint uses. */
 export interface Req extends AsyncIterable<Buffer> {
@@ -31,7 +32,10 @@ export function asRequest(req: IncomingMessage | Http2ServerRequest): Req {
 }
 
 /** Adapts either response flavour; `destroyed` and `dropConnection` differ between them. */
-export function asResponse(res: ServerResponse | Http2ServerResponse): Res {
+export function asResponse(
+  res: ServerResponse | Http2ServerResponse,
+  rawSocketOf: (session: Http2Session) => Socket | undefined = () => undefined,
+): Res {
   const h2 = 'stream' in res ? (res as Http2ServerResponse) : undefined;
   const h1 = h2 ? undefined : (res as ServerResponse);
   return {
@@ -64,14 +68,26 @@ export function asResponse(res: ServerResponse | Http2ServerResponse): Res {
       if (h2) h2.stream.destroy();
       else h1?.destroy();
     },
+    // A TCP reset, not a graceful close: a GOAWAY/FIN would let the SDK end the stream quietly.
     dropConnection: () => {
-      if (h2) h2.stream.session?.destroy();
-      else h1?.socket?.destroy();
+      if (h2) {
+        const session = h2.stream.session;
+        const raw = session ? rawSocketOf(session) : undefined;
+        if (raw) raw.resetAndDestroy();
+        else session?.destroy();
+      } else {
+        h1?.socket?.resetAndDestroy();
+      }
     },
   };
 }
 
-/** Drops the connection under a response (the "drop" fault). */
-export function dropConnection(res: Res): void {
+/**
+ * Drops the connection under a response (the "drop" fault). Frames already written are given a
+ * moment to leave the process first, so the client sees "some tokens, then the connection died"
+ * rather than nothing at all (HTTP/2 buffers in nghttp2 until the next send cycle).
+ */
+export async function dropConnection(res: Res): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 25));
   res.dropConnection();
 }

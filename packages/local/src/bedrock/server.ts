@@ -419,7 +419,7 @@ export async function startBedrockServer(
       if (plan.reject) throw new BedrockHttpError(plan.reject.error);
       if (plan.drop?.afterTokens === 0) {
         finish(rec, 'dropped');
-        dropConnection(res);
+        await dropConnection(res);
         return;
       }
       const gen = await backend.generate(chat, { modelId, signal });
@@ -430,7 +430,7 @@ export async function startBedrockServer(
       else end = await nonStreaming(ctx, operation);
       if (end.kind === 'drop') {
         finish(rec, 'dropped');
-        dropConnection(res);
+        await dropConnection(res);
       } else if (end.kind === 'midStream') {
         rec.error ??= end.error;
         const streaming =
@@ -453,9 +453,19 @@ export async function startBedrockServer(
   // curl/fetch speak HTTP/1.1, so one TCP listener sniffs the connection preface and hands each
   // socket to the matching server.
   const h1 = createServer((req, res) => void handle(asRequest(req), asResponse(res)));
-  const h2 = createHttp2Server((req, res) => void handle(asRequest(req), asResponse(res)));
+  const rawSockets = new WeakMap<Http2Session, Socket>();
+  let connecting: Socket | undefined;
+  const h2 = createHttp2Server(
+    (req, res) =>
+      void handle(
+        asRequest(req),
+        asResponse(res, (s) => rawSockets.get(s)),
+      ),
+  );
   const sessions = new Set<Http2Session>();
   h2.on('session', (session) => {
+    // Emitted synchronously from emit('connection'), so `connecting` is this session's socket.
+    if (connecting) rawSockets.set(session, connecting);
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
   });
@@ -472,7 +482,9 @@ export async function startBedrockServer(
       if (head.toString('latin1', 0, 3) === 'PRI') {
         // nghttp2 reads the native handle directly, so unshifted bytes would be lost: hand it a
         // Duplex that replays the sniffed bytes and then relays the socket.
+        connecting = socket;
         h2.emit('connection', replaySocket(socket, head));
+        connecting = undefined;
       } else {
         socket.unshift(head);
         h1.emit('connection', socket);
