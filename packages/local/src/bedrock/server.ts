@@ -243,6 +243,18 @@ async function runGeneration(
   signal: AbortSignal,
   onToken: (text: string, index: number) => Promise<void>,
 ): Promise<RunEnd> {
+  const end = await driveGeneration(gen, plan, signal, onToken);
+  // Stop the backend whenever we stop reading early (fault, abort), e.g. to close a proxied request.
+  if (end.kind !== 'done') await gen.deltas.return(undefined as never).catch(() => undefined);
+  return end;
+}
+
+async function driveGeneration(
+  gen: Generation,
+  plan: FaultPlan,
+  signal: AbortSignal,
+  onToken: (text: string, index: number) => Promise<void>,
+): Promise<RunEnd> {
   let sent = 0;
   let stalled = false;
   let finished: GenerationResult | undefined;
@@ -276,7 +288,6 @@ async function runGeneration(
     await onToken(next.value, sent);
     sent++;
   }
-  await gen.deltas.return(undefined as never).catch(() => undefined);
   return { kind: 'aborted', sent };
 }
 
@@ -446,6 +457,10 @@ export async function startBedrockServer(
       else {
         fail(new BedrockHttpError('InternalServerException', (err as Error).message));
       }
+    } finally {
+      // Whatever happened, nothing may keep generating for this request (upstream fetches included).
+      controller.abort();
+      active.delete(requestId);
     }
   }
 
