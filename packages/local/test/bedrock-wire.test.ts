@@ -1,9 +1,9 @@
 import { EventStreamCodec, type Message } from '@smithy/eventstream-codec';
-import { ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { BedrockRuntimeClient, ConverseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deterministicAnswer, startBedrockServer, type BedrockServer } from '../src/index.js';
-import { collectConverse, sdkClient } from './bedrock-helpers.js';
+import { collectConverse, rejection, sdkClient } from './bedrock-helpers.js';
 
 const MODEL = 'amazon.nova-lite-v1:0';
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -107,6 +107,56 @@ describe('bedrock endpoint: wire format over HTTP/1.1', () => {
       expect(texts).toEqual(prompts.map((p) => deterministicAnswer(p, { outputTokens: 4 }).text));
     } finally {
       client.destroy();
+    }
+  });
+});
+
+describe('bedrock endpoint: optional SigV4 verification', () => {
+  it('accepts the SDK signature with the right secret and rejects others with 403', async () => {
+    const server = await startBedrockServer({
+      port: 0,
+      outputTokens: 3,
+      verifySigV4: { credentials: [{ accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' }] },
+    });
+    const good = sdkClient(server.url);
+    const wrongSecret = new BedrockRuntimeClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'nope' },
+      maxAttempts: 1,
+    });
+    const unknownKey = new BedrockRuntimeClient({
+      endpoint: server.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDOTHER', secretAccessKey: 'local-secret' },
+      maxAttempts: 1,
+    });
+    const cmd = (): ConverseStreamCommand =>
+      new ConverseStreamCommand({
+        modelId: MODEL,
+        messages: [{ role: 'user', content: [{ text: 'signed' }] }],
+      });
+    try {
+      const out = await good.send(cmd());
+      expect((await collectConverse(out.stream)).text).toBe(
+        deterministicAnswer('signed', { outputTokens: 3 }).text,
+      );
+      const bad = await rejection(wrongSecret.send(cmd()));
+      expect(bad.name).toBe('InvalidSignatureException');
+      expect((bad.$metadata as { httpStatusCode: number }).httpStatusCode).toBe(403);
+      const unknown = await rejection(unknownKey.send(cmd()));
+      expect(unknown.name).toBe('UnrecognizedClientException');
+      const unsigned = await fetch(`${server.url}/model/${MODEL}/converse`, {
+        method: 'POST',
+        body: '{}',
+      });
+      expect(unsigned.status).toBe(403);
+      expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    } finally {
+      good.destroy();
+      wrongSecret.destroy();
+      unknownKey.destroy();
+      await server.close();
     }
   });
 });

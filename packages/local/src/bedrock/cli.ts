@@ -18,7 +18,8 @@ const USAGE = `Usage: bedrock-local [options]
   --proxy-url URL       relay to an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1
   --proxy-model NAME    upstream model name (default: the Bedrock model id)
   --proxy-key KEY       bearer token for the upstream server
-  --throttle-first N    server fault: throttle the first N calls`;
+  --throttle-first N    server fault: throttle the first N calls
+  --verify KEY:SECRET   verify SigV4 signatures against this credential (repeatable)`;
 
 const Num = z.coerce.number().int().min(0);
 
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       'proxy-model': { type: 'string' },
       'proxy-key': { type: 'string' },
       'throttle-first': { type: 'string' },
+      verify: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,6 +63,14 @@ async function main(): Promise<void> {
       : undefined,
     faults: values['throttle-first']
       ? { throttleFirstN: opt(values['throttle-first']) }
+      : undefined,
+    verifySigV4: values.verify?.length
+      ? {
+          credentials: values.verify.map((v) => {
+            const i = v.indexOf(':');
+            return { accessKeyId: v.slice(0, i), secretAccessKey: v.slice(i + 1) };
+          }),
+        }
       : undefined,
     log: (line) => console.log(line),
   });

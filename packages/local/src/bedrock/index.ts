@@ -44,3 +44,4 @@ export {
   type RequestErrorName,
   type StreamErrorName,
 } from './errors.js';
+export { verifySigV4, type SigV4Credential, type SigV4Failure } from './sigv4.js';

@@ -25,6 +25,7 @@ import { asRequest, asResponse, dropConnection, type Req, type Res } from './htt
 import { FaultState, type BedrockServerFaults, type FaultPlan } from './faults.js';
 import { estimateInputTokens, rawPromptText, type ChatRequest } from './model.js';
 import { parseAnthropicBody, parseConverseBody } from './requests.js';
+import { verifySigV4, type SigV4Credential } from './sigv4.js';
 
 /** The four Bedrock Runtime operations this endpoint serves. */
 export type BedrockOperation =
@@ -60,6 +61,11 @@ export interface BedrockServerOptions extends DeterministicTiming {
   proxy?: OpenAiProxyOptions;
   /** Any custom backend (takes precedence over `proxy`). */
   backend?: ModelBackend;
+  /**
+   * Verify SigV4 signatures against these credentials (default: accept any). Failures answer 403
+   * `MissingAuthenticationTokenException` / `UnrecognizedClientException` / `InvalidSignatureException`.
+   */
+  verifySigV4?: { credentials: readonly SigV4Credential[] };
   /** Receives one line per finished request (the CLI prints them). */
   log?: (line: string) => void;
 }
@@ -408,6 +414,25 @@ export async function startBedrockServer(
         return;
       }
       const body = await readBody(req, maxBodyBytes);
+      if (options.verifySigV4) {
+        const failure = await verifySigV4(
+          { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body },
+          options.verifySigV4.credentials,
+        );
+        if (failure) {
+          rec.status = 403;
+          rec.error = failure.errorType;
+          const payload = JSON.stringify({ message: failure.message });
+          res.writeHead(403, {
+            'content-type': 'application/json',
+            'x-amzn-requestid': requestId,
+            'x-amzn-errortype': failure.errorType,
+          });
+          res.end(payload);
+          finish(rec, 'error');
+          return;
+        }
+      }
       const modelId = resolveModelId(match[1] ?? '', allowed);
       rec.modelId = modelId ?? decodeURIComponentSafe(match[1] ?? '');
       if (modelId === undefined) {
