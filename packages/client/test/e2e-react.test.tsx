@@ -56,7 +56,8 @@ describe.skipIf(skipReason !== null)(
       await waitFor(() => expect(result.current.status).toBe('done'), { timeout: 15_000 });
       expect(statuses).toEqual(['idle', 'submitted', 'streaming', 'done']);
       expect(result.current.text.length).toBeGreaterThan(0);
-      if (deterministicAnswer) expect(result.current.text).toBe(deterministicAnswer(PROMPT));
+      if (deterministicAnswer)
+        expect(result.current.text).toBe(deterministicAnswer(PROMPT, modelId));
     });
   },
 );

@@ -19,6 +19,8 @@ import {
 import { deterministicAnswer, skipReason, stackModule, type LocalStack } from './stack-loader.js';
 
 const PROMPT = 'Explain in detail how chunked streaming works, step by step.';
+/** The local model's `[[tokens:N]]` marker makes a long answer, so there is a "mid-stream". */
+const LONG_PROMPT = 'Tell me a long story about a river. [[tokens:200]]';
 
 describe.skipIf(skipReason !== null)(
   `e2e against the local stack${skipReason ? ` (skipped: ${skipReason})` : ''}`,
@@ -76,12 +78,12 @@ describe.skipIf(skipReason !== null)(
       expect(result.text.length).toBeGreaterThan(0);
       expect(deltas.join('')).toBe(result.text);
       expect(result.text).toBe(await storedText(handle.streamId));
-      if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT));
+      if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT, modelId));
       expect(result.usage?.outputTokens).toBeGreaterThan(0);
     });
 
     it('cancel ends the stream with status cancelled', async () => {
-      const handle = client.stream({ modelId, prompt: PROMPT });
+      const handle = client.stream({ modelId, prompt: LONG_PROMPT });
       await new Promise<void>((resolve) => {
         const off = handle.subscribe((u) => {
           if (u.type === 'text') {
@@ -99,7 +101,7 @@ describe.skipIf(skipReason !== null)(
     });
 
     it('a forced WebSocket close mid-stream still yields the complete text', async () => {
-      const handle = client.stream({ modelId, prompt: PROMPT });
+      const handle = client.stream({ modelId, prompt: LONG_PROMPT });
       let closed = false;
       handle.subscribe((u) => {
         if (u.type === 'text' && !closed) {
@@ -112,17 +114,18 @@ describe.skipIf(skipReason !== null)(
       expect(result.status).toBe('done');
       expect(result.metrics.reconnects).toBeGreaterThanOrEqual(1);
       expect(result.text).toBe(await storedText(handle.streamId));
-      if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT));
+      if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(LONG_PROMPT, modelId));
     });
 
     it('dropped, duplicated and reordered messages still yield the complete text', async () => {
       stack.emulator.setFaults({ dropRate: 0.3, duplicateRate: 0.2, reorderRate: 0.3, seed: 42 });
       try {
-        const handle = client.stream({ modelId, prompt: PROMPT });
+        const handle = client.stream({ modelId, prompt: LONG_PROMPT });
         const result = await handle.done;
         expect(result.status).toBe('done');
         expect(result.text).toBe(await storedText(handle.streamId));
-        if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT));
+        if (deterministicAnswer)
+          expect(result.text).toBe(deterministicAnswer(LONG_PROMPT, modelId));
       } finally {
         stack.emulator.setFaults({ dropRate: 0, duplicateRate: 0, reorderRate: 0 });
       }

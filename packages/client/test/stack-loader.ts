@@ -28,7 +28,10 @@ export interface StackModule {
   startLocalStack(options?: Record<string, unknown>): Promise<LocalStack>;
 }
 interface LocalModule {
-  deterministicAnswer?: (prompt: string, opts?: Record<string, unknown>) => string;
+  deterministicAnswer?: (
+    prompt: string,
+    opts?: { modelId?: string; outputTokens?: number },
+  ) => { text: string };
 }
 
 async function load<T>(rel: string): Promise<T | { error: string }> {
@@ -52,8 +55,10 @@ export const skipReason: string | null =
       ? 'packages/stack does not export startLocalStack yet'
       : null;
 /** The Bedrock endpoint's deterministic answer, when packages/local is built. */
-export const deterministicAnswer =
-  'error' in localModule ? undefined : localModule.deterministicAnswer?.bind(localModule);
+export const deterministicAnswer: ((prompt: string, modelId: string) => string) | undefined =
+  'error' in localModule || !localModule.deterministicAnswer
+    ? undefined
+    : (prompt, modelId) => localModule.deterministicAnswer!(prompt, { modelId }).text;
 
 /** The loaded stack module, or null (see skipReason). */
 export const stackModule: StackModule | null =
