@@ -237,6 +237,38 @@ describe('bedrock endpoint: four operations with the real SDK', () => {
     expect(msg.content[0]?.text).toBe(expected.text);
   });
 
+  it('InvokeModel* with a Nova native body on amazon.nova-lite-v1:0', async () => {
+    const prompt = 'Nova please';
+    const expected = deterministicAnswer(prompt, { outputTokens: 20, maxTokens: 8 });
+    const body = JSON.stringify({
+      schemaVersion: 'messages-v1',
+      messages: [{ role: 'user', content: [{ text: prompt }] }],
+      inferenceConfig: { maxTokens: 8 },
+    });
+    const out = await client.send(
+      new InvokeModelWithResponseStreamCommand({ modelId: 'amazon.nova-lite-v1:0', body }),
+    );
+    const events: Array<Record<string, { delta?: { text: string }; stopReason?: string }>> = [];
+    for await (const part of out.body ?? []) {
+      if (part.chunk?.bytes) events.push(JSON.parse(new TextDecoder().decode(part.chunk.bytes)));
+    }
+    const text = events.map((e) => e.contentBlockDelta?.delta?.text ?? '').join('');
+    expect(text).toBe(expected.text);
+    expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('max_tokens');
+    expect(events.at(-1)?.['amazon-bedrock-invocationMetrics']).toMatchObject({
+      outputTokenCount: 8,
+    });
+    const plain = await client.send(
+      new InvokeModelCommand({ modelId: 'amazon.nova-lite-v1:0', body }),
+    );
+    const msg = JSON.parse(new TextDecoder().decode(plain.body)) as {
+      output: { message: { content: Array<{ text: string }> } };
+      stopReason: string;
+    };
+    expect(msg.output.message.content[0]?.text).toBe(expected.text);
+    expect(msg.stopReason).toBe('max_tokens');
+  });
+
   it('local.echo-v1 echoes the last user message and inference-profile ids resolve', async () => {
     const out = await client.send(
       new ConverseCommand({

@@ -96,3 +96,47 @@ export function parseAnthropicBody(body: Buffer): ChatRequest {
     stopSequences: b.stop_sequences,
   };
 }
+
+/** Amazon Nova native body (InvokeModel* on amazon.nova-*): Converse-like, `schemaVersion` optional. */
+export const NovaBodySchema = z.looseObject({
+  schemaVersion: z.string().optional(),
+  messages: z.array(z.object({ role: Role, content: z.array(ConverseBlock) })).min(1),
+  system: z.array(ConverseBlock).optional(),
+  inferenceConfig: z
+    .looseObject({
+      maxTokens: z.number().int().min(1).optional(),
+      max_new_tokens: z.number().int().min(1).optional(),
+      stopSequences: z.array(z.string()).optional(),
+    })
+    .optional(),
+});
+
+/** Native body dialect of an InvokeModel* request. */
+export type NativeDialect = 'anthropic' | 'nova';
+
+/**
+ * Parses an InvokeModel* body. The dialect follows the body: `anthropic_version` means the
+ * Anthropic Messages API, otherwise a Nova body is accepted (for `amazon.*` and `local.*` ids).
+ */
+export function parseNativeBody(
+  body: Buffer,
+  modelId: string,
+): { chat: ChatRequest; dialect: NativeDialect } {
+  const json = parseJson(body);
+  const isAnthropic = typeof json === 'object' && json !== null && 'anthropic_version' in json;
+  if (isAnthropic || modelId.startsWith('anthropic.')) {
+    return { chat: parseAnthropicBody(body), dialect: 'anthropic' };
+  }
+  const parsed = NovaBodySchema.safeParse(json);
+  if (!parsed.success) throw malformed(parsed.error);
+  const b = parsed.data;
+  return {
+    dialect: 'nova',
+    chat: {
+      system: (b.system ?? []).map((s) => s.text ?? '').filter((s) => s.length > 0),
+      messages: b.messages.map((m) => ({ role: m.role, text: textOf(m.content) })),
+      maxTokens: b.inferenceConfig?.maxTokens ?? b.inferenceConfig?.max_new_tokens,
+      stopSequences: b.inferenceConfig?.stopSequences,
+    },
+  };
+}

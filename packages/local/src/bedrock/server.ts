@@ -24,7 +24,7 @@ import {
 import { asRequest, asResponse, dropConnection, type Req, type Res } from './http.js';
 import { FaultState, type BedrockServerFaults, type FaultPlan } from './faults.js';
 import { estimateInputTokens, rawPromptText, type ChatRequest } from './model.js';
-import { parseAnthropicBody, parseConverseBody } from './requests.js';
+import { parseConverseBody, parseNativeBody, type NativeDialect } from './requests.js';
 import { verifySigV4, type SigV4Credential } from './sigv4.js';
 
 /** The four Bedrock Runtime operations this endpoint serves. */
@@ -442,10 +442,11 @@ export async function startBedrockServer(
         );
       }
       if (denied.has(modelId)) throw new BedrockHttpError('AccessDeniedException');
-      const chat =
-        operation === 'Converse' || operation === 'ConverseStream'
-          ? parseConverseBody(body)
-          : parseAnthropicBody(body);
+      let chat: ChatRequest;
+      let dialect: NativeDialect = 'anthropic';
+      if (operation === 'Converse' || operation === 'ConverseStream')
+        chat = parseConverseBody(body);
+      else ({ chat, dialect } = parseNativeBody(body, modelId));
       if (estimateInputTokens(chat) > maxInputTokens) {
         throw new BedrockHttpError('ValidationException', 'Input is too long for requested model.');
       }
@@ -459,7 +460,7 @@ export async function startBedrockServer(
         return;
       }
       const gen = await backend.generate(chat, { modelId, signal });
-      const ctx: OpContext = { res, signal, requestId, modelId, chat, gen, plan, rec };
+      const ctx: OpContext = { res, signal, requestId, modelId, chat, gen, plan, rec, dialect };
       let end: RunEnd;
       if (operation === 'ConverseStream') end = await converseStream(ctx);
       else if (operation === 'InvokeModelWithResponseStream') end = await invokeStream(ctx);
@@ -614,6 +615,8 @@ interface OpContext {
   gen: Generation;
   plan: FaultPlan;
   rec: BedrockRequestRecord;
+  /** Native body dialect for InvokeModel*; Converse ignores it. */
+  dialect: NativeDialect;
 }
 
 function streamHeaders(ctx: OpContext, extra: Record<string, string> = {}): void {
@@ -660,6 +663,7 @@ function messageId(requestId: string): string {
 }
 
 async function invokeStream(ctx: OpContext): Promise<RunEnd> {
+  if (ctx.dialect === 'nova') return novaInvokeStream(ctx);
   const started = ctx.rec.startedAt;
   let firstByte: number | undefined;
   const w = new FrameWriter(ctx.res, ctx.signal);
@@ -711,6 +715,46 @@ async function invokeStream(ctx: OpContext): Promise<RunEnd> {
   return end;
 }
 
+/** Nova's native stream: Converse-shaped JSON objects inside the chunk bytes. */
+async function novaInvokeStream(ctx: OpContext): Promise<RunEnd> {
+  const started = ctx.rec.startedAt;
+  let firstByte: number | undefined;
+  const w = new FrameWriter(ctx.res, ctx.signal);
+  const chunk = (event: Record<string, unknown>): Promise<void> =>
+    w.event('chunk', { bytes: Buffer.from(JSON.stringify(event)).toString('base64') });
+  streamHeaders(ctx, { 'x-amzn-bedrock-content-type': 'application/json' });
+  await chunk({ messageStart: { role: 'assistant' } });
+  const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, async (text) => {
+    firstByte ??= Date.now() - started;
+    ctx.rec.outputTokens++;
+    await chunk({ contentBlockDelta: { delta: { text }, contentBlockIndex: 0 } });
+  });
+  if (end.kind === 'midStream') {
+    await w.exception(end.error, STREAM_ERROR_MESSAGES[end.error]);
+    ctx.res.end();
+  } else if (end.kind === 'done') {
+    const r = end.result;
+    const latency = Date.now() - started;
+    await chunk({ contentBlockStop: { contentBlockIndex: 0 } });
+    await chunk({ messageStop: { stopReason: r.stopReason } });
+    await chunk({
+      metadata: {
+        usage: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
+        metrics: {},
+        trace: {},
+      },
+      'amazon-bedrock-invocationMetrics': {
+        inputTokenCount: r.inputTokens,
+        outputTokenCount: r.outputTokens,
+        invocationLatency: latency,
+        firstByteLatency: firstByte ?? latency,
+      },
+    });
+    ctx.res.end();
+  }
+  return end;
+}
+
 async function nonStreaming(
   ctx: OpContext,
   operation: 'Converse' | 'InvokeModel',
@@ -736,7 +780,7 @@ async function nonStreaming(
   const r = end.result;
   const latency = Date.now() - started;
   const payload =
-    operation === 'Converse'
+    operation === 'Converse' || ctx.dialect === 'nova'
       ? {
           output: { message: { role: 'assistant', content: [{ text }] } },
           stopReason: r.stopReason,
