@@ -132,6 +132,7 @@ describe('bedrock endpoint: faults surface as the real SDK exception classes', (
     expect(err.originalStatusCode).toBe(500);
     expect(text).toBe(expected.tokens.slice(0, 5).join(''));
     const rec = server.stats().recent.at(-1);
+    expect(rec?.prompt).toBe(prompt);
     expect(rec?.outcome).toBe('stream-error');
     expect(rec?.outputTokens).toBe(5);
   });

@@ -79,6 +79,8 @@ export interface BedrockRequestRecord {
   requestId: string;
   operation: BedrockOperation | 'unknown';
   modelId: string;
+  /** The raw prompt text (system + messages, markers kept), cut to 200 characters. */
+  prompt: string;
   status: number;
   outcome: RequestOutcome;
   /** Error or exception name, when outcome is `error` / `stream-error`. */
@@ -371,6 +373,7 @@ export async function startBedrockServer(
       requestId,
       operation,
       modelId: '',
+      prompt: '',
       status: 200,
       outcome: 'in-progress',
       outputTokens: 0,
@@ -450,7 +453,9 @@ export async function startBedrockServer(
       if (estimateInputTokens(chat) > maxInputTokens) {
         throw new BedrockHttpError('ValidationException', 'Input is too long for requested model.');
       }
-      const plan = faults.plan(rawPromptText(chat));
+      const raw = rawPromptText(chat);
+      rec.prompt = raw.slice(0, 200);
+      const plan = faults.plan(raw);
       rec.faults = plan.labels;
       if (plan.labels.length > 0) counters.faultsInjected++;
       if (plan.reject) throw new BedrockHttpError(plan.reject.error);
