@@ -1,0 +1,43 @@
+// publishChunk step 1: the chunk must belong to the stream's current, running attempt
+// and may not skip ahead (seq <= lastSeq + 1), so a stale or confused worker can
+// neither overwrite a newer attempt nor leave a gap.
+import { util, type Context } from '@aws-appsync/utils';
+import { LIMITS, assertStreamId, failOnError, recordKey } from '../lib/common.js';
+
+export function request(ctx: Context) {
+  const input = ctx.args['input'] as Record<string, unknown>;
+  const streamId = assertStreamId(input['streamId']);
+  const attempt = input['attempt'] as number;
+  const seq = input['seq'] as number;
+  if (attempt < 1) util.error('attempt must be >= 1', 'ValidationError');
+  if (seq < 0) util.error('seq must be >= 0', 'ValidationError');
+  const payload = JSON.stringify(input['payload']);
+  if (payload.length > LIMITS.chunkPayloadBytes) {
+    util.error(`payload exceeds ${LIMITS.chunkPayloadBytes} bytes`, 'ValidationError');
+  }
+  ctx.stash['payload'] = payload;
+  return { operation: 'GetItem', key: recordKey(streamId), consistentRead: true };
+}
+
+export function response(ctx: Context) {
+  failOnError(ctx.error);
+  const record = ctx.result as Record<string, unknown> | null;
+  const input = ctx.args['input'] as Record<string, unknown>;
+  if (!record) util.error('stream not found', 'NotFound');
+  const current = (record as Record<string, unknown>)['attempt'] as number;
+  if (input['attempt'] !== current) {
+    util.error(
+      `attempt ${input['attempt'] as number} is not the current attempt ${current}`,
+      'StaleAttempt',
+    );
+  }
+  const lastSeq = (record as Record<string, unknown>)['lastSeq'] as number;
+  if ((input['seq'] as number) > lastSeq + 1) {
+    util.error(
+      `seq ${input['seq'] as number} skips ahead of the last stored seq ${lastSeq}`,
+      'SeqOutOfOrder',
+    );
+  }
+  ctx.stash['record'] = record;
+  return record;
+}

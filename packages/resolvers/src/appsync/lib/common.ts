@@ -1,0 +1,75 @@
+// Shared helpers of the APPSYNC_JS resolvers. Bundled into each resolver file by
+// esbuild; only the APPSYNC_JS subset is used (no try/throw/while/classes/async).
+import { util } from '@aws-appsync/utils';
+import { LIMITS } from '@org/bedrock-stream-contracts/limits';
+import { TABLE, streamPartitionKey } from '@org/bedrock-stream-contracts/table';
+
+export { LIMITS, TABLE, streamPartitionKey };
+
+// APPSYNC_JS has no String.padStart; slicing a zero prefix gives the same keys as
+// contracts' chunkSortKey (a test asserts they agree).
+function pad(value: number, width: number): string {
+  return `000000000000${value}`.slice(-width);
+}
+
+/** `CHUNK#<attempt:6>#` — sorts before every seq of that attempt. */
+export function attemptPrefix(attempt: number): string {
+  return `${TABLE.chunkPrefix}${pad(attempt, 6)}#`;
+}
+
+/** Same value as contracts' chunkSortKey(attempt, seq). */
+export function chunkKey(attempt: number, seq: number): string {
+  return `${attemptPrefix(attempt)}${pad(seq, 9)}`;
+}
+
+type Identity = Record<string, unknown> | null | undefined;
+
+/**
+ * The owner key of a caller: JWT (Cognito/OIDC) `sub` with its issuer, the IAM
+ * principal ARN, or one shared key for API-key callers (API keys identify an app,
+ * not a user).
+ */
+export function ownerOf(identity: Identity): string {
+  if (!identity) return 'apikey';
+  const sub = identity['sub'];
+  if (typeof sub === 'string' && sub.length > 0) {
+    const issuer = identity['issuer'];
+    return `jwt:${typeof issuer === 'string' ? issuer : ''}:${sub}`;
+  }
+  const arn = identity['userArn'];
+  if (typeof arn === 'string' && arn.length > 0) return `iam:${arn}`;
+  const account = identity['accountId'];
+  if (typeof account === 'string' && account.length > 0) return `iam:${account}`;
+  return 'apikey';
+}
+
+export function recordKey(streamId: string): Record<string, unknown> {
+  return util.dynamodb.toMapValues({ pk: streamPartitionKey(streamId), sk: TABLE.recordSortKey });
+}
+
+// APPSYNC_JS has no regex literals: util.matches takes the pattern as a string.
+const UUID_V4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
+
+export function assertStreamId(streamId: unknown): string {
+  if (typeof streamId !== 'string' || !util.matches(UUID_V4, streamId)) {
+    util.error('streamId must be a lowercase UUID v4', 'ValidationError');
+  }
+  return streamId as string;
+}
+
+/** Denies a caller who does not own the record (same message AppSync uses). */
+export function assertOwner(
+  record: Record<string, unknown> | null | undefined,
+  identity: Identity,
+  what: string,
+): void {
+  if (record && record['owner'] !== ownerOf(identity)) {
+    util.unauthorized();
+  }
+  if (!record) util.error(`${what}: stream not found`, 'NotFound');
+}
+
+/** Surfaces a data source error as the field's error. */
+export function failOnError(error: { message: string; type: string } | null | undefined): void {
+  if (error) util.error(error.message, error.type);
+}
