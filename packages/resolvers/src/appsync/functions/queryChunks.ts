@@ -1,13 +1,6 @@
 // streamChunks step 2: stored chunks strictly after (attempt, afterSeq), in order.
 import { util, type Context } from '@aws-appsync/utils';
-import {
-  LIMITS,
-  TABLE,
-  attemptPrefix,
-  chunkKey,
-  failOnError,
-  streamPartitionKey,
-} from '../lib/common.js';
+import { LIMITS, attemptPrefix, chunkKey, failOnError, streamPartitionKey } from '../lib/common.js';
 
 export function request(ctx: Context) {
   const args = ctx.args as Record<string, unknown>;
@@ -29,10 +22,8 @@ export function request(ctx: Context) {
         ':after': after,
       }),
     },
-    filter: {
-      expression: 'begins_with(sk, :prefix)',
-      expressionValues: util.dynamodb.toMapValues({ ':prefix': TABLE.chunkPrefix }),
-    },
+    // Drops the record item (sk META sorts after the chunks); key attributes cannot be filtered.
+    filter: { expression: 'attribute_exists(seq)' },
     limit,
     consistentRead: true,
     scanIndexForward: true,

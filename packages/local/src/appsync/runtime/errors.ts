@@ -1,0 +1,31 @@
+/** An error in AppSync's response shape (`errors[]` entries). */
+export interface AppSyncError {
+  message: string;
+  errorType: string;
+  data?: unknown;
+  errorInfo?: unknown;
+}
+
+/** Thrown by util.error / util.unauthorized: stops the resolver like APPSYNC_JS does. */
+export class ResolverAbort extends Error {
+  constructor(readonly error: AppSyncError) {
+    super(error.message);
+  }
+}
+
+/** Thrown by runtime.earlyReturn: skips to the end of the current handler chain. */
+export class EarlyReturn extends Error {
+  constructor(readonly value: unknown) {
+    super('earlyReturn');
+  }
+}
+
+/** A data source failure, surfaced to the resolver as `ctx.error`. */
+export class DataSourceError extends Error {
+  constructor(
+    message: string,
+    readonly type: string,
+  ) {
+    super(message);
+  }
+}
