@@ -1,0 +1,15 @@
+/**
+ * A general local AppSync emulator: schema + APPSYNC_JS resolvers + data sources,
+ * AppSync's auth modes and real-time protocol.
+ */
+export { startAppSyncEmulator } from './server/emulator.js';
+export type {
+  AppSyncEmulator,
+  AppSyncEmulatorOptions,
+  EmulatorApiDefinition,
+  EmulatorStats,
+  SubscriptionFaults,
+} from './server/emulator.js';
+export type { AuthConfig, AuthMode, LocalIamCredentials } from './server/auth.js';
+export * from './runtime/index.js';
+export * from './datasources/index.js';

@@ -1,0 +1,174 @@
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  UpdateItemCommand,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { TABLE, streamPartitionKey, type StreamRecordItem } from '@org/bedrock-stream-contracts';
+
+/** The stream record as the worker sees it (plus its lease). */
+export type StreamRecord = StreamRecordItem & { leaseExpiresAt?: number };
+
+/** Outcome of a claim attempt. */
+export type ClaimResult =
+  | { kind: 'claimed'; record: StreamRecord }
+  | { kind: 'missing' }
+  | { kind: 'finished'; record: StreamRecord }
+  | { kind: 'held'; record: StreamRecord };
+
+const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
+
+/**
+ * Reads and writes the stream record (contracts TABLE design). The lease makes
+ * Lambda's at-least-once delivery safe: only one run holds a stream at a time, a run
+ * renews its lease while alive, and a new attempt can take over only an expired lease.
+ */
+export class StreamRecordStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly tableName: string,
+  ) {}
+
+  private key(streamId: string) {
+    return marshall({
+      [TABLE.partitionKey]: streamPartitionKey(streamId),
+      [TABLE.sortKey]: TABLE.recordSortKey,
+    });
+  }
+
+  async get(streamId: string): Promise<StreamRecord | null> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: this.key(streamId),
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? (unmarshall(out.Item) as StreamRecord) : null;
+  }
+
+  /** Starts attempt N+1 if the stream is new or its holder's lease has expired. */
+  async claim(streamId: string, leaseMs: number, now = Date.now()): Promise<ClaimResult> {
+    try {
+      const out = await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(streamId),
+          UpdateExpression:
+            'SET #status = :running, attempt = attempt + :one, lastSeq = :none, leaseExpiresAt = :lease, updatedAt = :now',
+          ConditionExpression:
+            'attribute_exists(pk) AND (#status = :accepted OR (#status = :running AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :nowMs)))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':running': 'RUNNING',
+            ':accepted': 'ACCEPTED',
+            ':one': 1,
+            ':none': -1,
+            ':lease': now + leaseMs,
+            ':now': new Date(now).toISOString(),
+            ':nowMs': now,
+          }),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { kind: 'claimed', record: unmarshall(out.Attributes!) as StreamRecord };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const record = await this.get(streamId);
+      if (!record) return { kind: 'missing' };
+      if (TERMINAL.has(record.status)) return { kind: 'finished', record };
+      return { kind: 'held', record };
+    }
+  }
+
+  /** Extends the lease of `attempt`; false when this run no longer holds the stream. */
+  async renewLease(streamId: string, attempt: number, leaseMs: number): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(streamId),
+          UpdateExpression: 'SET leaseExpiresAt = :lease',
+          ConditionExpression: 'attempt = :attempt AND #status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':lease': Date.now() + leaseMs,
+            ':attempt': attempt,
+            ':running': 'RUNNING',
+          }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Gives the stream up after a failed run so Lambda's retry can claim it at once. */
+  async releaseLease(streamId: string, attempt: number): Promise<void> {
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(streamId),
+          UpdateExpression: 'SET leaseExpiresAt = :zero',
+          ConditionExpression: 'attempt = :attempt AND #status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':zero': 0,
+            ':attempt': attempt,
+            ':running': 'RUNNING',
+          }),
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  /** Writes the final status of `attempt` (ignored if a newer attempt took over). */
+  async finish(
+    streamId: string,
+    attempt: number,
+    outcome: {
+      status: 'COMPLETED' | 'CANCELLED' | 'FAILED';
+      stopReason?: string;
+      usage?: unknown;
+      metrics?: unknown;
+      error?: unknown;
+    },
+  ): Promise<void> {
+    const values: Record<string, unknown> = {
+      ':status': outcome.status,
+      ':attempt': attempt,
+      ':now': new Date().toISOString(),
+      ':zero': 0,
+    };
+    const names: Record<string, string> = { '#status': 'status' };
+    const sets = ['#status = :status', 'updatedAt = :now', 'leaseExpiresAt = :zero'];
+    // Names go through placeholders: `usage` and `error` are DynamoDB reserved words.
+    for (const key of ['stopReason', 'usage', 'metrics', 'error'] as const) {
+      if (outcome[key] !== undefined && outcome[key] !== null) {
+        values[`:${key}`] = outcome[key];
+        names[`#${key}`] = key;
+        sets.push(`#${key} = :${key}`);
+      }
+    }
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(streamId),
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attempt = :attempt',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+}
