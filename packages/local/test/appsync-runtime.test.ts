@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -135,5 +135,43 @@ describe('resolvers through the APPSYNC_JS runtime', () => {
       sources,
     );
     expect(stranger.errors[0]?.errorType).toMatch(/Unauthorized/);
+
+    // The worker's claim (what packages/worker does): attempt 1, running.
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'streams',
+        Key: { pk: { S: `STREAM#${streamId}` }, sk: { S: 'META' } },
+        UpdateExpression: 'SET attempt = :a',
+        ExpressionAttributeValues: { ':a': { N: '1' } },
+      }),
+    );
+    const worker = { accountId: '1', userArn: 'arn:aws:iam::1:role/worker' };
+    const publish = async (attempt: number, seq: number) =>
+      executeResolver(
+        await load('Mutation', 'publishChunk'),
+        {
+          ...ctx('Mutation', 'publishChunk', {
+            input: {
+              streamId,
+              attempt,
+              seq,
+              payload: { v: 1, events: [{ type: 'text', text: `t${seq}` }] },
+            },
+          }),
+          identity: worker,
+        },
+        sources,
+      );
+    expect((await publish(1, 0)).errors).toEqual([]);
+    expect((await publish(1, 0)).errors).toEqual([]); // idempotent retry
+    expect((await publish(1, 1)).errors).toEqual([]);
+    expect((await publish(1, 5)).errors.length).toBe(1); // from the future
+    const chunks = await executeResolver(
+      await load('Query', 'streamChunks'),
+      ctx('Query', 'streamChunks', { streamId }),
+      sources,
+    );
+    expect(chunks.errors).toEqual([]);
+    expect(JSON.stringify(chunks.data)).toContain('t1');
   });
 });
