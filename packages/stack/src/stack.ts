@@ -45,6 +45,8 @@ export interface LocalStackOptions {
   /** The deterministic model's pace (local backend). */
   model?: { timeToFirstTokenMs?: number; tokensPerSecond?: number; outputTokens?: number };
   allowedModelIds?: string[];
+  /** Models the local Bedrock endpoint knows (default: allowedModelIds). */
+  bedrockModelIds?: string[];
   worker?: {
     flushWindowMs?: number;
     maxAttempts?: number;
@@ -70,6 +72,8 @@ export interface LocalStack {
   bedrock: BedrockServer | null;
   invoker: AsyncInvoker;
   dynamo: LocalDynamoDB;
+  /** The IAM credentials the worker signs with (the emulator accepts them). */
+  workerCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Signs a JWT the emulator accepts in OIDC mode (owner = `sub`). */
   issueJwt(sub: string): Promise<string>;
   stop(): Promise<void>;
@@ -131,7 +135,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bedrock = await startBedrockServer({
         host,
         port: options.bedrockPort ?? 0,
-        modelIds: allowedModelIds,
+        modelIds: options.bedrockModelIds ?? allowedModelIds,
         ...(backend.backend === 'openai'
           ? { proxy: { baseUrl: backend.url, model: backend.model, apiKey: backend.apiKey } }
           : {}),
@@ -265,6 +269,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bedrock,
       invoker: inv,
       dynamo,
+      workerCredentials,
       issueJwt: issueLocalJwt,
       stop: stopAll,
     };
