@@ -39,7 +39,8 @@ export interface ApiDefinition {
   environmentVariables(settings: { allowedModelIds: readonly string[] }): Record<string, string>;
 }
 
-const bundleDir = new URL('./appsync/', import.meta.url);
+// `../dist/appsync/` resolves the same from src/ (tests, tsx) and from dist/ (built).
+const bundleDir = new URL('../dist/appsync/', import.meta.url);
 
 /** Absolute path of a bundled resolver file in dist/appsync/. */
 export function codeFile(name: string): string {

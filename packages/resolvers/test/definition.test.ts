@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { apiDefinition } from '../src/index.js';
+
+// Wiring checks on the single ApiDefinition; behaviour of each handler is tested end to end
+// through the APPSYNC_JS runtime in packages/local/test/appsync-runtime.test.ts (local
+// depends on this package, so the runtime cannot be imported here without a cycle).
+describe('apiDefinition', () => {
+  it('points at built, APPSYNC_JS-shaped bundles', () => {
+    const files = [
+      ...Object.values(apiDefinition.functions).map((f) => f.codeFile),
+      ...apiDefinition.resolvers.map((r) => r.codeFile),
+    ];
+    for (const file of files) {
+      expect(isAbsolute(file)).toBe(true);
+      expect(existsSync(file), file).toBe(true);
+      const code = readFileSync(file, 'utf8');
+      expect(code).toMatch(/export\s*\{/);
+      expect(code).not.toMatch(/\btry\s*\{|\bthrow\s|\bwhile\s*\(|\bclass\s+\w|\bawait\s/);
+    }
+  });
+
+  it('references only declared data sources and functions', () => {
+    for (const f of Object.values(apiDefinition.functions)) {
+      expect(apiDefinition.dataSources[f.dataSource]).toBeDefined();
+    }
+    for (const r of apiDefinition.resolvers) {
+      if (r.kind === 'PIPELINE') {
+        for (const name of r.functions ?? []) expect(apiDefinition.functions[name]).toBeDefined();
+      } else {
+        expect(apiDefinition.dataSources[r.dataSource ?? '']).toBeDefined();
+      }
+    }
+    const fields = apiDefinition.resolvers.map((r) => `${r.typeName}.${r.fieldName}`).sort();
+    expect(fields).toEqual(
+      [
+        'Mutation.cancelStream',
+        'Mutation.publishChunk',
+        'Mutation.startStream',
+        'Query.getStream',
+        'Query.streamChunks',
+        'Subscription.onStreamChunk',
+      ].sort(),
+    );
+  });
+
+  it('passes the model allow-list as ctx.env', () => {
+    const env = apiDefinition.environmentVariables({ allowedModelIds: ['a', 'b'] });
+    expect(Object.values(env).join(' ')).toContain('a,b');
+  });
+});
