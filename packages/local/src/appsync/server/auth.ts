@@ -182,6 +182,18 @@ export class Authenticator {
         'InvalidSignatureException',
       );
     }
+    // The signature covers the payload hash; a client-sent hash must match the body we got.
+    const declaredHash = headers['x-amz-content-sha256'];
+    if (declaredHash !== undefined) {
+      const actual = new Sha256();
+      actual.update(request.body);
+      if (Buffer.from(await actual.digest()).toString('hex') !== declaredHash) {
+        throw new AuthError(
+          'The provided x-amz-content-sha256 header does not match what was computed.',
+          'InvalidSignatureException',
+        );
+      }
+    }
     const url = new URL(request.url);
     const signedHeaders: Record<string, string> = {};
     for (const name of signedHeaderList!.split(';')) {
@@ -200,6 +212,8 @@ export class Authenticator {
       service: 'appsync',
       sha256: Sha256,
       uriEscapePath: true,
+      // Sign exactly the client's SignedHeaders; never add x-amz-content-sha256 ourselves.
+      applyChecksum: false,
     });
     const query: Record<string, string> = {};
     url.searchParams.forEach((v, k) => (query[k] = v));

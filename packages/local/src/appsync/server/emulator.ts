@@ -520,6 +520,25 @@ export async function startAppSyncEmulator(
   };
 
   const onConnection = async (ws: WebSocket, req: IncomingMessage, url: URL) => {
+    // Clients send connection_init as soon as the socket opens, while the handshake is
+    // still being verified (SigV4/JWT are async): hold messages until it is.
+    const early: Array<string | null> = [];
+    let connection: Connection | null = null;
+    const dispatch = (conn: Connection, text: string | null) =>
+      void onMessage(conn, text).catch((error: unknown) =>
+        send(conn, {
+          type: 'error',
+          payload: {
+            errors: [{ errorType: 'InternalFailure', message: (error as Error).message }],
+          },
+        }),
+      );
+    ws.on('message', (data, isBinary) => {
+      const text = isBinary ? null : data.toString();
+      if (connection) dispatch(connection, text);
+      else early.push(text);
+    });
+    ws.on('error', () => ws.terminate());
     // Both handshake forms: `header-<base64url>` subprotocol, or `?header=<base64>`.
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
@@ -541,6 +560,7 @@ export async function startAppSyncEmulator(
         body: '{}',
       });
     } catch (error) {
+      log({ kind: 'ws', event: 'connection_error', errorType: (error as AuthError).errorType });
       connectionError(
         ws,
         (error as AuthError).errorType ?? 'UnauthorizedException',
@@ -548,29 +568,16 @@ export async function startAppSyncEmulator(
       );
       return;
     }
-    const connection: Connection = {
-      socket: ws,
-      caller,
-      subscriptions: new Map(),
-      keepAlive: null,
-    };
-    connections.add(connection);
+    if (ws.readyState !== ws.OPEN) return;
+    const conn: Connection = { socket: ws, caller, subscriptions: new Map(), keepAlive: null };
+    connection = conn;
+    connections.add(conn);
     counters.connections += 1;
     ws.on('close', () => {
-      connections.delete(connection);
-      if (connection.keepAlive) clearInterval(connection.keepAlive);
+      connections.delete(conn);
+      if (conn.keepAlive) clearInterval(conn.keepAlive);
     });
-    ws.on('error', () => ws.terminate());
-    ws.on('message', (data, isBinary) => {
-      void onMessage(connection, isBinary ? null : data.toString()).catch((error: unknown) =>
-        send(connection, {
-          type: 'error',
-          payload: {
-            errors: [{ errorType: 'InternalFailure', message: (error as Error).message }],
-          },
-        }),
-      );
-    });
+    for (const text of early.splice(0)) dispatch(conn, text);
   };
 
   const startError = (
