@@ -307,12 +307,9 @@ export async function startAppSyncEmulator(
     const triggered = schema.subscriptionsFor(mutationField.name.value);
     if (!triggered.length || value === null || value === undefined) return;
     const response = unalias(value, mutationField.selectionSet, mutationFragments);
+    const mutationFields = schema.schema.getMutationType()?.getFields() ?? {};
     const typeName =
-      schema.schema
-        .getMutationType()
-        ?.getFields()
-        [mutationField.name.value]?.type.toString()
-        .replace(/[![\]]/g, '') ?? '';
+      mutationFields[mutationField.name.value]?.type.toString().replace(/[![\]]/g, '') ?? '';
     for (const connection of connections) {
       for (const sub of connection.subscriptions.values()) {
         if (!triggered.includes(sub.fieldName)) continue;
