@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import type { ChunkEvent } from '@org/bedrock-stream-contracts';
+import { Coalescer, splitUtf8 } from '../src/coalescer.js';
+
+const start: ChunkEvent = {
+  type: 'start',
+  modelId: 'm',
+  attempt: 1,
+  startedAt: '2026-01-01T00:00:00.000Z',
+};
+const end: ChunkEvent = {
+  type: 'end',
+  stopReason: 'end_turn',
+  usage: null,
+  timings: { timeToFirstTokenMs: 1, totalMs: 2, modelLatencyMs: null },
+};
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** A publish that records chunks and can be held open (a slow AppSync). */
+function recorder() {
+  const chunks: ChunkEvent[][] = [];
+  let release: (() => void) | null = null;
+  let hold = false;
+  return {
+    chunks,
+    holdNext() {
+      hold = true;
+    },
+    release() {
+      hold = false;
+      release?.();
+    },
+    publish: async (events: ChunkEvent[]) => {
+      chunks.push(events);
+      if (hold) await new Promise<void>((r) => (release = r));
+    },
+  };
+}
+
+describe('splitUtf8', () => {
+  it('never splits a code point', () => {
+    const [head, rest] = splitUtf8('ab😀cd', 4);
+    expect(head).toBe('ab');
+    expect(head + rest).toBe('ab😀cd');
+    expect(splitUtf8('é'.repeat(10), 5)).toEqual(['éé', 'é'.repeat(8)]);
+  });
+});
+
+describe('Coalescer', () => {
+  it('publishes the first text at once, with the start event', async () => {
+    const rec = recorder();
+    let now = 0;
+    const c = new Coalescer({
+      windowMs: 100,
+      maxBytes: 1000,
+      publish: rec.publish,
+      now: () => now,
+    });
+    c.push(start);
+    await tick();
+    expect(rec.chunks).toHaveLength(0); // start waits for the first text
+    c.push({ type: 'text', text: 'Hel' });
+    await tick();
+    expect(rec.chunks).toEqual([[start, { type: 'text', text: 'Hel' }]]);
+    now = 500;
+    c.push(end);
+    await c.done();
+  });
+
+  it('batches later text per window and keeps order, terminal event last', async () => {
+    const rec = recorder();
+    let now = 0;
+    const c = new Coalescer({
+      windowMs: 100,
+      maxBytes: 1000,
+      publish: rec.publish,
+      now: () => now,
+    });
+    c.push({ type: 'text', text: 'a' });
+    await tick();
+    for (const t of ['b', 'c', 'd']) c.push({ type: 'text', text: t });
+    await tick();
+    expect(rec.chunks).toHaveLength(1); // window not over
+    now = 150;
+    c.push({ type: 'text', text: 'e' });
+    await tick();
+    await tick();
+    expect(rec.chunks[1]).toEqual([{ type: 'text', text: 'bcde' }]);
+    c.push({ type: 'text', text: 'f' });
+    c.push(end);
+    await c.done();
+    expect(rec.chunks.at(-1)).toEqual([{ type: 'text', text: 'f' }, end]);
+    expect(
+      rec.chunks
+        .flat()
+        .map((e) => (e.type === 'text' ? e.text : ''))
+        .join(''),
+    ).toBe('abcdef');
+  });
+
+  it('keeps one publish in flight: a slow publish makes the next chunk bigger', async () => {
+    const rec = recorder();
+    let now = 0;
+    const c = new Coalescer({ windowMs: 10, maxBytes: 1000, publish: rec.publish, now: () => now });
+    rec.holdNext();
+    c.push({ type: 'text', text: 'first' });
+    await tick();
+    for (let i = 0; i < 50; i += 1) {
+      now += 20;
+      c.push({ type: 'text', text: 'x' });
+      await tick();
+    }
+    expect(rec.chunks).toHaveLength(1);
+    rec.release();
+    now += 20;
+    c.push(end);
+    await c.done();
+    expect(rec.chunks).toHaveLength(2);
+    expect(rec.chunks[1]).toEqual([{ type: 'text', text: 'x'.repeat(50) }, end]);
+  });
+
+  it('splits a huge delta below the byte bound', async () => {
+    const rec = recorder();
+    const c = new Coalescer({ windowMs: 0, maxBytes: 64, publish: rec.publish, now: () => 0 });
+    c.push({ type: 'text', text: 'y'.repeat(300) });
+    c.push(end);
+    await c.done();
+    const texts = rec.chunks.flat().filter((e) => e.type === 'text');
+    expect(texts.every((e) => e.type === 'text' && Buffer.byteLength(e.text) <= 64)).toBe(true);
+    expect(texts.map((e) => (e.type === 'text' ? e.text : '')).join('')).toBe('y'.repeat(300));
+  });
+
+  it('bounds the publish count however fast the model is', async () => {
+    const rec = recorder();
+    let now = 0;
+    const c = new Coalescer({
+      windowMs: 100,
+      maxBytes: 16_000,
+      publish: rec.publish,
+      now: () => now,
+    });
+    // 1,000 tokens at 1,000 tokens/s: one per virtual millisecond.
+    for (let i = 0; i < 1000; i += 1) {
+      now += 1;
+      c.push({ type: 'text', text: 't ' });
+      if (i % 10 === 0) await tick();
+    }
+    c.push(end);
+    await c.done();
+    expect(rec.chunks.length).toBeLessThanOrEqual(12);
+  });
+
+  it('stops without publishing when abandoned', async () => {
+    const rec = recorder();
+    const c = new Coalescer({ windowMs: 100, maxBytes: 1000, publish: rec.publish, now: () => 0 });
+    c.push({ type: 'text', text: 'a' });
+    await tick();
+    c.push({ type: 'text', text: 'b' });
+    c.abandon();
+    await c.done();
+    expect(rec.chunks).toHaveLength(1);
+  });
+});

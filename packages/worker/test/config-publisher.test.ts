@@ -1,0 +1,119 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createPublisher, PublishError, SupersededError } from '../src/publisher.js';
+
+const env = {
+  GRAPHQL_URL: 'http://127.0.0.1:4000/graphql',
+  AWS_REGION: 'us-east-1',
+  TABLE_NAME: 't',
+  ALLOWED_MODEL_IDS: 'a, b',
+};
+
+describe('loadConfig', () => {
+  it('applies defaults', () => {
+    expect(loadConfig(env)).toMatchObject({
+      allowedModelIds: ['a', 'b'],
+      flushWindowMs: 100,
+      maxAttempts: 3,
+    });
+  });
+  it('names every bad or missing variable', () => {
+    expect(() =>
+      loadConfig({ ...env, GRAPHQL_URL: 'nope', FLUSH_WINDOW_MS: '-5', TABLE_NAME: undefined }),
+    ).toThrow(/GRAPHQL_URL.*TABLE_NAME|GRAPHQL_URL[\s\S]*FLUSH_WINDOW_MS/);
+    expect(() => loadConfig({})).toThrow(/invalid worker configuration/);
+  });
+});
+
+// A stand-in for AppSync's HTTP answers (failures on demand); the real emulator is
+// exercised end to end in packages/stack.
+let close: (() => void) | null = null;
+afterEach(() => close?.());
+
+async function fakeAppSync(answers: Array<{ status: number; body: unknown }>) {
+  const seen: Array<{ authorization: string; body: string }> = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ authorization: String(req.headers['authorization']), body });
+      const answer = answers.shift() ?? {
+        status: 200,
+        body: { data: { publishChunk: { seq: 0 } } },
+      };
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json' })
+        .end(JSON.stringify(answer.body));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  close = () => server.close();
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`, seen };
+}
+
+const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
+const chunk = {
+  streamId: 's',
+  attempt: 1,
+  seq: 3,
+  events: [{ type: 'text' as const, text: 'hi' }],
+};
+
+describe('publisher', () => {
+  it('signs with SigV4 (service appsync) and retries transient failures with the same (attempt, seq)', async () => {
+    const appsync = await fakeAppSync([
+      { status: 500, body: { errors: [{ errorType: 'InternalFailure', message: 'x' }] } },
+      {
+        status: 200,
+        body: { data: null, errors: [{ errorType: 'ThrottlingException', message: 'slow down' }] },
+      },
+    ]);
+    await createPublisher({
+      graphqlUrl: appsync.url,
+      region: 'us-east-1',
+      credentials,
+      baseDelayMs: 1,
+    })(chunk);
+    expect(appsync.seen).toHaveLength(3);
+    expect(appsync.seen[0]!.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKID\/\d{8}\/us-east-1\/appsync\/aws4_request/,
+    );
+    const bodies = appsync.seen.map((s) => JSON.parse(s.body).variables.input);
+    expect(new Set(bodies.map((b) => `${b.attempt}:${b.seq}:${b.payload}`)).size).toBe(1);
+  });
+
+  it('gives up on a permanent error, and reports a stale attempt as superseded', async () => {
+    const appsync = await fakeAppSync([
+      {
+        status: 200,
+        body: { data: null, errors: [{ errorType: 'ValidationError', message: 'bad' }] },
+      },
+    ]);
+    const publish = createPublisher({
+      graphqlUrl: appsync.url,
+      region: 'us-east-1',
+      credentials,
+      baseDelayMs: 1,
+    });
+    await expect(publish(chunk)).rejects.toBeInstanceOf(PublishError);
+    close?.();
+    const stale = await fakeAppSync([
+      {
+        status: 200,
+        body: { data: null, errors: [{ errorType: 'StaleAttempt', message: 'old' }] },
+      },
+    ]);
+    await expect(
+      createPublisher({ graphqlUrl: stale.url, region: 'us-east-1', credentials })(chunk),
+    ).rejects.toBeInstanceOf(SupersededError);
+  });
+
+  it('never sends a payload that breaks the contract', async () => {
+    const appsync = await fakeAppSync([]);
+    const publish = createPublisher({ graphqlUrl: appsync.url, region: 'us-east-1', credentials });
+    await expect(publish({ ...chunk, events: [] })).rejects.toThrow(/invalid chunk payload/);
+    expect(appsync.seen).toHaveLength(0);
+  });
+});
