@@ -1,1 +1,3 @@
-export {};
+/** The `bedrock-ask` terminal client as a library: `runAsk(argv, io)`. */
+export { runAsk, EXIT, USAGE } from './ask.js';
+export type { AskIo } from './ask.js';
