@@ -1,3 +1,4 @@
 import { packageTestConfig } from '../../vitest.shared.mjs';
 
-export default packageTestConfig();
+// Synthesizing (and bundling the worker) is CPU-heavy on 2 cores.
+export default packageTestConfig({ testTimeout: 120_000 });

@@ -1,1 +1,6 @@
-export {};
+/**
+ * @packageDocumentation
+ * CDK construct for bedrock-stream: `BedrockStreamApi`.
+ */
+export { BedrockStreamApi, modelArns } from './bedrock-stream-api.js';
+export type { BedrockStreamApiProps, BedrockStreamAuth } from './bedrock-stream-api.js';
