@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { schemaFiles } from '@org/bedrock-stream-contracts';
 import { TABLE } from '@org/bedrock-stream-contracts';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
+import type {
+  aws_cognito as cognito} from 'aws-cdk-lib';
 import {
   CfnOutput,
   Duration,
@@ -10,7 +12,6 @@ import {
   Stack,
   aws_appsync as appsync,
   aws_cloudwatch as cloudwatch,
-  aws_cognito as cognito,
   aws_dynamodb as dynamodb,
   aws_iam as iam,
   aws_lambda as lambda,
