@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { defaultStatePath } from './config.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
 const USAGE = `usage: bedrock-stream-local [options]
@@ -109,6 +110,7 @@ const options: LocalStackOptions = {
     outputTokens: flags['output-tokens'],
   },
   log: flags.log,
+  stateFile: defaultStatePath(),
   ...(!flags['no-web'] && existsSync(webDir) ? { webDir, webPort: flags['web-port'] } : {}),
 };
 

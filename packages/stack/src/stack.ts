@@ -21,7 +21,7 @@ import {
 } from '@org/bedrock-stream-local';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
-import { defaultStatePath, type ReadyConfig } from './config.js';
+import type { ReadyConfig } from './config.js';
 import { startStaticServer, type StaticServer } from './static.js';
 
 export type { ReadyConfig };
@@ -59,7 +59,7 @@ export interface LocalStackOptions {
   /** Serve this directory (the built web app) and /config.json on `webPort`. */
   webDir?: string;
   webPort?: number;
-  /** Write the ready JSON here (default `<repo>/.state/local-stack.json`; false: don't). */
+  /** Also write the ready JSON to this file (the CLI uses `<repo>/.state/local-stack.json`). */
   stateFile?: string | false;
   /** Request logs (one JSON line each) to stderr. */
   log?: boolean;
@@ -139,7 +139,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(backend.backend === 'openai'
           ? { proxy: { baseUrl: backend.url, model: backend.model, apiKey: backend.apiKey } }
           : {}),
-        ...options.model,
+        // A paced default so streams are observable (and cancellable) mid-way.
+        timeToFirstTokenMs: options.model?.timeToFirstTokenMs ?? 50,
+        tokensPerSecond: options.model?.tokensPerSecond ?? 200,
+        ...(options.model?.outputTokens !== undefined
+          ? { outputTokens: options.model.outputTokens }
+          : {}),
         log: options.log ? (line) => process.stderr.write(`${line}\n`) : undefined,
       });
       started.push(bedrock);
@@ -258,7 +263,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       started.push(web);
       config.webUrl = web.url;
     }
-    const statePath = options.stateFile === undefined ? defaultStatePath() : options.stateFile;
+    const statePath = options.stateFile;
     if (statePath) {
       mkdirSync(dirname(statePath), { recursive: true });
       writeFileSync(statePath, `${JSON.stringify(config)}\n`);
