@@ -1,3 +1,3 @@
 import { packageTestConfig } from '../../vitest.shared.mjs';
 
-export default packageTestConfig();
+export default packageTestConfig({ testTimeout: 60_000 });

@@ -463,6 +463,20 @@ export async function startAppSyncEmulator(
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    // AppSync answers browsers from any origin (CORS), including preflights.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res
+        .writeHead(204, {
+          'access-control-allow-methods': 'GET, POST, OPTIONS',
+          'access-control-allow-headers': String(
+            req.headers['access-control-request-headers'] ?? '*',
+          ),
+          'access-control-max-age': '86400',
+        })
+        .end();
+      return;
+    }
     const handle =
       req.method === 'POST' && path === '/graphql'
         ? handleGraphql(req, res)

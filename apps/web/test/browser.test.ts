@@ -1,0 +1,105 @@
+/**
+ * Browser end to end: Debian's chromium driven by playwright-core against the local stack
+ * serving the built web app. Screenshots go to test-artifacts/.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { deterministicAnswer } from '@org/bedrock-stream-local';
+import { startLocalStack, type LocalStack } from '@org/bedrock-stream-stack';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  console.error(
+    `\n${'!'.repeat(72)}\n!! BROWSER SUITE SKIPPED: ${CHROMIUM} is missing (apt-get install -y chromium)\n${'!'.repeat(72)}\n`,
+  );
+}
+const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
+const webDir = fileURLToPath(new URL('../dist/', import.meta.url));
+const OUTPUT_TOKENS = 60;
+
+describe.skipIf(!haveChromium)('web chat in Chromium', () => {
+  let stack: LocalStack;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    stack = await startLocalStack({
+      webDir,
+      model: { timeToFirstTokenMs: 100, tokensPerSecond: 40, outputTokens: OUTPUT_TOKENS },
+    });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage();
+    await page.goto(stack.config.webUrl!);
+    await page.getByTestId('prompt').waitFor();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+  });
+
+  async function ask(text: string) {
+    await page.getByTestId('prompt').fill(text);
+    await page.getByTestId('send').click();
+  }
+
+  it('streams an answer that grows over time to the deterministic text', async () => {
+    const prompt = 'What is a stream?';
+    await ask(prompt);
+    const lengths = new Set<number>();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const live = page.getByTestId('answer');
+      if ((await live.count()) === 0 && lengths.size > 0) break;
+      if (await live.count()) lengths.add(((await live.textContent()) ?? '').length);
+      await page.waitForTimeout(40);
+    }
+    expect(lengths.size).toBeGreaterThanOrEqual(3);
+    const answer = page.getByTestId('assistant-turn').last();
+    await expect.poll(() => answer.getAttribute('data-status')).toBe('done');
+    const expected = deterministicAnswer(
+      { messages: [{ role: 'user', content: prompt }] },
+      { modelId: stack.config.defaultModelId, outputTokens: OUTPUT_TOKENS },
+    ).text;
+    expect((await answer.locator('p').textContent())?.trim()).toBe(expected.trim());
+    await page.screenshot({ path: `${artifacts}answer.png`, fullPage: true });
+  }, 40_000);
+
+  it('Stop leaves a partial answer marked cancelled', async () => {
+    await ask('Tell me everything [[tokens:400]]');
+    await expect
+      .poll(async () => ((await page.getByTestId('answer').textContent()) ?? '').length, {
+        timeout: 10_000,
+      })
+      .toBeGreaterThan(20);
+    await page.getByTestId('stop').click();
+    const answer = page.getByTestId('assistant-turn').last();
+    await expect
+      .poll(() => answer.getAttribute('data-status'), { timeout: 10_000 })
+      .toBe('cancelled');
+    expect(((await answer.locator('p').textContent()) ?? '').length).toBeGreaterThan(0);
+    await page.screenshot({ path: `${artifacts}cancelled.png`, fullPage: true });
+  }, 40_000);
+
+  it('shows a readable message for a model error', async () => {
+    await ask('please fail [[fault:access-denied]]');
+    const error = page.getByTestId('error');
+    await error.waitFor({ timeout: 15_000 });
+    expect(await error.textContent()).toMatch(/access|denied/i);
+    await page.screenshot({ path: `${artifacts}error.png`, fullPage: true });
+  }, 40_000);
+});
