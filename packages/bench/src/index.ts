@@ -1,1 +1,3 @@
-export {};
+/** Benchmarks of bedrock-stream (see README). */
+export { runBench, table, SCENARIOS } from './run.js';
+export type { ScenarioResult } from './scenarios.js';
