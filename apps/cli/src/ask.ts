@@ -7,13 +7,18 @@ import { z } from 'zod';
 /** Exit codes of `bedrock-ask`. */
 export const EXIT = { ok: 0, streamError: 1, usage: 2, cancelled: 130 } as const;
 
+/** The usage text printed with `--help` and after every usage error. */
 export const USAGE = `usage: bedrock-ask [options] "prompt"
-  --model ID          model id (default: the stack's default model)
+  --model ID          model id (default: the stack's default model; must be in its allow-list)
   --system TEXT       system prompt
-  --max-tokens N      maximum output tokens
+  --max-tokens N      maximum output tokens (1-64000)
   --json              print events as JSON lines instead of text
-  --config PATH       stack config JSON (default: $BEDROCK_STREAM_CONFIG or .state/local-stack.json)
-  --url URL --api-key KEY --region R   connect to a deployed API instead
+  --config PATH       stack config JSON (default: $BEDROCK_STREAM_CONFIG or <repo>/.state/local-stack.json)
+  --url URL           GraphQL URL (overrides the config's graphqlUrl)
+  --api-key KEY       API key (overrides the config's apiKey)
+  --region R          region (overrides the config's region; default us-east-1)
+  -h, --help          show this help
+Ctrl-C cancels the stream server-side.
 exit codes: 0 done, 1 stream error, 2 usage/config error, 130 cancelled`;
 
 /** Where the CLI writes and how it is stopped (the process in main.ts; buffers in tests). */
@@ -27,23 +32,36 @@ export interface AskIo {
   onStarted?: (handle: StreamHandle) => void;
 }
 
+/** The part of the stack's ready JSON (or a hand-written config) the CLI uses. */
 const ConfigSchema = z.object({
   graphqlUrl: z.url(),
-  region: z.string().min(1),
+  region: z.string().min(1).optional(),
   apiKey: z.string().min(1),
   defaultModelId: z.string().min(1).optional(),
+  allowedModelIds: z.array(z.string().min(1)).min(1).optional(),
 });
+type Connection = z.infer<typeof ConfigSchema>;
 
 const FlagsSchema = z.object({
   model: z.string().min(1).optional(),
   system: z.string().min(1).optional(),
-  'max-tokens': z.coerce.number().int().min(1).max(64_000).optional(),
+  'max-tokens': z.coerce
+    .number({ error: 'must be a whole number from 1 to 64000' })
+    .int({ error: 'must be a whole number from 1 to 64000' })
+    .min(1, { error: 'must be a whole number from 1 to 64000' })
+    .max(64_000, { error: 'must be a whole number from 1 to 64000' })
+    .optional(),
   json: z.boolean().default(false),
+  help: z.boolean().default(false),
   config: z.string().min(1).optional(),
   url: z.url().optional(),
   'api-key': z.string().min(1).optional(),
   region: z.string().min(1).optional(),
 });
+type Flags = z.infer<typeof FlagsSchema>;
+
+/** Used when neither the flags nor the config name a model. */
+const FALLBACK_MODEL_ID = 'anthropic.claude-3-haiku-20240307-v1:0';
 
 function defaultConfigPath(env: Record<string, string | undefined>): string {
   return (
@@ -54,34 +72,52 @@ function defaultConfigPath(env: Record<string, string | undefined>): string {
 
 class UsageError extends Error {}
 
-function loadConnection(
-  flags: z.infer<typeof FlagsSchema>,
-  env: Record<string, string | undefined>,
-) {
-  if (flags.url || flags['api-key']) {
-    if (!flags.url || !flags['api-key']) throw new UsageError('--url and --api-key go together');
-    return {
-      graphqlUrl: flags.url,
-      apiKey: flags['api-key'],
-      region: flags.region ?? 'us-east-1',
-      defaultModelId: undefined,
-    };
-  }
-  const path = flags.config ?? defaultConfigPath(env);
+function readConfig(path: string): Connection {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
     throw new UsageError(
-      `cannot read the stack config ${path}: start the local stack (pnpm start) or pass --config / --url`,
+      `cannot read the stack config ${path}: start the local stack (pnpm start) or pass --config, or --url with --api-key`,
     );
   }
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
     throw new UsageError(
-      `${path} is not a stack config: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`,
+      `${path} is not a stack config: ${issue?.path.join('.')}: ${issue?.message}`,
     );
+  }
   return parsed.data;
+}
+
+/**
+ * The config file gives the connection; --url/--api-key/--region override single fields. With
+ * both --url and --api-key no file is needed (a deployed API), unless --config names one.
+ */
+function loadConnection(flags: Flags, env: Record<string, string | undefined>): Connection {
+  const standalone = flags.url !== undefined && flags['api-key'] !== undefined && !flags.config;
+  const base: Partial<Connection> = standalone
+    ? {}
+    : readConfig(flags.config ?? defaultConfigPath(env));
+  const merged = {
+    ...base,
+    ...(flags.url ? { graphqlUrl: flags.url } : {}),
+    ...(flags['api-key'] ? { apiKey: flags['api-key'] } : {}),
+    ...(flags.region ? { region: flags.region } : {}),
+  };
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new UsageError('--url and --api-key go together without a config');
+  return parsed.data;
+}
+
+function pickModel(flags: Flags, connection: Connection): string {
+  const allowed = connection.allowedModelIds;
+  const modelId = flags.model ?? connection.defaultModelId ?? allowed?.[0] ?? FALLBACK_MODEL_ID;
+  // Checked here so a typo is a usage error with the choices, not a failed stream.
+  if (allowed && !allowed.includes(modelId))
+    throw new UsageError(`--model ${modelId} is not allowed; choose one of: ${allowed.join(', ')}`);
+  return modelId;
 }
 
 /**
@@ -89,9 +125,10 @@ function loadConnection(
  * Never throws: every problem is a message on stderr and an exit code.
  */
 export async function runAsk(argv: string[], io: AskIo): Promise<number> {
-  let flags: z.infer<typeof FlagsSchema>;
+  let flags: Flags;
   let prompt: string;
-  let connection: ReturnType<typeof loadConnection>;
+  let connection: Connection;
+  let modelId: string;
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -101,6 +138,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
         system: { type: 'string' },
         'max-tokens': { type: 'string' },
         json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
         config: { type: 'string' },
         url: { type: 'string' },
         'api-key': { type: 'string' },
@@ -113,21 +151,24 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
         parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '),
       );
     flags = parsed.data;
+    if (flags.help) {
+      io.stdout(`${USAGE}\n`);
+      return EXIT.ok;
+    }
     prompt = positionals.join(' ').trim();
     if (!prompt) throw new UsageError('give a prompt');
     connection = loadConnection(flags, io.env);
+    modelId = pickModel(flags, connection);
   } catch (error) {
     io.stderr(`bedrock-ask: ${(error as Error).message}\n${USAGE}\n`);
     return EXIT.usage;
   }
   const client = createStreamClient({
     url: connection.graphqlUrl,
-    region: connection.region,
+    region: connection.region ?? 'us-east-1',
     auth: { type: 'API_KEY', apiKey: connection.apiKey },
   });
   try {
-    const modelId =
-      flags.model ?? connection.defaultModelId ?? 'anthropic.claude-3-haiku-20240307-v1:0';
     let handle: StreamHandle;
     try {
       handle = client.stream(

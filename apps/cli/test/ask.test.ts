@@ -24,13 +24,13 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function buffers() {
+function buffers(env: Record<string, string> = {}) {
   const out: string[] = [];
   const err: string[] = [];
   return {
     out,
     err,
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), env: {} },
+    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), env },
   };
 }
 
@@ -63,15 +63,44 @@ describe('bedrock-ask', () => {
   it('answers bad flags and a missing config with exit 2 and a message', async () => {
     for (const argv of [
       ['--max-tokens', '-3', 'x'],
+      ['--max-tokens', 'many', 'x'],
       ['--bogus', 'x'],
       ['--config', configPath],
       ['--config', '/nonexistent.json', 'x'],
+      ['--url', 'not a url', '--api-key', 'k', 'x'],
+      // Without --api-key the config file is still needed, and $BEDROCK_STREAM_CONFIG is missing.
       ['--url', 'http://x/graphql', 'x'],
+      ['--config', configPath, '--model', 'no.such-model', 'x'],
     ]) {
-      const b = buffers();
+      const b = buffers({ BEDROCK_STREAM_CONFIG: '/nonexistent.json' });
       expect(await runAsk(argv, b.io), argv.join(' ')).toBe(EXIT.usage);
-      expect(b.err.join('')).toMatch(/bedrock-ask: [\s\S]+\nusage:/);
+      expect(b.err.join(''), argv.join(' ')).toMatch(/^bedrock-ask: [\s\S]+\nusage:/);
+      expect(b.out).toEqual([]);
     }
+    const b = buffers();
+    await runAsk(['--config', configPath, '--model', 'no.such-model', 'x'], b.io);
+    expect(b.err.join('')).toContain(stack.config.allowedModelIds[0]);
+  });
+
+  it('prints the usage for --help and exits 0', async () => {
+    const b = buffers();
+    expect(await runAsk(['--help'], b.io)).toBe(EXIT.ok);
+    expect(b.out.join('')).toMatch(/^usage: bedrock-ask/);
+    expect(b.out.join('')).toMatch(/130 cancelled/);
+  });
+
+  it('finds the config through $BEDROCK_STREAM_CONFIG and takes flag overrides', async () => {
+    const b = buffers({ BEDROCK_STREAM_CONFIG: configPath });
+    const model = stack.config.allowedModelIds.at(-1)!;
+    expect(await runAsk(['--model', model, '--max-tokens', '5', 'hi'], b.io)).toBe(EXIT.ok);
+    expect(b.out.join('')).toBe(
+      `${deterministicAnswer('hi', { modelId: model, maxTokens: 5 }).text}\n`,
+    );
+    // --url and --api-key alone reach a deployed API without any config file.
+    const direct = buffers({ BEDROCK_STREAM_CONFIG: '/nonexistent.json' });
+    const argv = ['--url', stack.config.graphqlUrl, '--api-key', stack.config.apiKey];
+    expect(await runAsk([...argv, '--json', 'hi'], direct.io)).toBe(EXIT.ok);
+    expect(direct.out.join('')).toContain('"type":"end"');
   });
 
   it('exits 1 with a readable message when the stream fails', async () => {

@@ -1,14 +1,7 @@
 import { useBedrockStream } from '@org/bedrock-stream-client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { WebConfig } from './config.js';
-
-interface Turn {
-  role: 'USER' | 'ASSISTANT';
-  text: string;
-  /** Assistant turns: how they ended and their figures. */
-  status?: string;
-  figures?: string;
-}
+import { figuresOf, messagesFor, type Turn } from './conversation.js';
 
 const STATUS_LABEL: Record<string, string> = {
   idle: 'Ready',
@@ -19,140 +12,170 @@ const STATUS_LABEL: Record<string, string> = {
   error: 'Error',
 };
 
-function figures(
-  metrics: { timeToFirstTextMs?: number | null; totalMs?: number | null } | null,
-  outputTokens: number | undefined,
-): string {
-  const ttft = metrics?.timeToFirstTextMs;
-  const total = metrics?.totalMs;
-  const parts: string[] = [];
-  if (ttft != null) parts.push(`first token ${Math.round(ttft)} ms`);
-  if (outputTokens && total) parts.push(`${((outputTokens / total) * 1000).toFixed(1)} tokens/s`);
-  if (outputTokens !== undefined) parts.push(`${outputTokens} tokens`);
-  return parts.join(' · ');
-}
-
-/** The chat: history held in the page, the current answer streamed by useBedrockStream. */
+/**
+ * The chat: the history is held in the page (every turn stays visible) and sent as `messages`;
+ * the answer being written is streamed by useBedrockStream and moved into the history when it
+ * ends, with its status, error and figures.
+ */
 export function App({ config }: { config: WebConfig }) {
   const stream = useBedrockStream({ throttleMs: 50 });
   const [history, setHistory] = useState<Turn[]>([]);
   const [prompt, setPrompt] = useState('');
   const [modelId, setModelId] = useState(config.defaultModelId ?? config.allowedModelIds[0]!);
+  // The turns an answer in flight belongs after; null when no answer is pending. A ref, not
+  // state, so the effect below settles each answer exactly once.
   const pending = useRef<Turn[] | null>(null);
   const busy = stream.status === 'submitted' || stream.status === 'streaming';
+  const end = useRef<HTMLDivElement>(null);
 
-  // When an answer ends, move it into the history with its figures.
   useEffect(() => {
-    if (!pending.current || busy || stream.status === 'idle') return;
+    const status = stream.status;
+    if (!pending.current || status === 'idle' || status === 'submitted' || status === 'streaming')
+      return;
     const asked = pending.current;
     pending.current = null;
-    const metrics = stream.metrics as {
-      timeToFirstTextMs?: number | null;
-      totalMs?: number | null;
-    } | null;
     setHistory([
       ...asked,
       {
         role: 'ASSISTANT',
         text: stream.text,
-        status: stream.status,
-        figures: figures(metrics, stream.usage?.outputTokens),
+        status,
+        ...(status === 'error' && stream.error ? { error: stream.error.message } : {}),
+        figures: figuresOf(stream.metrics, stream.usage),
       },
     ]);
-  }, [busy, stream.status, stream.text, stream.metrics, stream.usage]);
+  }, [stream.status, stream.text, stream.metrics, stream.usage, stream.error]);
+
+  // Keep the newest text in view while it streams.
+  useEffect(() => {
+    end.current?.scrollIntoView?.({ block: 'end' });
+  }, [history.length, stream.text]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const text = prompt.trim();
     if (!text || busy) return;
-    const asked: Turn[] = [
-      ...history.filter((t) => t.role === 'USER' || t.status === 'done'),
-      { role: 'USER', text },
-    ];
+    const messages = messagesFor(history, text);
+    const asked: Turn[] = [...history, { role: 'USER', text }];
     pending.current = asked;
     setHistory(asked);
     setPrompt('');
-    stream.start({ modelId, messages: asked.map((t) => ({ role: t.role, text: t.text })) });
+    stream.start({ modelId, messages });
   };
 
+  // Retry asks the last question again: its previous answer leaves the history.
   const retry = () => {
-    const last = [...history].reverse().find((t) => t.role === 'USER');
-    if (!last) return;
-    const asked = history.slice(0, history.lastIndexOf(last) + 1);
+    const lastUser = history.map((t) => t.role).lastIndexOf('USER');
+    if (lastUser < 0 || busy) return;
+    const asked = history.slice(0, lastUser + 1);
     pending.current = asked;
     setHistory(asked);
     stream.retry();
+  };
+
+  const newChat = () => {
+    if (busy) stream.cancel();
+    pending.current = null;
+    setHistory([]);
   };
 
   return (
     <main>
       <header>
         <h1>bedrock-stream</h1>
-        <label>
-          Model{' '}
-          <select
-            data-testid="model"
-            value={modelId}
-            onChange={(e) => setModelId(e.target.value)}
-            disabled={busy}
+        <div className="controls">
+          <label>
+            Model{' '}
+            <select
+              data-testid="model"
+              value={modelId}
+              onChange={(e) => setModelId(e.target.value)}
+              disabled={busy}
+            >
+              {config.allowedModelIds.map((id) => (
+                <option key={id} value={id}>
+                  {id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button
+            type="button"
+            className="secondary"
+            data-testid="new-chat"
+            onClick={newChat}
+            disabled={history.length === 0}
           >
-            {config.allowedModelIds.map((id) => (
-              <option key={id} value={id}>
-                {id}
-              </option>
-            ))}
-          </select>
-        </label>
+            New chat
+          </button>
+        </div>
       </header>
+      {history.length === 0 && (
+        <p className="empty" data-testid="empty">
+          Ask anything: the answer streams in as the model writes it.
+        </p>
+      )}
       <ol className="history" data-testid="history">
-        {history.map((turn, i) => (
-          <li
-            key={i}
-            className={turn.role.toLowerCase()}
-            data-testid={turn.role === 'USER' ? 'user-turn' : 'assistant-turn'}
-            data-status={turn.status}
-          >
-            <p>{turn.text}</p>
-            {turn.status && turn.status !== 'done' && (
-              <span className="badge">{STATUS_LABEL[turn.status]}</span>
-            )}
-            {turn.figures && <small>{turn.figures}</small>}
-          </li>
-        ))}
+        {history.map((turn, i) =>
+          turn.role === 'USER' ? (
+            <li key={i} className="user" data-testid="user-turn">
+              <p>{turn.text}</p>
+            </li>
+          ) : (
+            <li
+              key={i}
+              className={`assistant ${turn.status}`}
+              data-testid="assistant-turn"
+              data-status={turn.status}
+            >
+              {turn.text && <p>{turn.text}</p>}
+              {turn.error && (
+                <p className="error" role="alert" data-testid="error">
+                  {turn.error}
+                </p>
+              )}
+              {turn.status === 'cancelled' && (
+                <span className="badge" data-testid="cancelled">
+                  Stopped
+                </span>
+              )}
+              {turn.figures && <small data-testid="figures">{turn.figures}</small>}
+            </li>
+          ),
+        )}
         {pending.current && (
           <li className="assistant live" data-testid="answer" data-status={stream.status}>
             <p>{stream.text || '…'}</p>
           </li>
         )}
       </ol>
-      {stream.status === 'error' && stream.error && (
-        <p className="error" role="alert" data-testid="error">
-          {stream.error.message}
-        </p>
-      )}
+      <div ref={end} />
       <form onSubmit={submit}>
         <textarea
           data-testid="prompt"
           value={prompt}
-          placeholder="Ask something…"
+          placeholder="Ask something… (Enter sends, Shift+Enter for a new line)"
           onChange={(e) => setPrompt(e.target.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && !e.shiftKey) submit(e);
           }}
         />
         <div className="actions">
-          <span data-testid="status">{STATUS_LABEL[stream.status]}</span>
+          <span data-testid="status" data-status={stream.status}>
+            {STATUS_LABEL[stream.status]}
+          </span>
           {busy ? (
-            <button type="button" data-testid="stop" onClick={stream.cancel}>
+            <button type="button" data-testid="stop" className="stop" onClick={stream.cancel}>
               Stop
             </button>
           ) : (
             <>
               <button
                 type="button"
+                className="secondary"
                 data-testid="retry"
                 onClick={retry}
-                disabled={history.length === 0}
+                disabled={!history.some((t) => t.role === 'ASSISTANT')}
               >
                 Retry
               </button>

@@ -63,9 +63,12 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     const lengths = new Set<number>();
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      const live = page.getByTestId('answer');
-      if ((await live.count()) === 0 && lengths.size > 0) break;
-      if (await live.count()) lengths.add(((await live.textContent()) ?? '').length);
+      // One atomic read in the page: the live answer can leave the DOM between two locator calls.
+      const live = await page.evaluate(
+        () => document.querySelector('[data-testid="answer"]')?.textContent ?? null,
+      );
+      if (live === null && lengths.size > 0) break;
+      if (live !== null) lengths.add(live.length);
       await page.waitForTimeout(40);
     }
     expect(lengths.size).toBeGreaterThanOrEqual(3);
@@ -76,6 +79,9 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
       { modelId: stack.config.defaultModelId, outputTokens: OUTPUT_TOKENS },
     ).text;
     expect((await answer.locator('p').textContent())?.trim()).toBe(expected.trim());
+    expect(await answer.getByTestId('figures').textContent()).toMatch(
+      new RegExp(`first token \\d+ ms · [\\d.]+ tokens/s · \\d+ in / ${OUTPUT_TOKENS} out tokens`),
+    );
     await page.screenshot({ path: `${artifacts}answer.png`, fullPage: true });
   }, 40_000);
 
@@ -92,14 +98,65 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
       .poll(() => answer.getAttribute('data-status'), { timeout: 10_000 })
       .toBe('cancelled');
     expect(((await answer.locator('p').textContent()) ?? '').length).toBeGreaterThan(0);
+    expect(await answer.getByTestId('cancelled').textContent()).toBe('Stopped');
     await page.screenshot({ path: `${artifacts}cancelled.png`, fullPage: true });
   }, 40_000);
 
   it('shows a readable message for a model error', async () => {
     await ask('please fail [[fault:access-denied]]');
-    const error = page.getByTestId('error');
-    await error.waitFor({ timeout: 15_000 });
-    expect(await error.textContent()).toMatch(/access|denied/i);
+    const answer = page.getByTestId('assistant-turn').last();
+    await expect.poll(() => answer.getAttribute('data-status'), { timeout: 15_000 }).toBe('error');
+    expect(await answer.getByTestId('error').textContent()).toMatch(/access|denied/i);
     await page.screenshot({ path: `${artifacts}error.png`, fullPage: true });
+  }, 40_000);
+
+  it('carries the history into a second turn', async () => {
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('empty').waitFor();
+    const first = 'Name a river.';
+    const second = 'And a mountain?';
+    await ask(first);
+    const answers = page.getByTestId('assistant-turn');
+    await expect.poll(() => answers.count(), { timeout: 15_000 }).toBe(1);
+    const firstText = ((await answers.first().locator('p').textContent()) ?? '').trim();
+    await ask(second);
+    await expect.poll(() => answers.count(), { timeout: 15_000 }).toBe(2);
+    expect(await answers.last().getAttribute('data-status')).toBe('done');
+    // The model answered the whole conversation, not just the second question.
+    const expected = deterministicAnswer(
+      {
+        messages: [
+          { role: 'user', content: first },
+          { role: 'assistant', content: firstText },
+          { role: 'user', content: second },
+        ],
+      },
+      { modelId: stack.config.defaultModelId, outputTokens: OUTPUT_TOKENS },
+    ).text;
+    const alone = deterministicAnswer(second, {
+      modelId: stack.config.defaultModelId,
+      outputTokens: OUTPUT_TOKENS,
+    }).text;
+    expect(expected).not.toBe(alone);
+    expect((await answers.last().locator('p').textContent())?.trim()).toBe(expected.trim());
+    expect(await page.getByTestId('user-turn').count()).toBe(2);
+    await page.screenshot({ path: `${artifacts}two-turns.png`, fullPage: true });
+  }, 40_000);
+
+  it('Retry asks the last question again', async () => {
+    const answers = page.getByTestId('assistant-turn');
+    const before = ((await answers.last().locator('p').textContent()) ?? '').trim();
+    const completed = stack.bedrock!.stats().completed;
+    await page.getByTestId('retry').click();
+    // A new model call ran to the end and its answer replaced the old one.
+    await expect
+      .poll(() => stack.bedrock!.stats().completed, { timeout: 15_000 })
+      .toBe(completed + 1);
+    await expect.poll(() => page.getByTestId('answer').count(), { timeout: 10_000 }).toBe(0);
+    expect(await answers.count()).toBe(2);
+    expect(await answers.last().getAttribute('data-status')).toBe('done');
+    // Same conversation, deterministic model: the same answer again, not a third turn.
+    expect(((await answers.last().locator('p').textContent()) ?? '').trim()).toBe(before);
+    expect(await page.getByTestId('user-turn').count()).toBe(2);
   }, 40_000);
 });

@@ -1,0 +1,117 @@
+/** The page's pure parts: conversation -> messages, figures, config parsing and its sources. */
+import { parseStartStreamInput } from '@org/bedrock-stream-contracts';
+import { describe, expect, it } from 'vitest';
+import { configSource, parseWebConfig } from '../src/config.js';
+import { figuresOf, messagesFor, type Turn } from '../src/conversation.js';
+
+const stackJson = {
+  ready: true,
+  graphqlUrl: 'http://127.0.0.1:4000/graphql',
+  realtimeUrl: 'ws://127.0.0.1:4000/graphql/realtime',
+  region: 'us-east-1',
+  apiKey: 'da2-local',
+  allowedModelIds: ['anthropic.claude-3-haiku-20240307-v1:0', 'local.echo-v1'],
+  defaultModelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+  bedrockEndpoint: 'http://127.0.0.1:4001',
+};
+
+describe('messagesFor', () => {
+  const answer = (text: string, status: 'done' | 'cancelled' | 'error'): Turn => ({
+    role: 'ASSISTANT',
+    text,
+    status,
+    figures: '',
+  });
+
+  it('sends alternating turns ending with the new question', () => {
+    const history: Turn[] = [{ role: 'USER', text: 'a' }, answer('A', 'done')];
+    expect(messagesFor(history, 'b')).toEqual([
+      { role: 'USER', text: 'a' },
+      { role: 'ASSISTANT', text: 'A' },
+      { role: 'USER', text: 'b' },
+    ]);
+  });
+
+  it('keeps a stopped partial answer and drops failed ones, so roles still alternate', () => {
+    const history: Turn[] = [
+      { role: 'USER', text: 'a' },
+      answer('', 'error'),
+      { role: 'USER', text: 'b' },
+      answer('part', 'cancelled'),
+      { role: 'USER', text: 'c' },
+      answer('', 'cancelled'),
+    ];
+    const messages = messagesFor(history, 'd');
+    expect(messages).toEqual([
+      { role: 'USER', text: 'b' },
+      { role: 'ASSISTANT', text: 'part' },
+      { role: 'USER', text: 'd' },
+    ]);
+    // What the page sends is a valid startStream input.
+    expect(() =>
+      parseStartStreamInput({
+        streamId: '0b7c2f0e-4c3a-4f5e-9a1b-2c3d4e5f6a7b',
+        modelId: 'm',
+        messages,
+      }),
+    ).not.toThrow();
+  });
+});
+
+describe('figuresOf', () => {
+  it('shows time to first token, generation rate and usage', () => {
+    const metrics = { timeToFirstTextMs: 100.4, totalMs: 1100 } as Parameters<typeof figuresOf>[0];
+    expect(figuresOf(metrics, { inputTokens: 5, outputTokens: 50, totalTokens: 55 })).toBe(
+      'first token 100 ms · 50.0 tokens/s · 5 in / 50 out tokens',
+    );
+  });
+  it('is empty when nothing is known', () => {
+    expect(figuresOf(null, null)).toBe('');
+  });
+});
+
+describe('config', () => {
+  it('accepts the local stack ready JSON', () => {
+    expect(parseWebConfig(stackJson)).toMatchObject({
+      graphqlUrl: stackJson.graphqlUrl,
+      allowedModelIds: stackJson.allowedModelIds,
+    });
+  });
+
+  it('accepts a CDK outputs file with the model list from VITE_MODEL_IDS', () => {
+    const outputs = {
+      ChatStack: {
+        BedrockStreamApiGraphqlUrl1A2B3C4D:
+          'https://abc.appsync-api.us-east-1.amazonaws.com/graphql',
+        BedrockStreamApiRegionDEADBEEF: 'us-east-1',
+        BedrockStreamApiApiKeyId0F0F0F0F: 'da2-xyz',
+      },
+    };
+    expect(parseWebConfig(outputs, { VITE_MODEL_IDS: 'm1, m2' })).toEqual({
+      graphqlUrl: 'https://abc.appsync-api.us-east-1.amazonaws.com/graphql',
+      region: 'us-east-1',
+      apiKey: 'da2-xyz',
+      allowedModelIds: ['m1', 'm2'],
+    });
+    expect(() => parseWebConfig(outputs)).toThrow(/CDK outputs.*allowedModelIds/);
+  });
+
+  it('rejects anything else with a readable message', () => {
+    expect(() => parseWebConfig({ graphqlUrl: 'nope' }, {}, '/config.json')).toThrow(
+      /^\/config\.json is not a stack config: graphqlUrl/,
+    );
+  });
+
+  it('picks the source: ?config=, then VITE_GRAPHQL_URL, then VITE_CONFIG_URL, then /config.json', () => {
+    expect(configSource('?config=http%3A%2F%2Fh%2Fc.json', { VITE_GRAPHQL_URL: 'x' })).toEqual({
+      url: 'http://h/c.json',
+    });
+    expect(configSource('', { VITE_GRAPHQL_URL: 'http://g/graphql' })).toEqual({
+      inline: { VITE_GRAPHQL_URL: 'http://g/graphql' },
+    });
+    expect(configSource('', { VITE_CONFIG_URL: '/outputs.json' })).toEqual({
+      url: '/outputs.json',
+    });
+    expect(configSource('', {})).toEqual({ url: '/config.json' });
+  });
+});
