@@ -96,7 +96,12 @@ describe.skipIf(skipReason !== null)(
       const result = await handle.done;
       expect(result.status).toBe('cancelled');
       expect(result.stopReason).toBe('cancelled');
-      const record = await client.getStream(handle.streamId);
+      // The worker records the outcome right after publishing the terminal chunk.
+      let record = await client.getStream(handle.streamId);
+      for (let i = 0; i < 40 && record?.status === 'RUNNING'; i += 1) {
+        await new Promise((r) => setTimeout(r, 50));
+        record = await client.getStream(handle.streamId);
+      }
       expect(record?.status).toBe('CANCELLED');
     });
 
