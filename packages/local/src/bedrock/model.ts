@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { prng } from '../shared/prng.js';
 
 /** Stop reasons in Converse spelling (the Anthropic native body uses the same strings). */
 export type StopReason = 'end_turn' | 'max_tokens' | 'stop_sequence';
@@ -160,18 +161,6 @@ export function promptOutputTokens(req: ChatRequest): number | undefined {
 
 function seedOf(text: string): number {
   return createHash('sha256').update(text).digest().readUInt32BE(0);
-}
-
-// mulberry32: tiny, well-distributed PRNG; determinism matters here, not quality.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The natural (unstopped) token sequence for a conversation: a pure function of its text. */

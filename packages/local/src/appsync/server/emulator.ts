@@ -10,6 +10,7 @@ import {
 } from '../runtime/index.js';
 import type { AuthError } from './auth.js';
 import { Authenticator, type AuthConfig, type Caller } from './auth.js';
+import { prng } from '../../shared/prng.js';
 import { matchesFilters } from './filters.js';
 import {
   collectFields,
@@ -117,18 +118,6 @@ interface Connection {
   caller: Caller;
   subscriptions: Map<string, Subscription>;
   keepAlive: NodeJS.Timeout | null;
-}
-
-// mulberry32: a small seeded PRNG so fault runs are reproducible.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function decodeHeader(encoded: string): Record<string, string> | null {

@@ -73,3 +73,13 @@ export function assertOwner(
 export function failOnError(error: { message: string; type: string } | null | undefined): void {
   if (error) util.error(error.message, error.type);
 }
+
+/** The StreamHandle fields of a stream record (what startStream and cancelStream return). */
+export function toHandle(record: Record<string, unknown>): Record<string, unknown> {
+  return {
+    streamId: record['streamId'],
+    status: record['status'],
+    cancelRequested: record['cancelRequested'],
+    createdAt: record['createdAt'],
+  };
+}

@@ -1,16 +1,11 @@
 // Mutation.cancelStream (pipeline: getOwnedStream -> requestCancel).
 import { type Context } from '@aws-appsync/utils';
+import { toHandle } from '../lib/common.js';
 
 export function request() {
   return {};
 }
 
 export function response(ctx: Context) {
-  const record = ctx.prev.result as Record<string, unknown>;
-  return {
-    streamId: record['streamId'],
-    status: record['status'],
-    cancelRequested: record['cancelRequested'],
-    createdAt: record['createdAt'],
-  };
+  return toHandle(ctx.prev.result as Record<string, unknown>);
 }

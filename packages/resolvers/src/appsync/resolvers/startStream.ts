@@ -1,7 +1,7 @@
 // Mutation.startStream (pipeline: putStream -> invokeWorker). Validates the input with
 // the same bounds as contracts' StartStreamInputSchema before anything is stored.
 import { type Context } from '@aws-appsync/utils';
-import { assertStreamId } from '../lib/common.js';
+import { assertStreamId, toHandle } from '../lib/common.js';
 import { validateStartInput } from '../lib/validate-input.js';
 
 export function request(ctx: Context) {
@@ -13,11 +13,5 @@ export function request(ctx: Context) {
 }
 
 export function response(ctx: Context) {
-  const record = ctx.prev.result as Record<string, unknown>;
-  return {
-    streamId: record['streamId'],
-    status: record['status'],
-    cancelRequested: record['cancelRequested'],
-    createdAt: record['createdAt'],
-  };
+  return toHandle(ctx.prev.result as Record<string, unknown>);
 }
