@@ -1,6 +1,12 @@
 /**
  * @packageDocumentation
- * CDK construct for bedrock-stream: `BedrockStreamApi`.
+ * CDK construct for bedrock-stream: `BedrockStreamApi` deploys the AppSync API, the
+ * APPSYNC_JS resolvers of `@org/bedrock-stream-resolvers`, the streams table and the worker.
  */
-export { BedrockStreamApi, modelArns } from './bedrock-stream-api.js';
+export { BedrockStreamApi } from './bedrock-stream-api.js';
 export type { BedrockStreamApiProps, BedrockStreamAuth } from './bedrock-stream-api.js';
+export { modelArns } from './model-arns.js';
+export { dynamoDbActionsFor, resolverOperations } from './resolver-permissions.js';
+export { bundleWorker } from './bundle-worker.js';
+export { suppressNag } from './nag.js';
+export type { NagSuppression } from './nag.js';

@@ -1,179 +1,444 @@
+// The example configuration of BedrockStreamApi, synthesized once (with cdk-nag's AwsSolutions
+// checks as an aspect) and inspected with aws-cdk-lib/assertions.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TABLE, schemaFiles } from '@org/bedrock-stream-contracts';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { buildSchema } from 'graphql';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BedrockStreamApi } from '../src/index.js';
+import { BedrockStreamApi, dynamoDbActionsFor } from '../src/index.js';
+import {
+  list,
+  logicalId,
+  render,
+  resources,
+  statementsByRole,
+  type CfnResourceJson,
+} from './template.js';
 
 const MODELS = [
   'anthropic.claude-3-haiku-20240307-v1:0',
   'us.anthropic.claude-3-5-haiku-20241022-v1:0',
 ];
+const REGION = 'us-east-1';
+const ACCOUNT = '123456789012';
+
+let app: App;
 let stack: Stack;
+let construct: BedrockStreamApi;
 let template: Template;
 
 beforeAll(() => {
-  const app = new App();
-  stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'us-east-1' } });
-  new BedrockStreamApi(stack, 'BedrockStream', { modelIds: MODELS });
-  // Each suppression says why the finding does not apply to this pattern.
-  NagSuppressions.addStackSuppressions(stack, [
-    {
-      id: 'AwsSolutions-IAM4',
-      reason:
-        'AWSLambdaBasicExecutionRole (logs only) and the AppSync logging managed policy are the documented minimal managed policies.',
-    },
-    {
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'Wildcards are CDK grants scoped to one resource: the table (index/*), the one publishChunk field, the log group streams, and cross-region inference-profile model ARNs of the named models only.',
-    },
-    {
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue IS the on-failure destination (the DLQ) of the worker.',
-    },
-    {
-      id: 'AwsSolutions-L1',
-      reason:
-        'The product design fixes the worker on the Node.js 22 runtime, the version its tests run against.',
-    },
-    {
-      id: 'AwsSolutions-ASC3',
-      reason:
-        'Field-level request logging is enabled at ERROR level; ALL would write prompts to logs.',
-    },
-  ]);
+  app = new App();
+  stack = new Stack(app, 'Test', { env: { account: ACCOUNT, region: REGION } });
+  construct = new BedrockStreamApi(stack, 'BedrockStream', { modelIds: MODELS });
+  // No suppressions here: the construct must carry (and justify) its own.
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
   app.synth();
   template = Template.fromStack(stack);
 });
 
-describe('BedrockStreamApi', () => {
-  it('invokes the worker with invocationType "Event" in the deployed resolver code', () => {
-    const fns = template.findResources('AWS::AppSync::FunctionConfiguration');
-    const invoke = Object.values(fns).find(
-      (f) => (f as { Properties: { Name: string } }).Properties.Name === 'invokeWorker',
-    ) as { Properties: { Code: string } };
-    expect(invoke.Properties.Code).toMatch(/invocationType:\s*"Event"/);
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const props = <T>(r: CfnResourceJson) => r.Properties as T;
+
+interface DataSourceProps {
+  Name: string;
+  Type: string;
+  ServiceRoleArn?: unknown;
+  DynamoDBConfig?: { TableName: unknown };
+  LambdaConfig?: { LambdaFunctionArn: unknown };
+}
+interface FunctionProps {
+  Name: string;
+  DataSourceName: unknown;
+  Code: string;
+  Runtime: { Name: string; RuntimeVersion: string };
+}
+interface ResolverProps {
+  TypeName: string;
+  FieldName: string;
+  Kind: string;
+  Code: string;
+  DataSourceName?: unknown;
+  PipelineConfig?: { Functions: unknown[] };
+  Runtime: { Name: string; RuntimeVersion: string };
+}
+
+/** Data source name by logical id, to resolve `Fn::GetAtt [<id>, Name]` references. */
+function dataSourceNames(): Map<string, DataSourceProps> {
+  return new Map(
+    Object.entries(resources(template, 'AWS::AppSync::DataSource')).map(([id, r]) => [
+      id,
+      props<DataSourceProps>(r),
+    ]),
+  );
+}
+/** The data source a function or resolver names (CDK writes the plain name, plus a DependsOn). */
+function dataSourceOf(name: unknown): DataSourceProps {
+  expect(typeof name).toBe('string');
+  const ds = [...dataSourceNames().values()].find((d) => d.Name === name);
+  expect(ds, String(name)).toBeDefined();
+  return ds!;
+}
+function functionsByName(): Map<string, FunctionProps & { id: string }> {
+  return new Map(
+    Object.entries(resources(template, 'AWS::AppSync::FunctionConfiguration')).map(([id, r]) => [
+      props<FunctionProps>(r).Name,
+      { ...props<FunctionProps>(r), id },
+    ]),
+  );
+}
+function resolversByField(): Map<string, ResolverProps> {
+  return new Map(
+    Object.values(resources(template, 'AWS::AppSync::Resolver')).map((r) => {
+      const p = props<ResolverProps>(r);
+      return [`${p.TypeName}.${p.FieldName}`, p];
+    }),
+  );
+}
+
+describe('the startStream pipeline invokes the worker asynchronously', () => {
+  it('has invocationType "Event" in the deployed code of the Lambda data source function', () => {
+    const lambdaFunctions = [...functionsByName().values()].filter(
+      (f) => dataSourceOf(f.DataSourceName).Type === 'AWS_LAMBDA',
+    );
+    expect(lambdaFunctions.map((f) => f.Name)).toEqual(['invokeWorker']);
+    const code = lambdaFunctions[0]!.Code;
+    expect(code).toMatch(/operation:\s*"Invoke"/);
+    expect(code).toMatch(/invocationType:\s*"Event"/);
+    // ...and nothing anywhere invokes synchronously (AppSync's 30 s limit).
+    const allCode = [
+      ...[...functionsByName().values()].map((f) => f.Code),
+      ...[...resolversByField().values()].map((r) => r.Code),
+    ].join('\n');
+    expect(allCode).not.toMatch(/RequestResponse/);
+    expect(resolversByField().get('Mutation.startStream')?.PipelineConfig?.Functions).toEqual([
+      { 'Fn::GetAtt': [functionsByName().get('putStream')!.id, 'FunctionId'] },
+      { 'Fn::GetAtt': [functionsByName().get('invokeWorker')!.id, 'FunctionId'] },
+    ]);
   });
 
-  it('deploys the schema with publishChunk @aws_iam only', () => {
-    const schema = Object.values(template.findResources('AWS::AppSync::GraphQLSchema'))[0] as {
-      Properties: { Definition: string };
-    };
-    expect(schema.Properties.Definition).toMatch(
-      /publishChunk\(input: PublishChunkInput!\): StreamChunk @aws_iam\n/,
-    );
+  it('points the Lambda data source at the worker function', () => {
+    const ds = [...dataSourceNames().values()].find((d) => d.Type === 'AWS_LAMBDA')!;
+    expect(ds.LambdaConfig?.LambdaFunctionArn).toEqual({
+      'Fn::GetAtt': [logicalId(template, 'AWS::Lambda::Function', 'BedrockStreamWorker'), 'Arn'],
+    });
+  });
+});
+
+describe('schema and auth', () => {
+  it('deploys schema/schema.graphql unchanged, without the graphql-js built-ins file', () => {
+    const schema = Object.values(resources(template, 'AWS::AppSync::GraphQLSchema'));
+    expect(schema).toHaveLength(1);
+    const sdl = props<{ Definition: string }>(schema[0]!).Definition;
+    expect(sdl).toBe(readFileSync(schemaFiles.deployable, 'utf8'));
+    expect(sdl).not.toMatch(/^\s*directive @aws_/m);
+    expect(sdl).not.toMatch(/^\s*scalar AWS/m);
+  });
+
+  it('makes publishChunk @aws_iam only (field directive overrides the type modes)', () => {
+    const sdl = props<{ Definition: string }>(
+      Object.values(resources(template, 'AWS::AppSync::GraphQLSchema'))[0]!,
+    ).Definition;
+    const schema = buildSchema(`${readFileSync(schemaFiles.awsBuiltins, 'utf8')}\n${sdl}`);
+    const field = schema.getMutationType()!.getFields()['publishChunk']!;
+    expect(field.astNode?.directives?.map((d) => d.name.value)).toEqual(['aws_iam']);
+    // Every other mutation/query field inherits the type's modes (no field-level directive).
+    for (const type of [schema.getMutationType()!, schema.getQueryType()!])
+      for (const f of Object.values(type.getFields()))
+        if (f.name !== 'publishChunk')
+          expect(f.astNode?.directives?.filter((d) => d.name.value.startsWith('aws_'))).toEqual([]);
+  });
+
+  it('uses an API key by default and always adds IAM for the worker', () => {
     template.hasResourceProperties('AWS::AppSync::GraphQLApi', {
       AuthenticationType: 'API_KEY',
       AdditionalAuthenticationProviders: [{ AuthenticationType: 'AWS_IAM' }],
+      EnvironmentVariables: apiDefinition.environmentVariables({ allowedModelIds: MODELS }),
+      LogConfig: { FieldLogLevel: 'ERROR', CloudWatchLogsRoleArn: Match.anyValue() },
     });
+    template.resourceCountIs('AWS::AppSync::ApiKey', 1);
   });
 
-  it('never grants Bedrock or AppSync actions on *', () => {
-    const policies = template.findResources('AWS::IAM::Policy');
-    const statements = Object.values(policies).flatMap(
-      (p) =>
-        (
-          p as {
-            Properties: {
-              PolicyDocument: {
-                Statement: Array<{ Action: string | string[]; Resource: unknown }>;
-              };
-            };
-          }
-        ).Properties.PolicyDocument.Statement,
-    );
-    const sensitive = statements.filter((s) =>
-      [s.Action].flat().some((a) => a.startsWith('bedrock:') || a.startsWith('appsync:')),
-    );
-    expect(sensitive.length).toBeGreaterThanOrEqual(2);
-    for (const s of sensitive) expect(JSON.stringify(s.Resource)).not.toMatch(/^"\*"$|\["\*"\]/);
-    const bedrock = sensitive.find((s) =>
-      [s.Action].flat().includes('bedrock:InvokeModelWithResponseStream'),
-    )!;
-    expect(JSON.stringify(bedrock.Resource)).toContain(
-      'foundation-model/anthropic.claude-3-haiku-20240307-v1:0',
-    );
-    expect(JSON.stringify(bedrock.Resource)).toContain(
-      'inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0',
-    );
-    const appsync = sensitive.find((s) => [s.Action].flat().includes('appsync:GraphQL'))!;
-    expect(JSON.stringify(appsync.Resource)).toContain('/types/Mutation/fields/publishChunk');
+  it('outputs what a client needs: GraphQL URL, region, API key', () => {
+    const outputs = template.toJSON() as { Outputs: Record<string, { Value: unknown }> };
+    const byName = (suffix: string) =>
+      Object.entries(outputs.Outputs).find(([id]) => id.startsWith(`BedrockStream${suffix}`))?.[1]
+        .Value;
+    const api = logicalId(template, 'AWS::AppSync::GraphQLApi', 'BedrockStreamApi');
+    expect(byName('GraphqlUrl')).toEqual({ 'Fn::GetAtt': [api, 'GraphQLUrl'] });
+    expect(byName('Region')).toBe(REGION);
+    expect(render(byName('ApiKeyId'))).toMatch(/^\$\{BedrockStreamApiDefaultApiKey\w+\.ApiKey\}$/);
+  });
+});
+
+describe('least-privilege IAM', () => {
+  const isSensitive = (a: string) => a.startsWith('bedrock:') || a.startsWith('appsync:');
+
+  it('never allows anything on "*" and attaches no managed policies', () => {
+    for (const { statement } of statementsByRole(template))
+      for (const r of list(statement.Resource)) expect(render(r)).not.toBe('*');
+    for (const role of Object.values(resources(template, 'AWS::IAM::Role')))
+      expect(role.Properties['ManagedPolicyArns']).toBeUndefined();
   });
 
-  it('configures async retries, max event age and an on-failure queue with an alarm', () => {
-    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
-      MaximumRetryAttempts: 2,
-      MaximumEventAgeInSeconds: 3600,
-      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      Threshold: 1,
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-    });
+  it('lets only the worker invoke exactly the configured models', () => {
+    const workerRole = logicalId(template, 'AWS::IAM::Role', 'BedrockStreamWorkerRole');
+    const bedrock = statementsByRole(template).filter(({ statement }) =>
+      list(statement.Action).some((a) => a.startsWith('bedrock:')),
+    );
+    expect(bedrock).toHaveLength(1);
+    expect(bedrock[0]!.role).toBe(workerRole);
+    expect(list(bedrock[0]!.statement.Action).sort()).toEqual([
+      'bedrock:InvokeModel',
+      'bedrock:InvokeModelWithResponseStream',
+    ]);
+    expect(list(bedrock[0]!.statement.Resource).map(render).sort()).toEqual(
+      [
+        `arn:\${AWS::Partition}:bedrock:${REGION}::foundation-model/anthropic.claude-3-haiku-20240307-v1:0`,
+        `arn:\${AWS::Partition}:bedrock:${REGION}:${ACCOUNT}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`,
+        // The profile's own model, in whichever region the profile routes to.
+        `arn:\${AWS::Partition}:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0`,
+      ].sort(),
+    );
+    expect([...construct.modelArns]).toHaveLength(3);
+  });
+
+  it('lets the worker call only Mutation.publishChunk', () => {
+    const appsync = statementsByRole(template).filter(({ statement }) =>
+      list(statement.Action).some((a) => a.startsWith('appsync:')),
+    );
+    expect(appsync).toHaveLength(1);
+    expect(appsync[0]!.statement.Action).toBe('appsync:GraphQL');
+    const api = logicalId(template, 'AWS::AppSync::GraphQLApi', 'BedrockStreamApi');
+    expect(list(appsync[0]!.statement.Resource).map(render)).toEqual([
+      `arn:\${AWS::Partition}:appsync:${REGION}:${ACCOUNT}:apis/\${${api}.ApiId}/types/Mutation/fields/publishChunk`,
+    ]);
+    // No wildcard in any Bedrock/AppSync resource except the documented cross-region form.
+    for (const { statement } of statementsByRole(template))
+      if (list(statement.Action).some(isSensitive))
+        for (const r of list(statement.Resource).map(render))
+          expect(r.replace(':bedrock:*::foundation-model/', '')).not.toContain('*');
+  });
+
+  it('scopes every role to the table, the worker, its queue and its own log group', () => {
+    const table = `\${${logicalId(template, 'AWS::DynamoDB::Table', 'BedrockStreamStreams')}.Arn}`;
+    const byRole = new Map<string, Array<[string[], string[]]>>();
+    for (const { role, statement } of statementsByRole(template)) {
+      expect(statement.Effect).toBe('Allow');
+      const entry: [string[], string[]] = [
+        list(statement.Action).sort(),
+        list(statement.Resource).map(render),
+      ];
+      byRole.set(role, [...(byRole.get(role) ?? []), entry]);
+    }
+    const role = (prefix: string) => byRole.get(logicalId(template, 'AWS::IAM::Role', prefix))!;
+    const worker = role('BedrockStreamWorkerRole');
+    expect(worker).toContainEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]]);
+    expect(worker.flatMap(([a]) => a).filter((a) => a.startsWith('dynamodb:'))).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(worker.flatMap(([a]) => a).filter((a) => a.startsWith('sqs:'))).toContain(
+      'sqs:SendMessage',
+    );
+    // The DynamoDB data source may do exactly the operations its resolver files use.
+    expect(role('BedrockStreamDataSourcestreamsTableRole')).toEqual([
+      [['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [table]],
+    ]);
+    expect(
+      dynamoDbActionsFor([
+        ...Object.values(apiDefinition.functions)
+          .filter((f) => f.dataSource === 'streamsTable')
+          .map((f) => f.codeFile),
+        ...apiDefinition.resolvers
+          .filter((r) => r.dataSource === 'streamsTable')
+          .map((r) => r.codeFile),
+      ]),
+    ).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    const worker_ = `\${${logicalId(template, 'AWS::Lambda::Function', 'BedrockStreamWorker')}.Arn}`;
+    expect(role('BedrockStreamDataSourceworkerRole')).toEqual([
+      [['lambda:InvokeFunction'], [worker_]],
+    ]);
+    const apiLogs = `\${${logicalId(template, 'AWS::Logs::LogGroup', 'BedrockStreamApiLogs')}.Arn}`;
+    for (const [actions, res] of role('BedrockStreamApiLogRole')) {
+      expect(actions.every((a) => a.startsWith('logs:'))).toBe(true);
+      expect(res).toEqual([apiLogs]);
+    }
+  });
+});
+
+describe('worker function and its async invocation', () => {
+  it('runs the bundled worker on Node.js 22 arm64 with its configuration', () => {
+    const api = logicalId(template, 'AWS::AppSync::GraphQLApi', 'BedrockStreamApi');
+    const table = logicalId(template, 'AWS::DynamoDB::Table', 'BedrockStreamStreams');
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
+      Handler: 'index.handler',
       Timeout: 900,
+      MemorySize: 1024,
+      Environment: {
+        Variables: {
+          GRAPHQL_URL: { 'Fn::GetAtt': [api, 'GraphQLUrl'] },
+          TABLE_NAME: { Ref: table },
+          ALLOWED_MODEL_IDS: MODELS.join(','),
+          FLUSH_WINDOW_MS: '100',
+          MAX_ATTEMPTS: '3',
+        },
+      },
+    });
+    const fn = Object.values(resources(template, 'AWS::Lambda::Function'))[0]!;
+    expect(fn.Properties['ReservedConcurrentExecutions']).toBeUndefined();
+  });
+
+  it('bundles a loadable ESM handler into the asset', async () => {
+    const fn = Object.values(resources(template, 'AWS::Lambda::Function'))[0]!;
+    // The asset is staged as asset.<hash> beside the template; the S3 key is <hash>.zip.
+    const key = (fn.Properties['Code'] as { S3Key: string }).S3Key;
+    const file = join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    expect(existsSync(file)).toBe(true);
+    const mod = (await import(file)) as { handler?: unknown };
+    expect(typeof mod.handler).toBe('function');
+  });
+
+  it('retries twice, drops events after an hour, then sends them to an encrypted TLS-only queue', () => {
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'BedrockStreamFailedStreams');
+    const fn = logicalId(template, 'AWS::Lambda::Function', 'BedrockStreamWorker');
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: fn },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 3600,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue, 'Arn'] } } },
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: queue }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
     });
   });
 
-  it('expires records and chunks with DynamoDB TTL', () => {
+  it('alarms as soon as a failed invocation reaches the queue', () => {
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'BedrockStreamFailedStreams');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+});
+
+describe('streams table', () => {
+  it('uses the contracts key design, on-demand billing, TTL and point-in-time recovery', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
-      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [
+        { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
+        { AttributeName: TABLE.sortKey, KeyType: 'RANGE' },
+      ],
       BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: TABLE.ttlAttribute, Enabled: true },
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: Match.anyValue(),
     });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
-  it('deploys byte-for-byte the resolver files the local emulator runs, wired the same way', () => {
-    const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-    const fns = Object.values(
-      template.findResources('AWS::AppSync::FunctionConfiguration'),
-    ) as Array<{ Properties: { Name: string; Code: string; DataSourceName: unknown } }>;
+  it('is the table of the DynamoDB data source and the worker', () => {
+    const table = logicalId(template, 'AWS::DynamoDB::Table', 'BedrockStreamStreams');
+    const ds = [...dataSourceNames().values()].find((d) => d.Type === 'AMAZON_DYNAMODB')!;
+    expect(ds.DynamoDBConfig?.TableName).toEqual({ Ref: table });
+  });
+});
+
+describe('the same resolver files as the local emulator, wired the same way', () => {
+  it('deploys every function byte for byte from its apiDefinition codeFile, on its data source', () => {
+    const deployed = functionsByName();
+    expect([...deployed.keys()].sort()).toEqual(Object.keys(apiDefinition.functions).sort());
     for (const [name, fn] of Object.entries(apiDefinition.functions)) {
-      const deployed = fns.find((f) => f.Properties.Name === name);
-      expect(deployed, name).toBeDefined();
-      expect(sha(deployed!.Properties.Code)).toBe(sha(readFileSync(fn.codeFile, 'utf8')));
-      expect(JSON.stringify(deployed!.Properties.DataSourceName)).toContain(fn.dataSource);
+      const d = deployed.get(name)!;
+      expect(sha(d.Code), name).toBe(sha(readFileSync(fn.codeFile, 'utf8')));
+      expect(d.Runtime).toEqual({ Name: 'APPSYNC_JS', RuntimeVersion: '1.0.0' });
+      const ds = dataSourceOf(d.DataSourceName);
+      expect(ds.Name, name).toBe(fn.dataSource);
+      expect(ds.Type, name).toBe(apiDefinition.dataSources[fn.dataSource]!.type);
     }
-    const resolvers = Object.values(template.findResources('AWS::AppSync::Resolver')) as Array<{
-      Properties: { TypeName: string; FieldName: string; Kind: string; Code: string };
-    }>;
-    expect(resolvers).toHaveLength(apiDefinition.resolvers.length);
+  });
+
+  it('deploys every resolver byte for byte, with its kind, pipeline order or data source', () => {
+    const deployed = resolversByField();
+    expect(deployed.size).toBe(apiDefinition.resolvers.length);
+    const fnIds = new Map([...functionsByName()].map(([name, f]) => [f.id, name]));
     for (const r of apiDefinition.resolvers) {
-      const deployed = resolvers.find(
-        (d) => d.Properties.TypeName === r.typeName && d.Properties.FieldName === r.fieldName,
-      );
-      expect(deployed, `${r.typeName}.${r.fieldName}`).toMatchObject({
-        Properties: { Kind: r.kind },
-      });
-      expect(sha(deployed!.Properties.Code)).toBe(sha(readFileSync(r.codeFile, 'utf8')));
+      const field = `${r.typeName}.${r.fieldName}`;
+      const d = deployed.get(field)!;
+      expect(d, field).toBeDefined();
+      expect(d.Kind, field).toBe(r.kind);
+      expect(d.Runtime).toEqual({ Name: 'APPSYNC_JS', RuntimeVersion: '1.0.0' });
+      expect(sha(d.Code), field).toBe(sha(readFileSync(r.codeFile, 'utf8')));
+      if (r.kind === 'PIPELINE') {
+        const order = (d.PipelineConfig?.Functions ?? []).map((ref) =>
+          fnIds.get((ref as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]),
+        );
+        expect(order, field).toEqual(r.functions);
+        expect(d.DataSourceName, field).toBeUndefined();
+      } else {
+        expect(dataSourceOf(d.DataSourceName).Name, field).toBe(r.dataSource);
+      }
     }
-    const sources = Object.values(template.findResources('AWS::AppSync::DataSource')) as Array<{
-      Properties: { Name: string; Type: string };
-    }>;
-    expect(Object.fromEntries(sources.map((s) => [s.Properties.Name, s.Properties.Type]))).toEqual(
+  });
+
+  it('creates exactly the data sources of apiDefinition, by name and type', () => {
+    expect(
+      Object.fromEntries([...dataSourceNames().values()].map((d) => [d.Name, d.Type])),
+    ).toEqual(
       Object.fromEntries(Object.entries(apiDefinition.dataSources).map(([n, d]) => [n, d.type])),
     );
+    expect(Object.keys(construct.dataSources).sort()).toEqual(
+      Object.keys(apiDefinition.dataSources).sort(),
+    );
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unsuppressed errors or warnings', () => {
+    const findings = [
+      ...Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+      ...Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*')),
+    ];
+    expect(findings.map((e) => `${e.id}: ${String(e.entry.data)}`)).toEqual([]);
   });
 
-  it('passes cdk-nag AwsSolutions checks (with justified suppressions)', () => {
-    const errors = Annotations.fromStack(stack).findError(
-      '*',
-      Match.stringLikeRegexp('AwsSolutions-.*'),
-    );
-    expect(errors.map((e) => e.entry.data)).toEqual([]);
-  });
-
-  it('rejects bad props with a clear error', () => {
-    const s = new Stack(new App(), 'Bad');
-    expect(() => new BedrockStreamApi(s, 'A', { modelIds: [] })).toThrow(/modelIds/);
-    expect(() => new BedrockStreamApi(s, 'B', { modelIds: ['m'], retryAttempts: 5 })).toThrow(
-      /retryAttempts/,
-    );
+  it('suppresses only named rules on named resources, each with a reason', () => {
+    const json = template.toJSON() as { Metadata?: Record<string, unknown> };
+    expect(json.Metadata?.['cdk_nag']).toBeUndefined(); // no stack-wide suppressions
+    const suppressed: string[] = [];
+    for (const [id, r] of Object.entries(resources(template))) {
+      const rules = (r.Metadata?.['cdk_nag'] as { rules_to_suppress?: unknown[] } | undefined)
+        ?.rules_to_suppress as Array<{ id: string; reason: string }> | undefined;
+      for (const rule of rules ?? []) {
+        expect(rule.reason.length, `${id} ${rule.id}`).toBeGreaterThan(60);
+        suppressed.push(`${id.replace(/[0-9A-F]{8}$/, '')}:${rule.id}`);
+      }
+    }
+    expect(suppressed.sort()).toEqual([
+      'BedrockStreamFailedStreams:AwsSolutions-SQS3',
+      'BedrockStreamWorker:AwsSolutions-L1',
+      'BedrockStreamWorkerRoleDefaultPolicy:AwsSolutions-IAM5',
+    ]);
   });
 });
