@@ -9,20 +9,37 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
+/** Options of {@link startDynamoDB}. */
+export interface StartDynamoDBOptions {
+  /** TCP port; 0 (the default) picks an ephemeral one. */
+  port?: number;
+  /** Interface to bind; loopback by default. */
+  host?: string;
+  /** Persist the data (LevelDB) under this directory; in memory when absent. */
+  dataDir?: string;
+}
+
 /** A running DynamoDB-compatible server. */
 export interface LocalDynamoDB {
+  /** `http://host:port`, for the SDK's `endpoint` option. */
   endpoint: string;
+  port: number;
+  /** Stops the server (dropping idle keep-alive sockets) and closes its store. */
   close(): Promise<void>;
 }
 
 /**
  * Starts dynalite (a DynamoDB-compatible server) on loopback: in memory by default,
  * persisted under `dataDir` when given (so data survives restarts only when asked).
+ *
+ * @example
+ * const db = await startDynamoDB();
+ * const client = new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1',
+ *   credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
  */
-export async function startDynamoDB(
-  options: { port?: number; host?: string; dataDir?: string } = {},
-): Promise<LocalDynamoDB> {
+export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise<LocalDynamoDB> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  // Table state changes are instant: there is no provisioning to simulate locally.
   const server = dynalite({
     createTableMs: 0,
     deleteTableMs: 0,
@@ -32,19 +49,28 @@ export async function startDynamoDB(
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  let closing: Promise<void> | null = null;
   return {
-    endpoint: `http://${host}:${port}`,
+    endpoint: `http://${urlHost}:${port}`,
+    port,
     close: () =>
-      new Promise<void>((resolve) => {
+      (closing ??= new Promise<void>((resolve) => {
+        // SDK clients keep sockets alive; without this, close() waits for them to time out.
+        server.closeIdleConnections();
         server.close(() => resolve());
-      }),
+        server.closeAllConnections();
+      })),
   };
 }
 
-/** Table keys of the bedrock-stream single-table design (see contracts TABLE). */
+/** Key and TTL attribute names of a streams table. */
 export interface StreamsTableKeys {
   partitionKey: string;
   sortKey: string;
@@ -52,14 +78,36 @@ export interface StreamsTableKeys {
 }
 
 /**
- * Creates the streams table (string pk/sk, on-demand) unless it exists, and turns TTL
- * on for `ttlAttribute` (dynalite accepts the setting; it does not expire items).
+ * The bedrock-stream single-table design (mirrors contracts' `TABLE`; this package has
+ * no runtime dependency on contracts, so the stack passes `TABLE` explicitly).
+ */
+export const DEFAULT_STREAMS_TABLE_KEYS: StreamsTableKeys = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+};
+
+/** What {@link ensureStreamsTable} did. */
+export interface EnsureStreamsTableResult {
+  created: boolean;
+  /**
+   * `enabled` when the server accepted the TTL setting; `unsupported` when it refused
+   * the call (dynalite 4 has no UpdateTimeToLive, so items never expire locally; the
+   * deployed table's TTL is set by the CDK construct).
+   */
+  ttl: 'enabled' | 'unsupported';
+}
+
+/**
+ * Creates the streams table (string pk/sk, on-demand) unless it already exists, waits
+ * until it is ACTIVE, and asks for TTL on `ttlAttribute`.
  */
 export async function ensureStreamsTable(
   client: DynamoDBClient,
   tableName: string,
-  keys: StreamsTableKeys,
-): Promise<void> {
+  keys: StreamsTableKeys = DEFAULT_STREAMS_TABLE_KEYS,
+): Promise<EnsureStreamsTableResult> {
+  let created = true;
   try {
     await client.send(
       new CreateTableCommand({
@@ -77,18 +125,26 @@ export async function ensureStreamsTable(
     );
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
+    created = false;
   }
-  for (let i = 0; i < 50; i += 1) {
+  let active = false;
+  for (let i = 0; i < 100 && !active; i += 1) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') break;
-    await new Promise((r) => setTimeout(r, 20));
+    active = Table?.TableStatus === 'ACTIVE';
+    if (!active) await new Promise((r) => setTimeout(r, 20));
   }
-  await client
-    .send(
+  if (!active) throw new Error(`table ${tableName} did not become ACTIVE`);
+  try {
+    await client.send(
       new UpdateTimeToLiveCommand({
         TableName: tableName,
         TimeToLiveSpecification: { AttributeName: keys.ttlAttribute, Enabled: true },
       }),
-    )
-    .catch(() => undefined);
+    );
+    return { created, ttl: 'enabled' };
+  } catch (error) {
+    // Real DynamoDB says "TimeToLive is already enabled" on a second call: that is fine.
+    if (/already enabled/i.test((error as Error).message)) return { created, ttl: 'enabled' };
+    return { created, ttl: 'unsupported' };
+  }
 }

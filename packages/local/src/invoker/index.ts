@@ -1,13 +1,17 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunnerMessage, InvokeMessage } from './runner.js';
 
 /** Options of {@link createAsyncInvoker}. */
 export interface AsyncInvokerOptions {
   /** Absolute path of the ESM module exporting the handler. */
   handlerModule: string;
+  /** Name of the handler export. Default `handler`. */
   handlerExport?: string;
+  /** `context.functionName` (and `AWS_LAMBDA_FUNCTION_NAME`). Default `worker`. */
   functionName?: string;
   /** Environment variables of the function (added to the invoker's own). */
   env?: Record<string, string>;
@@ -15,58 +19,90 @@ export interface AsyncInvokerOptions {
   concurrency?: number;
   /** Retries after a failed run of an Event invocation. Default 2, as Lambda. */
   maxRetries?: number;
-  /** Delay before each retry. Lambda waits ~1 then ~2 minutes; local defaults are short. */
+  /**
+   * Delay before retry n (the last entry repeats). Lambda waits about 1 then 2 minutes;
+   * the local default is 200 then 400 ms so tests and demos do not stall.
+   */
   retryDelaysMs?: number[];
-  /** Events older than this are dropped to the failure record instead of run. Default 6 h. */
+  /** Events older than this are dropped to the failure record instead of run. Default 6 h, as Lambda. */
   maxEventAgeMs?: number;
-  /** A run longer than this is killed and counts as failed. Default 15 min. */
+  /** A run longer than this is killed and counts as failed. Default 15 min, as Lambda's maximum. */
   timeoutMs?: number;
-  /** Append each failure record as a JSON line to this file. */
+  /** Append each failure record as a JSON line to this file (an on-failure destination). */
   failureLogFile?: string;
+  /** Called with each failure record. */
+  onFailure?: (record: FailureRecord) => void;
+  /**
+   * Where the function's stdout goes. Default `stderr`, so a CLI's own stdout (e.g. a
+   * ready line) is not interleaved with function logs.
+   */
+  stdout?: 'stderr' | 'inherit' | 'ignore';
 }
 
-/** The on-failure record of an event that exhausted its retries (like an on-failure destination). */
+/** A function error as Lambda reports it. */
+export interface LambdaError {
+  errorType: string;
+  errorMessage: string;
+}
+
+/** The on-failure record of an event that was not processed (like an on-failure destination). */
 export interface FailureRecord {
+  /** The event's request id (the same across its retries, as `context.awsRequestId`). */
   requestId: string;
   payload: unknown;
+  /** Runs made (0 when the event expired before its first run). */
   attempts: number;
-  error: { errorType: string; errorMessage: string };
+  /** The last run's error. */
+  error: LambdaError;
+  /** When the event was accepted (ISO 8601). */
   firstAttemptAt: string;
+  /** When each run started (ISO 8601). */
+  attemptStartedAt: string[];
   failedAt: string;
   condition: 'RetriesExhausted' | 'EventAgeExceeded';
 }
 
 /** Counters of the invoker. */
 export interface InvokerStats {
+  /** Calls of `invoke` (duplicates of one call are not counted again). */
   invocations: number;
+  /** Handler runs started (first runs, retries and duplicates). */
   runs: number;
   retries: number;
+  /** Failure records written. */
   failures: number;
+  /** Runs in progress. */
   inFlight: number;
+  /** Events waiting for a free execution environment or for their retry delay. */
   queued: number;
+  /** Runs that ended with the process exiting (crash, `process.exit`, kill). */
   crashes: number;
   timeouts: number;
+  /** Child processes started (cold starts). */
+  coldStarts: number;
 }
 
 /** A local Lambda function with `Event` (async) and `RequestResponse` invocation. */
 export interface AsyncInvoker {
   /**
-   * `Event` resolves as soon as the event is queued (Lambda's 202) with its request id;
-   * `RequestResponse` resolves with the handler's result.
-   * `duplicate` delivers the same event (same request id) extra times, as Lambda's
-   * at-least-once delivery may.
+   * `Event` resolves as soon as the event is queued with `{ StatusCode: 202, requestId }`
+   * (Lambda's 202); `RequestResponse` resolves with the handler's result or rejects with a
+   * {@link FunctionError}. `duplicate` delivers the same event (same request id) n extra
+   * times, as Lambda's at-least-once delivery may.
    */
   invoke(
     payload: unknown,
     type?: 'Event' | 'RequestResponse',
     options?: { duplicate?: number },
   ): Promise<unknown>;
+  /** The on-failure records so far. */
   failures(): FailureRecord[];
-  /** Kills the child running an invocation (a crash mid-run). Returns whether one was running. */
+  /** Kills the child running a random invocation (a crash mid-run). Returns whether one was running. */
   killRunning(): boolean;
-  /** Resolves when nothing is queued, waiting for retry or running. */
+  /** Resolves when nothing is queued, waiting for a retry or running. */
   idle(): Promise<void>;
   stats(): InvokerStats;
+  /** Kills every child; queued RequestResponse calls reject, queued events are discarded. */
   close(): Promise<void>;
 }
 
@@ -74,130 +110,177 @@ interface Job {
   requestId: string;
   payload: unknown;
   attempts: number;
-  firstAttemptAt: number;
-  lastError?: { errorType: string; errorMessage: string };
+  acceptedAt: number;
+  startedAt: number[];
+  lastError?: LambdaError;
   settle?: { resolve(v: unknown): void; reject(e: Error): void };
-  retryable: boolean;
 }
 
-interface Worker {
+interface Environment {
   child: ChildProcess;
   job: Job | null;
   timer: NodeJS.Timeout | null;
+  timedOut: boolean;
 }
 
-/** Thrown to a RequestResponse caller when the function failed (Lambda's Unhandled error). */
-export class FunctionError extends Error {
+/** Rejection of a RequestResponse invocation whose function failed (Lambda's `FunctionError: Unhandled`). */
+export class FunctionError extends Error implements LambdaError {
+  readonly errorMessage: string;
   constructor(
     readonly errorType: string,
     message: string,
   ) {
     super(message);
     this.name = 'FunctionError';
+    this.errorMessage = message;
+  }
+
+  /** Lambda's error payload shape. */
+  toJSON(): LambdaError {
+    return { errorType: this.errorType, errorMessage: this.errorMessage };
   }
 }
 
 function runnerPath(): string {
   const here = fileURLToPath(new URL('./runner.js', import.meta.url));
   if (existsSync(here)) return here;
-  // Running from src (tests): use the built runner.
-  return fileURLToPath(new URL('../../dist/invoker/runner.js', import.meta.url));
+  // Loaded from src (vitest): the runner must be plain JS for fork, so use the built one.
+  const built = fileURLToPath(new URL('../../dist/invoker/runner.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new Error(
+    `invoker runner not found at ${here} or ${built}: build @org/bedrock-stream-local`,
+  );
 }
 
 /**
  * A local async invoker with Lambda's `Event` semantics: queued at once, bounded
  * concurrency, up to `maxRetries` retries with delays after a failed run (throw,
- * crash, timeout), max event age, and an on-failure record. The handler runs in child
- * processes, so its crash or hang is a failed invocation, never a dead server.
+ * crash, timeout), max event age, and an on-failure record. The handler runs in warm
+ * child processes (one per execution environment), so its crash or hang is a failed
+ * invocation, never a dead server.
+ *
+ * @example
+ * const fn = createAsyncInvoker({ handlerModule: '/abs/handler.js', env: { TABLE_NAME: 't' } });
+ * await fn.invoke({ streamId: 's1' }, 'Event'); // { StatusCode: 202, requestId }
+ * await fn.idle();
+ * console.log(fn.failures());
  */
 export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
-  const concurrency = options.concurrency ?? 4;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
   const maxRetries = options.maxRetries ?? 2;
-  const delays = options.retryDelaysMs ?? [200, 400];
+  const delays = options.retryDelaysMs?.length ? options.retryDelaysMs : [200, 400];
   const maxEventAgeMs = options.maxEventAgeMs ?? 6 * 3600 * 1000;
   const timeoutMs = options.timeoutMs ?? 15 * 60 * 1000;
   const functionName = options.functionName ?? 'worker';
+  const exportName = options.handlerExport ?? 'handler';
+  const runner = runnerPath();
   const queue: Job[] = [];
-  const workers: Worker[] = [];
+  const environments: Environment[] = [];
   const failures: FailureRecord[] = [];
   const pendingRetries = new Set<NodeJS.Timeout>();
   const idleWaiters: Array<() => void> = [];
-  const counters = { invocations: 0, runs: 0, retries: 0, failures: 0, crashes: 0, timeouts: 0 };
+  const counters = {
+    invocations: 0,
+    runs: 0,
+    retries: 0,
+    failures: 0,
+    crashes: 0,
+    timeouts: 0,
+    coldStarts: 0,
+  };
   let closed = false;
+  if (options.failureLogFile) mkdirSync(dirname(options.failureLogFile), { recursive: true });
 
   const isIdle = () =>
-    queue.length === 0 && pendingRetries.size === 0 && workers.every((w) => !w.job);
+    queue.length === 0 && pendingRetries.size === 0 && environments.every((e) => !e.job);
   const checkIdle = () => {
-    if (isIdle()) for (const w of idleWaiters.splice(0)) w();
+    if (isIdle()) for (const resolve of idleWaiters.splice(0)) resolve();
   };
 
-  const spawn = (): Worker => {
-    const child = fork(runnerPath(), [], {
-      env: { ...process.env, ...options.env, AWS_LAMBDA_FUNCTION_NAME: functionName },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  const spawn = (): Environment => {
+    counters.coldStarts += 1;
+    const stdout = options.stdout ?? 'stderr';
+    const child = fork(runner, [], {
+      env: {
+        ...process.env,
+        ...options.env,
+        AWS_LAMBDA_FUNCTION_NAME: functionName,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      },
+      stdio: ['ignore', stdout === 'inherit' ? 'inherit' : 'pipe', 'inherit', 'ipc'],
+      // JSON, as Lambda (de)serializes events and results.
       serialization: 'json',
     });
-    const worker: Worker = { child, job: null, timer: null };
-    child.on(
-      'message',
-      (message: {
-        type: string;
-        requestId?: string;
-        ok?: boolean;
-        value?: unknown;
-        error?: Job['lastError'];
-      }) => {
-        if (message.type !== 'result' || !worker.job || message.requestId !== worker.job.requestId)
-          return;
-        finish(
-          worker,
-          message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error! },
-        );
-      },
-    );
+    if (stdout !== 'inherit') {
+      if (stdout === 'stderr')
+        child.stdout?.on('data', (chunk: Buffer) => process.stderr.write(chunk));
+      else child.stdout?.resume();
+    }
+    const env: Environment = { child, job: null, timer: null, timedOut: false };
+    child.on('message', (message: RunnerMessage) => {
+      if (message.type !== 'result' || !env.job || message.requestId !== env.job.requestId) return;
+      finish(
+        env,
+        message.ok ? { ok: true, value: message.value } : { ok: false, error: message.error },
+      );
+    });
+    // An IPC error (e.g. a result that cannot be serialized back) must not crash the host.
+    child.on('error', () => child.kill('SIGKILL'));
     child.on('exit', (code, signal) => {
-      const index = workers.indexOf(worker);
-      if (index !== -1) workers.splice(index, 1);
-      if (worker.job) {
-        counters.crashes += 1;
-        finish(worker, {
-          ok: false,
-          error: {
-            errorType: 'Runtime.ExitError',
-            errorMessage: `process exited (code ${code}, signal ${signal})`,
-          },
-        });
+      const index = environments.indexOf(env);
+      if (index !== -1) environments.splice(index, 1);
+      if (env.job) {
+        if (env.timedOut) {
+          counters.timeouts += 1;
+          finish(env, {
+            ok: false,
+            error: {
+              errorType: 'Sandbox.Timedout',
+              errorMessage: `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`,
+            },
+          });
+        } else {
+          counters.crashes += 1;
+          finish(env, {
+            ok: false,
+            error: {
+              errorType: 'Runtime.ExitError',
+              errorMessage: `RequestId: ${env.job.requestId} Error: Runtime exited ${
+                signal ? `with signal: ${signal}` : `with error: exit status ${code}`
+              }`,
+            },
+          });
+        }
       }
       pump();
     });
-    workers.push(worker);
-    return worker;
+    environments.push(env);
+    return env;
   };
 
   const finish = (
-    worker: Worker,
-    outcome: { ok: true; value: unknown } | { ok: false; error: NonNullable<Job['lastError']> },
+    env: Environment,
+    outcome: { ok: true; value: unknown } | { ok: false; error: LambdaError },
   ) => {
-    const job = worker.job!;
-    worker.job = null;
-    if (worker.timer) clearTimeout(worker.timer);
-    worker.timer = null;
+    const job = env.job!;
+    env.job = null;
+    if (env.timer) clearTimeout(env.timer);
+    env.timer = null;
     if (outcome.ok) {
       job.settle?.resolve(outcome.value);
-    } else {
+    } else if (job.settle) {
+      // RequestResponse is never retried by Lambda: the caller sees the error.
+      job.settle.reject(new FunctionError(outcome.error.errorType, outcome.error.errorMessage));
+    } else if (!closed) {
       job.lastError = outcome.error;
-      if (job.settle)
-        job.settle.reject(new FunctionError(outcome.error.errorType, outcome.error.errorMessage));
-      else if (job.retryable && job.attempts <= maxRetries && !closed) {
+      if (job.attempts <= maxRetries) {
         counters.retries += 1;
-        const timer = setTimeout(
-          () => {
-            pendingRetries.delete(timer);
-            queue.push(job);
-            pump();
-          },
-          delays[Math.min(job.attempts - 1, delays.length - 1)] ?? 0,
-        );
+        const delay = delays[Math.min(job.attempts - 1, delays.length - 1)] ?? 0;
+        const timer = setTimeout(() => {
+          pendingRetries.delete(timer);
+          queue.push(job);
+          pump();
+        }, delay);
         pendingRetries.add(timer);
       } else record(job, 'RetriesExhausted');
     }
@@ -211,46 +294,64 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       requestId: job.requestId,
       payload: job.payload,
       attempts: job.attempts,
-      error: job.lastError ?? { errorType: condition, errorMessage: condition },
-      firstAttemptAt: new Date(job.firstAttemptAt).toISOString(),
+      error: job.lastError ?? {
+        errorType: condition,
+        errorMessage: `event older than ${maxEventAgeMs} ms was not run`,
+      },
+      firstAttemptAt: new Date(job.acceptedAt).toISOString(),
+      attemptStartedAt: job.startedAt.map((t) => new Date(t).toISOString()),
       failedAt: new Date().toISOString(),
       condition,
     };
     failures.push(entry);
-    if (options.failureLogFile)
-      appendFileSync(options.failureLogFile, `${JSON.stringify(entry)}\n`);
+    if (options.failureLogFile) {
+      try {
+        appendFileSync(options.failureLogFile, `${JSON.stringify(entry)}\n`);
+      } catch (error) {
+        process.stderr.write(
+          `invoker: cannot append failure record: ${(error as Error).message}\n`,
+        );
+      }
+    }
+    try {
+      options.onFailure?.(entry);
+    } catch {
+      // A faulty listener must not break the invoker.
+    }
   };
 
   const pump = () => {
     if (closed) return;
     while (queue.length) {
-      let worker = workers.find((w) => !w.job && w.child.connected);
-      if (!worker) {
-        if (workers.length >= concurrency) return;
-        worker = spawn();
+      let env = environments.find((e) => !e.job && e.child.connected);
+      if (!env) {
+        if (environments.length >= concurrency) break;
+        env = spawn();
       }
       const job = queue.shift()!;
-      if (!job.settle && Date.now() - job.firstAttemptAt > maxEventAgeMs) {
+      if (!job.settle && Date.now() - job.acceptedAt > maxEventAgeMs) {
         record(job, 'EventAgeExceeded');
         continue;
       }
       job.attempts += 1;
+      job.startedAt.push(Date.now());
       counters.runs += 1;
-      worker.job = job;
-      const w = worker;
-      w.timer = setTimeout(() => {
-        counters.timeouts += 1;
-        w.child.kill('SIGKILL');
+      env.job = job;
+      const e = env;
+      e.timer = setTimeout(() => {
+        e.timedOut = true;
+        e.child.kill('SIGKILL');
       }, timeoutMs);
-      w.child.send({
+      const message: InvokeMessage = {
         type: 'invoke',
         requestId: job.requestId,
         payload: job.payload,
         modulePath: options.handlerModule,
-        exportName: options.handlerExport ?? 'handler',
+        exportName,
         functionName,
         deadline: Date.now() + timeoutMs,
-      });
+      };
+      e.child.send(message);
     }
     checkIdle();
   };
@@ -260,25 +361,28 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       if (closed) return Promise.reject(new Error('invoker is closed'));
       counters.invocations += 1;
       const requestId = randomUUID();
-      const base = {
+      const job = (): Job => ({
         requestId,
+        // Each delivery gets its own copy, as each Lambda run deserializes the event anew.
         payload: structuredClone(payload),
         attempts: 0,
-        firstAttemptAt: Date.now(),
-      };
+        acceptedAt: Date.now(),
+        startedAt: [],
+      });
       if (type === 'RequestResponse') {
         return new Promise((resolve, reject) => {
-          queue.push({ ...base, settle: { resolve, reject }, retryable: false });
+          queue.push({ ...job(), settle: { resolve, reject } });
           pump();
         });
       }
-      for (let i = 0; i <= (extra.duplicate ?? 0); i += 1) queue.push({ ...base, retryable: true });
+      const copies = 1 + Math.max(0, Math.floor(extra.duplicate ?? 0));
+      for (let i = 0; i < copies; i += 1) queue.push(job());
       pump();
       return Promise.resolve({ StatusCode: 202, requestId });
     },
     failures: () => [...failures],
     killRunning() {
-      const busy = workers.filter((w) => w.job);
+      const busy = environments.filter((e) => e.job);
       const victim = busy[Math.floor(Math.random() * busy.length)];
       if (!victim) return false;
       victim.child.kill('SIGKILL');
@@ -288,24 +392,26 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       isIdle() ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve)),
     stats: () => ({
       ...counters,
-      inFlight: workers.filter((w) => w.job).length,
+      inFlight: environments.filter((e) => e.job).length,
       queued: queue.length + pendingRetries.size,
     }),
     async close() {
+      if (closed) return;
       closed = true;
       for (const t of pendingRetries) clearTimeout(t);
       pendingRetries.clear();
+      for (const job of queue.splice(0)) job.settle?.reject(new Error('invoker is closed'));
       await Promise.all(
-        workers.map(
-          (w) =>
+        environments.map(
+          (e) =>
             new Promise<void>((resolve) => {
-              if (w.child.exitCode !== null) return resolve();
-              w.child.once('exit', () => resolve());
-              w.child.kill('SIGKILL');
+              if (e.child.exitCode !== null || e.child.signalCode !== null) return resolve();
+              e.child.once('exit', () => resolve());
+              e.child.kill('SIGKILL');
             }),
         ),
       );
-      for (const w of idleWaiters.splice(0)) w();
+      for (const resolve of idleWaiters.splice(0)) resolve();
     },
   };
 }

@@ -2,15 +2,28 @@
 // handler module once (warm starts), then runs one invocation at a time.
 import { pathToFileURL } from 'node:url';
 
-interface InvokeMessage {
+/** Parent -> runner: run one invocation. */
+export interface InvokeMessage {
   type: 'invoke';
   requestId: string;
   payload: unknown;
   modulePath: string;
   exportName: string;
   functionName: string;
+  /** Epoch ms after which the parent kills this process. */
   deadline: number;
 }
+
+/** Runner -> parent. */
+export type RunnerMessage =
+  | { type: 'ready' }
+  | { type: 'result'; requestId: string; ok: true; value: unknown }
+  | {
+      type: 'result';
+      requestId: string;
+      ok: false;
+      error: { errorType: string; errorMessage: string };
+    };
 
 type Handler = (event: unknown, context: Record<string, unknown>) => unknown;
 const loaded = new Map<string, Handler>();
@@ -21,8 +34,11 @@ async function handlerFor(modulePath: string, exportName: string): Promise<Handl
   if (!handler) {
     const mod = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
     const exported = mod[exportName];
-    if (typeof exported !== 'function')
-      throw new Error(`${modulePath} has no function export '${exportName}'`);
+    if (typeof exported !== 'function') {
+      const error = new Error(`${modulePath} has no function export '${exportName}'`);
+      error.name = 'Runtime.HandlerNotFound';
+      throw error;
+    }
     handler = exported as Handler;
     loaded.set(key, handler);
   }
@@ -30,12 +46,17 @@ async function handlerFor(modulePath: string, exportName: string): Promise<Handl
 }
 
 function describe(error: unknown): { errorType: string; errorMessage: string } {
-  const e = error as Error;
-  return { errorType: e?.name ?? 'Error', errorMessage: e?.message ?? String(error) };
+  if (error instanceof Error)
+    return { errorType: error.name || 'Error', errorMessage: error.message };
+  return { errorType: 'Error', errorMessage: String(error) };
+}
+
+function send(message: RunnerMessage): void {
+  process.send?.(message);
 }
 
 process.on('message', (message: InvokeMessage) => {
-  if (message.type !== 'invoke') return;
+  if (message?.type !== 'invoke') return;
   void (async () => {
     try {
       const handler = await handlerFor(message.modulePath, message.exportName);
@@ -46,26 +67,33 @@ process.on('message', (message: InvokeMessage) => {
         invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${message.functionName}`,
         memoryLimitInMB: '1024',
         logGroupName: `/aws/lambda/${message.functionName}`,
-        logStreamName: 'local',
+        logStreamName: `local/${process.pid}`,
         callbackWaitsForEmptyEventLoop: false,
         getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
       };
       const value = await handler(message.payload, context);
-      process.send?.({
-        type: 'result',
-        requestId: message.requestId,
-        ok: true,
-        value: value ?? null,
-      });
+      try {
+        send({ type: 'result', requestId: message.requestId, ok: true, value: value ?? null });
+      } catch (error) {
+        // A result the IPC channel cannot carry is the function's error, as Lambda's
+        // serialization failure is.
+        send({
+          type: 'result',
+          requestId: message.requestId,
+          ok: false,
+          error: {
+            errorType: 'Runtime.ResponseSerializationError',
+            errorMessage: describe(error).errorMessage,
+          },
+        });
+      }
     } catch (error) {
-      process.send?.({
-        type: 'result',
-        requestId: message.requestId,
-        ok: false,
-        error: describe(error),
-      });
+      send({ type: 'result', requestId: message.requestId, ok: false, error: describe(error) });
     }
   })();
 });
 
-process.send?.({ type: 'ready' });
+// Lambda freezes and later discards environments; here, the parent going away ends us too.
+process.on('disconnect', () => process.exit(0));
+
+send({ type: 'ready' });
