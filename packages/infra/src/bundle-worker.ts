@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +11,19 @@ let bundled: string | undefined;
  * Bundles the worker package's handler into one ESM file (`index.mjs`, export `handler`) for
  * Lambda's Node.js 22 runtime, at synth time, offline and without Docker. The AWS SDK v3 is
  * bundled too rather than taken from the runtime, so the deployed worker runs the SDK
- * versions its tests ran against. Bundled once per process into a private temp directory
- * (concurrent synths never write the same file); CDK hashes the contents for the asset.
+ * versions its tests ran against.
+ *
+ * The bundle is built in memory and written to a content-addressed directory under the OS
+ * temp dir (atomic rename), so concurrent synths never see a half-written file and repeated
+ * synths leave one directory per distinct worker build rather than one per process.
  * @returns the directory to pass to `lambda.Code.fromAsset`.
  */
 export function bundleWorker(): string {
   if (bundled) return bundled;
-  const outDir = mkdtempSync(join(tmpdir(), 'bedrock-stream-worker-'));
-  process.once('exit', () => rmSync(outDir, { recursive: true, force: true }));
-  buildSync({
+  const result = buildSync({
     entryPoints: [fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'))],
-    outfile: join(outDir, 'index.mjs'),
+    outfile: 'index.mjs',
+    write: false,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -33,6 +36,15 @@ export function bundleWorker(): string {
     },
     logLevel: 'error',
   });
-  bundled = outDir;
-  return outDir;
+  const code = result.outputFiles[0]!.contents;
+  const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const dir = join(tmpdir(), `bedrock-stream-worker-${hash}`);
+  if (!existsSync(join(dir, 'index.mjs'))) {
+    mkdirSync(dir, { recursive: true });
+    const partial = join(dir, `.index.mjs.${process.pid}`);
+    writeFileSync(partial, code);
+    renameSync(partial, join(dir, 'index.mjs'));
+  }
+  bundled = dir;
+  return dir;
 }
