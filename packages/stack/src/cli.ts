@@ -1,5 +1,6 @@
 // `bedrock-stream-local`: starts the whole local stack and prints one ready line.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -7,19 +8,24 @@ import { defaultStatePath } from './config.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
 const USAGE = `usage: bedrock-stream-local [options]
-  --port N              GraphQL/real-time port (default 4000; 0 = ephemeral)
+  --port N              GraphQL + real-time port (default 4000; 0 = ephemeral)
   --bedrock-port N      Bedrock endpoint port (default 4010)
   --dynamodb-port N     DynamoDB port (default 4020)
   --web-port N          web app port (default 5173)
+  --web-dir DIR         serve this built web app (default apps/web/dist when built)
   --no-web              do not serve the web app
-  --data-dir DIR        persist DynamoDB data in DIR (default: in memory)
+  --data-dir DIR        persist DynamoDB data and worker failure records in DIR
+                        (default: in memory, gone on exit)
+  --state-file PATH     where to write the ready JSON (default <repo>/.state/local-stack.json)
+  --no-state-file       do not write it
   --bedrock local|aws|openai   model backend (default local)
-  --region R            AWS region (with --bedrock aws)
+  --region R            AWS region (required with --bedrock aws; default us-east-1)
   --openai-url URL      OpenAI-compatible server (with --bedrock openai)
   --openai-model NAME   model name for the proxy
   --ttft MS             local model time to first token (default 300)
   --tps N               local model tokens per second (default 40)
   --output-tokens N     local model answer length (default 120)
+  --worker-concurrency N   concurrent worker executions (default 8)
   --log                 request logs to stderr
   --help`;
 
@@ -30,15 +36,22 @@ const Flags = z
     'bedrock-port': port.default(4010),
     'dynamodb-port': port.default(4020),
     'web-port': port.default(5173),
+    'web-dir': z.string().min(1).optional(),
     'no-web': z.boolean().default(false),
     'data-dir': z.string().min(1).optional(),
+    'state-file': z.string().min(1).optional(),
+    'no-state-file': z.boolean().default(false),
     bedrock: z.enum(['local', 'aws', 'openai']).default('local'),
-    region: z.string().min(1).optional(),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must look like us-east-1')
+      .optional(),
     'openai-url': z.url().optional(),
     'openai-model': z.string().min(1).optional(),
     ttft: z.coerce.number().int().min(0).max(60_000).default(300),
-    tps: z.coerce.number().min(0).max(100_000).default(40),
+    tps: z.coerce.number().positive().max(100_000).default(40),
     'output-tokens': z.coerce.number().int().min(1).max(64_000).default(120),
+    'worker-concurrency': z.coerce.number().int().min(1).max(64).default(8),
     log: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
@@ -50,6 +63,17 @@ const Flags = z
       });
     if (f.bedrock === 'aws' && !f.region)
       ctx.addIssue({ code: 'custom', path: ['region'], message: '--bedrock aws needs --region' });
+    if (f['no-web'] && f['web-dir'])
+      ctx.addIssue({ code: 'custom', path: ['web-dir'], message: 'conflicts with --no-web' });
+    if (f['no-state-file'] && f['state-file'])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['state-file'],
+        message: 'conflicts with --no-state-file',
+      });
+    const dir = f['web-dir'];
+    if (dir && !(existsSync(dir) && statSync(dir).isDirectory()))
+      ctx.addIssue({ code: 'custom', path: ['web-dir'], message: `${dir} is not a directory` });
   });
 
 function fail(message: string): never {
@@ -65,8 +89,11 @@ try {
       'bedrock-port': { type: 'string' },
       'dynamodb-port': { type: 'string' },
       'web-port': { type: 'string' },
+      'web-dir': { type: 'string' },
       'no-web': { type: 'boolean' },
       'data-dir': { type: 'string' },
+      'state-file': { type: 'string' },
+      'no-state-file': { type: 'boolean' },
       bedrock: { type: 'string' },
       region: { type: 'string' },
       'openai-url': { type: 'string' },
@@ -74,10 +101,12 @@ try {
       ttft: { type: 'string' },
       tps: { type: 'string' },
       'output-tokens': { type: 'string' },
+      'worker-concurrency': { type: 'string' },
       log: { type: 'boolean' },
-      help: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
+    allowPositionals: false,
   }));
 } catch (error) {
   fail((error as Error).message);
@@ -91,27 +120,47 @@ if (!parsed.success)
   fail(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
 const flags = parsed.data;
 
-const webDir = fileURLToPath(new URL('../../../apps/web/dist/', import.meta.url));
+const builtWeb = fileURLToPath(new URL('../../../apps/web/dist/', import.meta.url));
+const webDir = flags['no-web']
+  ? undefined
+  : flags['web-dir']
+    ? resolve(flags['web-dir'])
+    : existsSync(builtWeb)
+      ? builtWeb
+      : undefined;
 const options: LocalStackOptions = {
   port: flags.port,
   bedrockPort: flags['bedrock-port'],
   dynamodbPort: flags['dynamodb-port'],
-  dataDir: flags['data-dir'],
-  region: flags.region,
+  ...(flags['data-dir'] ? { dataDir: resolve(flags['data-dir']) } : {}),
+  ...(flags.region ? { region: flags.region } : {}),
   bedrock:
     flags.bedrock === 'aws'
       ? { backend: 'aws', region: flags.region! }
       : flags.bedrock === 'openai'
-        ? { backend: 'openai', url: flags['openai-url']!, model: flags['openai-model'] }
+        ? {
+            backend: 'openai',
+            url: flags['openai-url']!,
+            ...(flags['openai-model'] ? { model: flags['openai-model'] } : {}),
+            ...(process.env['OPENAI_API_KEY'] ? { apiKey: process.env['OPENAI_API_KEY'] } : {}),
+          }
         : { backend: 'local' },
   model: {
     timeToFirstTokenMs: flags.ttft,
     tokensPerSecond: flags.tps,
     outputTokens: flags['output-tokens'],
   },
+  worker: { concurrency: flags['worker-concurrency'] },
   log: flags.log,
-  stateFile: defaultStatePath(),
-  ...(!flags['no-web'] && existsSync(webDir) ? { webDir, webPort: flags['web-port'] } : {}),
+  stateFile: flags['no-state-file'] ? false : resolve(flags['state-file'] ?? defaultStatePath()),
+  // A dead-lettered event is worth a line even without --log.
+  onWorkerFailure: (record) =>
+    process.stderr.write(
+      `bedrock-stream-local: worker event failed after ${record.attempts} attempt(s): ${JSON.stringify(
+        { requestId: record.requestId, payload: record.payload, error: record.error },
+      )}\n`,
+    ),
+  ...(webDir ? { webDir, webPort: flags['web-port'] } : {}),
 };
 
 try {
@@ -119,14 +168,19 @@ try {
   process.stdout.write(`${JSON.stringify(stack.config)}\n`);
   if (stack.config.webUrl) process.stderr.write(`\n  Open ${stack.config.webUrl}\n\n`);
   let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl-C while shutting down: give up waiting.
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
     stopping = true;
-    await stack.stop();
-    process.exit(0);
+    void stack.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 } catch (error) {
   process.stderr.write(`bedrock-stream-local: could not start: ${(error as Error).message}\n`);
   process.exit(1);

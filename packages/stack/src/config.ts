@@ -37,7 +37,13 @@ export function readLocalStackConfig(
   } catch {
     throw new Error(`no local stack config at ${path}: start the stack first (pnpm start)`);
   }
-  const parsed = ReadyConfigSchema.safeParse(JSON.parse(raw));
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (error) {
+    throw new Error(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  const parsed = ReadyConfigSchema.safeParse(json);
   if (!parsed.success)
     throw new Error(`${path} is not a local stack config: ${parsed.error.issues[0]?.message}`);
   return parsed.data;

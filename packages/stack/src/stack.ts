@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE, schemaFiles } from '@org/bedrock-stream-contracts';
@@ -17,6 +17,7 @@ import {
   type AppSyncEmulator,
   type AsyncInvoker,
   type BedrockServer,
+  type FailureRecord,
   type LocalDynamoDB,
 } from '@org/bedrock-stream-local';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
@@ -38,7 +39,10 @@ export interface LocalStackOptions {
   port?: number;
   bedrockPort?: number;
   dynamodbPort?: number;
-  /** Persist DynamoDB data here; in memory when absent. */
+  /**
+   * Persist state here: DynamoDB data in `<dataDir>/dynamodb`, the worker's on-failure
+   * records in `<dataDir>/worker-failures.jsonl`. In memory when absent.
+   */
   dataDir?: string;
   region?: string;
   bedrock?: BedrockBackendOption;
@@ -63,6 +67,8 @@ export interface LocalStackOptions {
   stateFile?: string | false;
   /** Request logs (one JSON line each) to stderr. */
   log?: boolean;
+  /** Called with each worker event that exhausted its retries (Lambda's on-failure destination). */
+  onWorkerFailure?: (record: FailureRecord) => void;
 }
 
 /** A running local stack. */
@@ -80,19 +86,31 @@ export interface LocalStack {
 }
 
 const TABLE_NAME = 'bedrock-stream';
-let signingKey: CryptoKey | null = null;
-let issuer = '';
 
-/** Signs a JWT for the local OIDC issuer of the most recently started stack. */
+type JwtIssuer = (sub: string) => Promise<string>;
+/** Issuers of the running stacks in this process, newest last. */
+const issuers: JwtIssuer[] = [];
+
+function jwtIssuer(key: CryptoKey, issuer: string): JwtIssuer {
+  return (sub) =>
+    new SignJWT({ username: sub })
+      .setProtectedHeader({ alg: 'RS256', kid: 'local' })
+      .setSubject(sub)
+      .setIssuer(issuer)
+      .setIssuedAt()
+      .setExpirationTime('1h')
+      .sign(key);
+}
+
+/**
+ * Signs a JWT (RS256, 1 h, `sub` = owner) for the local OIDC issuer of the most recently
+ * started stack in this process. Prefer `stack.issueJwt` when several stacks run.
+ * @throws Error when no stack is running.
+ */
 export async function issueLocalJwt(sub: string): Promise<string> {
-  if (!signingKey) throw new Error('no local stack is running');
-  return new SignJWT({ username: sub })
-    .setProtectedHeader({ alg: 'RS256', kid: 'local' })
-    .setSubject(sub)
-    .setIssuer(issuer)
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(signingKey);
+  const issue = issuers.at(-1);
+  if (!issue) throw new Error('no local stack is running in this process');
+  return issue(sub);
 }
 
 function workerModulePath(): string {
@@ -111,15 +129,28 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log
     ? (line: unknown) => process.stderr.write(`${JSON.stringify(line)}\n`)
     : undefined;
+  const backend = options.bedrock ?? { backend: 'local' };
+  if (
+    backend.backend === 'aws' &&
+    !(process.env['AWS_ACCESS_KEY_ID'] && process.env['AWS_SECRET_ACCESS_KEY'])
+  )
+    // The emulator must know the worker's secret to verify its SigV4 publish calls, so
+    // profile/SSO credentials are not enough: export them first.
+    throw new Error(
+      'bedrock backend \'aws\' needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if temporary) in the environment, e.g. eval "$(aws configure export-credentials --format env)"',
+    );
   const started: Array<{ close(): Promise<void> }> = [];
-  const stopAll = async () => {
-    for (const part of started.reverse()) await part.close().catch(() => undefined);
-  };
+  let stopping: Promise<void> | null = null;
+  // Idempotent: the CLI may get SIGINT and SIGTERM, tests call stop() in afterAll.
+  const stopAll = () =>
+    (stopping ??= (async () => {
+      for (const part of started.splice(0).reverse()) await part.close().catch(() => undefined);
+    })());
   try {
     const dynamo = await startDynamoDB({
       host,
       port: options.dynamodbPort ?? 0,
-      dataDir: options.dataDir,
+      ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
     });
     started.push(dynamo);
     const ddb = new DynamoDBClient({
@@ -129,7 +160,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     await ensureStreamsTable(ddb, TABLE_NAME, TABLE);
 
-    const backend = options.bedrock ?? { backend: 'local' };
     let bedrock: BedrockServer | null = null;
     if (backend.backend !== 'aws') {
       bedrock = await startBedrockServer({
@@ -150,30 +180,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       started.push(bedrock);
     }
 
-    // The worker signs publishChunk with its own IAM credentials; the emulator verifies
-    // them. With real Bedrock, the worker's real AWS credentials are accepted too.
-    const workerCredentials =
-      backend.backend === 'aws' &&
-      process.env['AWS_ACCESS_KEY_ID'] &&
-      process.env['AWS_SECRET_ACCESS_KEY']
-        ? {
-            accessKeyId: process.env['AWS_ACCESS_KEY_ID'],
-            secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY'],
-          }
-        : {
-            accessKeyId: `LOCALWORKER${randomBytes(4).toString('hex').toUpperCase()}`,
-            secretAccessKey: randomBytes(24).toString('base64'),
-          };
+    // The worker signs publishChunk with its own IAM credentials and the emulator verifies
+    // them. With real Bedrock those are the caller's real keys (checked above), which then
+    // also sign the Bedrock calls; otherwise fresh local keys.
+    const usesRealAws = backend.backend === 'aws';
+    const workerCredentials = usesRealAws
+      ? {
+          accessKeyId: process.env['AWS_ACCESS_KEY_ID']!,
+          secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY']!,
+        }
+      : {
+          accessKeyId: `LOCALWORKER${randomBytes(4).toString('hex').toUpperCase()}`,
+          secretAccessKey: randomBytes(24).toString('base64'),
+        };
 
     const apiKey = `da2-${randomBytes(13).toString('hex')}`;
+    // A local OIDC provider: a fresh RSA key per stack, its public JWK handed to the emulator.
     const { publicKey, privateKey } = await generateKeyPair('RS256');
-    signingKey = privateKey;
     const jwk = { ...(await exportJWK(publicKey)), kid: 'local', alg: 'RS256', use: 'sig' };
+    const issuer = `http://${host}/local-oidc`;
+    const issueJwt = jwtIssuer(privateKey, issuer);
+    issuers.push(issueJwt);
+    started.push({
+      close: async () => {
+        const index = issuers.indexOf(issueJwt);
+        if (index !== -1) issuers.splice(index, 1);
+      },
+    });
 
     // The emulator's URL is known only once it listens; the Lambda data source calls the
     // invoker through this late-bound reference.
     let invoker: AsyncInvoker | null = null;
-    issuer = `http://${host}/local-oidc`;
     const emulator = await startAppSyncEmulator({
       host,
       port: options.port ?? 0,
@@ -217,6 +254,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       concurrency: worker.concurrency ?? 8,
       timeoutMs: worker.timeoutMs ?? 15 * 60_000,
       retryDelaysMs: worker.retryDelaysMs ?? [200, 400],
+      ...(options.dataDir
+        ? { failureLogFile: join(options.dataDir, 'worker-failures.jsonl') }
+        : {}),
+      ...(options.onWorkerFailure ? { onFailure: options.onWorkerFailure } : {}),
       env: {
         GRAPHQL_URL: emulator.graphqlUrl,
         AWS_REGION: region,
@@ -230,6 +271,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(bedrock ? { BEDROCK_ENDPOINT: bedrock.url } : {}),
         AWS_ACCESS_KEY_ID: workerCredentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: workerCredentials.secretAccessKey,
+        // The local keys must not be paired with a session token from the user's shell.
+        ...(usesRealAws ? {} : { AWS_SESSION_TOKEN: '', AWS_SECURITY_TOKEN: '' }),
         METRICS_ENABLED: 'false',
         POWERTOOLS_LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
         LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
@@ -265,8 +308,23 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     const statePath = options.stateFile;
     if (statePath) {
+      const line = `${JSON.stringify(config)}\n`;
       mkdirSync(dirname(statePath), { recursive: true });
-      writeFileSync(statePath, `${JSON.stringify(config)}\n`);
+      writeFileSync(statePath, line);
+      // A stale file would point apps at dead ports: remove it on stop, unless another
+      // stack has overwritten it since.
+      started.unshift({
+        close: async () => {
+          const current = (() => {
+            try {
+              return readFileSync(statePath, 'utf8');
+            } catch {
+              return null;
+            }
+          })();
+          if (current === line) rmSync(statePath, { force: true });
+        },
+      });
     }
     return {
       config,
@@ -275,7 +333,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       invoker: inv,
       dynamo,
       workerCredentials,
-      issueJwt: issueLocalJwt,
+      issueJwt,
       stop: stopAll,
     };
   } catch (error) {

@@ -259,6 +259,39 @@ describe('worker semantics', () => {
     }
   });
 
+  it('recovers from a worker process killed mid-stream: the invoker retries, attempt 2 completes', async () => {
+    stack.bedrock!.setTiming({ tokensPerSecond: 100 });
+    try {
+      const prompt = `killed worker ${randomUUID()} [[tokens:300]]`;
+      const crashesBefore = stack.invoker.stats().crashes;
+      const { streamId, sub } = await start(prompt);
+      await eventually(async () => sub.data.length > 0, 10_000, 'first chunk');
+      expect(stack.invoker.killRunning()).toBe(true);
+      stack.bedrock!.setTiming({ tokensPerSecond: 400 });
+      const rec = await finished(streamId);
+      expect(rec).toMatchObject({ status: 'COMPLETED' });
+      expect(rec.attempt).toBeGreaterThanOrEqual(2);
+      expect(stack.invoker.stats().crashes).toBe(crashesBefore + 1);
+      const expected = deterministicAnswer(prompt, {
+        modelId: modelId(),
+        outputTokens: OUTPUT_TOKENS,
+      }).text;
+      expect(assemble(await stored(streamId))).toMatchObject({
+        attempt: rec.attempt,
+        text: expected,
+      });
+      await eventually(
+        async () => assemble(received(sub)).events.some((e) => e.type === 'end'),
+        5_000,
+        'end event',
+      );
+      expect(assemble(received(sub)).text).toBe(expected);
+      sub.close();
+    } finally {
+      stack.bedrock!.setTiming({ tokensPerSecond: 400 });
+    }
+  });
+
   it('ends a stream for a model Bedrock does not know with a non-retryable error event', async () => {
     const streamId = randomUUID();
     const sub = await subscribeWithApiKey(streamId);
