@@ -82,6 +82,14 @@ export interface LocalStack {
   workerCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Signs a JWT the emulator accepts in OIDC mode (owner = `sub`). */
   issueJwt(sub: string): Promise<string>;
+  /**
+   * Restarts the AppSync emulator on the same port, dropping every connection (clients
+   * must reconnect), as an AppSync outage would. With `dataDir` the DynamoDB store is
+   * restarted too, from its files; without it the store keeps running (its data lives
+   * only in memory). The worker and Bedrock keep running. `downMs` is how long both stay
+   * down. `emulator` and `dynamo` then refer to the new instances.
+   */
+  restartAppSync(options?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,12 +155,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       for (const part of started.splice(0).reverse()) await part.close().catch(() => undefined);
     })());
   try {
-    const dynamo = await startDynamoDB({
-      host,
-      port: options.dynamodbPort ?? 0,
-      ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
-    });
-    started.push(dynamo);
+    const startStore = (port: number) =>
+      startDynamoDB({
+        host,
+        port,
+        ...(options.dataDir ? { dataDir: join(options.dataDir, 'dynamodb') } : {}),
+      });
+    let dynamo = await startStore(options.dynamodbPort ?? 0);
+    started.push({ close: () => dynamo.close() });
     const ddb = new DynamoDBClient({
       region,
       endpoint: dynamo.endpoint,
@@ -211,41 +221,43 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The emulator's URL is known only once it listens; the Lambda data source calls the
     // invoker through this late-bound reference.
     let invoker: AsyncInvoker | null = null;
-    const emulator = await startAppSyncEmulator({
-      host,
-      port: options.port ?? 0,
-      schemaFiles: [schemaFiles.awsBuiltins, schemaFiles.deployable],
-      definition: apiDefinition,
-      dataSources: {
-        streamsTable: createDynamoDbDataSource({ client: ddb, tableName: TABLE_NAME }),
-        worker: createLambdaDataSource({
-          invoke: (payload, type) => {
-            if (!invoker) throw new Error('worker not ready');
-            return invoker.invoke(payload, type);
-          },
-        }),
-        none: createNoneDataSource(),
-      },
-      auth: {
-        defaultMode: 'API_KEY',
-        additionalModes: ['AWS_IAM', 'OPENID_CONNECT'],
-        apiKeys: [{ key: apiKey }],
-        iam: {
-          region,
-          credentials: [
-            {
-              ...workerCredentials,
-              accountId: '000000000000',
-              userArn: 'arn:aws:iam::000000000000:role/bedrock-stream-worker',
+    const startEmulator = (port: number) =>
+      startAppSyncEmulator({
+        host,
+        port,
+        schemaFiles: [schemaFiles.awsBuiltins, schemaFiles.deployable],
+        definition: apiDefinition,
+        dataSources: {
+          streamsTable: createDynamoDbDataSource({ client: ddb, tableName: TABLE_NAME }),
+          worker: createLambdaDataSource({
+            invoke: (payload, type) => {
+              if (!invoker) throw new Error('worker not ready');
+              return invoker.invoke(payload, type);
             },
-          ],
+          }),
+          none: createNoneDataSource(),
         },
-        oidc: { issuer, jwks: { keys: [jwk] } },
-      },
-      environmentVariables: apiDefinition.environmentVariables({ allowedModelIds }),
-      log,
-    });
-    started.push(emulator);
+        auth: {
+          defaultMode: 'API_KEY',
+          additionalModes: ['AWS_IAM', 'OPENID_CONNECT'],
+          apiKeys: [{ key: apiKey }],
+          iam: {
+            region,
+            credentials: [
+              {
+                ...workerCredentials,
+                accountId: '000000000000',
+                userArn: 'arn:aws:iam::000000000000:role/bedrock-stream-worker',
+              },
+            ],
+          },
+          oidc: { issuer, jwks: { keys: [jwk] } },
+        },
+        environmentVariables: apiDefinition.environmentVariables({ allowedModelIds }),
+        log,
+      });
+    let emulator = await startEmulator(options.port ?? 0);
+    started.push({ close: () => emulator.close() });
 
     const worker = options.worker ?? {};
     invoker = createAsyncInvoker({
@@ -326,14 +338,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
       });
     }
+    let restarting: Promise<void> | null = null;
+    const restart = async (downMs: number) => {
+      const persistent = Boolean(options.dataDir);
+      await emulator.close();
+      if (persistent) await dynamo.close();
+      await new Promise((r) => setTimeout(r, downMs));
+      if (stopping) return;
+      if (persistent) dynamo = await startStore(dynamo.port);
+      emulator = await startEmulator(emulator.port);
+    };
     return {
       config,
-      emulator,
+      get emulator() {
+        return emulator;
+      },
       bedrock,
       invoker: inv,
-      dynamo,
+      get dynamo() {
+        return dynamo;
+      },
       workerCredentials,
       issueJwt,
+      restartAppSync: async ({ downMs = 0 } = {}) => {
+        if (stopping) throw new Error('the stack is stopping');
+        // Concurrent calls share one restart.
+        restarting ??= restart(downMs).finally(() => (restarting = null));
+        await restarting;
+      },
       stop: stopAll,
     };
   } catch (error) {

@@ -1,8 +1,11 @@
 /** startLocalStack as a library: several stacks per process, OIDC issuers, stop(). */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueLocalJwt, startLocalStack, type LocalStack } from '../src/index.js';
-import { GET, gql } from './helpers.js';
+import { GET, START, eventually, gql } from './helpers.js';
 
 let a: LocalStack;
 let b: LocalStack;
@@ -56,6 +59,38 @@ describe('startLocalStack', () => {
     } finally {
       if (saved.id !== undefined) process.env['AWS_ACCESS_KEY_ID'] = saved.id;
       if (saved.secret !== undefined) process.env['AWS_SECRET_ACCESS_KEY'] = saved.secret;
+    }
+  });
+
+  it('restarts AppSync on the same port; with a data dir the store comes back from disk', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'bedrock-stream-restart-'));
+    const c = await startLocalStack({
+      stateFile: false,
+      dataDir,
+      model: { timeToFirstTokenMs: 0, tokensPerSecond: 2_000, outputTokens: 10 },
+    });
+    try {
+      const headers = { 'x-api-key': c.config.apiKey };
+      const streamId = randomUUID();
+      const started = await gql(c.config.graphqlUrl, headers, START, {
+        input: { streamId, modelId: c.config.defaultModelId, prompt: 'persist me' },
+      });
+      expect(started.errors).toBeUndefined();
+      const status = async () =>
+        (
+          (await gql(c.config.graphqlUrl, headers, GET, { streamId })).data?.['getStream'] as {
+            status: string;
+          } | null
+        )?.status;
+      await eventually(async () => (await status()) === 'COMPLETED', 10_000, 'completion');
+      const before = c.emulator;
+      await Promise.all([c.restartAppSync({ downMs: 50 }), c.restartAppSync()]);
+      expect(c.emulator).not.toBe(before);
+      expect(c.emulator.graphqlUrl).toBe(c.config.graphqlUrl);
+      expect(await status()).toBe('COMPLETED');
+    } finally {
+      await c.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -37,6 +37,19 @@ class StallError extends Error {
   override readonly name = 'StallError';
 }
 
+/** The run is about to hit the function timeout: stop cleanly instead of being killed. */
+class DeadlineError extends Error {
+  override readonly name = 'DeadlineError';
+}
+
+/**
+ * Time kept back before the function timeout to publish a terminal chunk and record
+ * the outcome: a tenth of the run's time, between 250 ms and 5 s.
+ */
+export function deadlineMarginMs(remainingMs: number): number {
+  return Math.min(5_000, Math.max(250, Math.floor(remainingMs / 10)));
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function truncate(message: string): string {
@@ -184,6 +197,7 @@ export async function processStream(
       publishEvents,
       claimedAt,
       failNow,
+      remainingMs,
     );
   } catch (error) {
     if (error instanceof SupersededError) {
@@ -203,10 +217,22 @@ async function generateAndPublish(
   publishEvents: (events: ChunkEvent[]) => Promise<void>,
   claimedAt: number,
   failNow: (code: string, message: string, retryable: boolean) => Promise<ProcessOutcome>,
+  remainingMs: () => number,
 ): Promise<ProcessOutcome> {
   const { config, store, logger } = deps;
   const attempt = record.attempt;
   const cancel = new AbortController();
+  // A run killed by the function timeout leaves no terminal chunk and, on the last retry,
+  // a stream that never ends; so the run stops itself shortly before the timeout.
+  const deadline = new AbortController();
+  const remaining = remainingMs();
+  const deadlineTimer = setTimeout(
+    () =>
+      deadline.abort(
+        new DeadlineError(`the worker ran out of time after ${Math.round(remaining / 1000)} s`),
+      ),
+    Math.max(0, remaining - deadlineMarginMs(remaining)),
+  );
   let superseded = false;
   const coalescer = new Coalescer({
     windowMs: config.flushWindowMs,
@@ -244,7 +270,7 @@ async function generateAndPublish(
   try {
     for (let tries = 1; ; tries += 1) {
       const attemptAbort = new AbortController();
-      const signal = AbortSignal.any([cancel.signal, attemptAbort.signal]);
+      const signal = AbortSignal.any([cancel.signal, deadline.signal, attemptAbort.signal]);
       let stall: NodeJS.Timeout | null = null;
       const armStall = () => {
         if (stall) clearTimeout(stall);
@@ -269,6 +295,7 @@ async function generateAndPublish(
         break;
       } catch (error) {
         if (cancel.signal.aborted) break;
+        if (deadline.signal.aborted) throw deadline.signal.reason as Error;
         const cause = attemptAbort.signal.aborted ? (attemptAbort.signal.reason as Error) : error;
         if (firstTextAt === null && isRetryable(cause) && tries < 4) {
           logger.warn('retryable model error before any text; retrying in place', {
@@ -298,9 +325,11 @@ async function generateAndPublish(
     await coalescer.done().catch(() => undefined);
     if (error instanceof SupersededError || coalescer.error instanceof SupersededError)
       throw new SupersededError('superseded');
-    const retryable = isRetryable(error);
-    if (retryable && firstTextAt !== null && attempt < config.maxAttempts) {
-      // Text already reached clients: a clean retry is a new attempt that replaces it.
+    const timedOut = error instanceof DeadlineError;
+    const retryable = timedOut || isRetryable(error);
+    // Text already reached clients (or the run is out of time): a clean retry is a new
+    // attempt that replaces it.
+    if (retryable && (firstTextAt !== null || timedOut) && attempt < config.maxAttempts) {
       await store.releaseLease(streamId, attempt);
       logger.warn('model failed mid-stream; failing the run for a new attempt', {
         streamId,
@@ -309,9 +338,14 @@ async function generateAndPublish(
       });
       throw new RetryableRunError(`${errorCode(error)}: ${(error as Error).message}`);
     }
-    return await failNow(errorCode(error), (error as Error)?.message ?? String(error), retryable);
+    return await failNow(
+      timedOut ? 'WorkerTimeout' : errorCode(error),
+      (error as Error)?.message ?? String(error),
+      retryable,
+    );
   } finally {
     clearInterval(watch);
+    clearTimeout(deadlineTimer);
   }
   // The terminal chunk is stored: record the outcome (a failure here is retried by
   // Lambda; the next run finds the stream still RUNNING and re-runs it as attempt N+1).

@@ -97,8 +97,11 @@ export interface AsyncInvoker {
   ): Promise<unknown>;
   /** The on-failure records so far. */
   failures(): FailureRecord[];
-  /** Kills the child running a random invocation (a crash mid-run). Returns whether one was running. */
-  killRunning(): boolean;
+  /**
+   * Kills the child running an invocation (a crash mid-run): a random one, or a random one
+   * whose payload `match` accepts. Returns whether one was killed.
+   */
+  killRunning(match?: (payload: unknown) => boolean): boolean;
   /** Resolves when nothing is queued, waiting for a retry or running. */
   idle(): Promise<void>;
   stats(): InvokerStats;
@@ -381,8 +384,8 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       return Promise.resolve({ StatusCode: 202, requestId });
     },
     failures: () => [...failures],
-    killRunning() {
-      const busy = environments.filter((e) => e.job);
+    killRunning(match) {
+      const busy = environments.filter((e) => e.job && (!match || match(e.job.payload)));
       const victim = busy[Math.floor(Math.random() * busy.length)];
       if (!victim) return false;
       victim.child.kill('SIGKILL');

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { FieldNode, SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type SelectionSetNode } from 'graphql';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   loadResolverCode,
@@ -96,6 +96,12 @@ export interface AppSyncEmulator {
   port: number;
   setFaults(faults: SubscriptionFaults): void;
   closeAllConnections(): void;
+  /**
+   * Test hook: fans `value` out to the subscriptions `mutationField` triggers, as if that
+   * mutation had returned it, bypassing its resolver (e.g. a payload a resolver would
+   * refuse, to test that clients reject it).
+   */
+  injectMutationResult(mutationField: string, value: Record<string, unknown>): void;
   stats(): EmulatorStats;
   resetStats(): void;
   close(): Promise<void>;
@@ -753,6 +759,9 @@ export async function startAppSyncEmulator(
     },
     closeAllConnections() {
       for (const c of connections) c.socket.close(1001, 'closed by emulator');
+    },
+    injectMutationResult(mutationField, value) {
+      publish({ kind: Kind.FIELD, name: { kind: Kind.NAME, value: mutationField } }, value, {});
     },
     stats: () => ({
       ...counters,
