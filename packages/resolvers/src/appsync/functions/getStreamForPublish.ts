@@ -1,8 +1,11 @@
 // publishChunk step 1: the chunk must belong to the stream's current, running attempt
 // and may not skip ahead (seq <= lastSeq + 1), so a stale or confused worker can
-// neither overwrite a newer attempt nor leave a gap.
+// neither overwrite a newer attempt nor leave a gap. The payload must fit the size bound
+// and the contracts' ChunkPayload schema; all of it is checked before the stream is read,
+// so a rejected chunk is never stored or fanned out.
 import { util, type Context } from '@aws-appsync/utils';
 import { LIMITS, assertStreamId, failOnError, recordKey } from '../lib/common.js';
+import { validateChunkPayload } from '../lib/validate-chunk.js';
 
 export function request(ctx: Context) {
   const input = ctx.args['input'] as Record<string, unknown>;
@@ -11,10 +14,15 @@ export function request(ctx: Context) {
   const seq = input['seq'] as number;
   if (attempt < 1) util.error('attempt must be >= 1', 'ValidationError');
   if (seq < 0) util.error('seq must be >= 0', 'ValidationError');
-  const payload = JSON.stringify(input['payload']);
+  // AWSJSON arrives parsed. The size bound comes first: it caps the work of the
+  // validation below (undefined, from a caller that bypassed the schema, stringifies to
+  // nothing and is rejected by the validator).
+  const raw = input['payload'];
+  const payload = raw === undefined ? '' : JSON.stringify(raw);
   if (payload.length > LIMITS.chunkPayloadBytes) {
     util.error(`payload exceeds ${LIMITS.chunkPayloadBytes} bytes`, 'ValidationError');
   }
+  validateChunkPayload(raw);
   ctx.stash['payload'] = payload;
   return { operation: 'GetItem', key: recordKey(streamId), consistentRead: true };
 }
