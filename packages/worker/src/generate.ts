@@ -170,6 +170,7 @@ const RETRYABLE = new Set([
   'ModelNotReadyException',
   'ModelTimeoutException',
   'StallError',
+  'TruncatedStreamError',
 ]);
 const NETWORK = new Set([
   'ECONNRESET',

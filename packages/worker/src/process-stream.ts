@@ -37,6 +37,11 @@ class StallError extends Error {
   override readonly name = 'StallError';
 }
 
+/** The model's event stream ended before its stop event (a cut connection). */
+class TruncatedStreamError extends Error {
+  override readonly name = 'TruncatedStreamError';
+}
+
 /** The run is about to hit the function timeout: stop cleanly instead of being killed. */
 class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
@@ -282,15 +287,26 @@ async function generateAndPublish(
       };
       try {
         armStall();
+        let stopped = false;
         for await (const event of generate(deps.bedrock, input, signal)) {
           armStall();
           if (coalescer.error) throw coalescer.error;
           if (event.type === 'text') {
             firstTextAt ??= performance.now();
             coalescer.push({ type: 'text', text: event.text });
-          } else if (event.type === 'stop') stopReason = event.stopReason;
-          else if (event.type === 'usage') usage = event.usage;
+          } else if (event.type === 'stop') {
+            stopReason = event.stopReason;
+            stopped = true;
+          } else if (event.type === 'usage') usage = event.usage;
           else modelLatencyMs = event.latencyMs;
+        }
+        // An aborted read may end the SDK's event stream quietly: a stall or the deadline
+        // must not pass for a complete answer, nor may a stream cut before its stop event.
+        if (!cancel.signal.aborted) {
+          if (attemptAbort.signal.aborted) throw attemptAbort.signal.reason as Error;
+          if (deadline.signal.aborted) throw deadline.signal.reason as Error;
+          if (!stopped)
+            throw new TruncatedStreamError('the model stream ended without a stop reason');
         }
         break;
       } catch (error) {

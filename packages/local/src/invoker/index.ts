@@ -26,7 +26,10 @@ export interface AsyncInvokerOptions {
   retryDelaysMs?: number[];
   /** Events older than this are dropped to the failure record instead of run. Default 6 h, as Lambda. */
   maxEventAgeMs?: number;
-  /** A run longer than this is killed and counts as failed. Default 15 min, as Lambda's maximum. */
+  /**
+   * A run longer than this is killed and counts as failed. Default 15 min, as Lambda's maximum.
+   * As in Lambda it runs from the end of a cold start's module import (init has 10 s more).
+   */
   timeoutMs?: number;
   /** Append each failure record as a JSON line to this file (an on-failure destination). */
   failureLogFile?: string;
@@ -144,6 +147,18 @@ export class FunctionError extends Error implements LambdaError {
   }
 }
 
+/** Lambda's limit on the Init phase (a cold start's module import), kept apart from the timeout. */
+const INIT_BUDGET_MS = 10_000;
+
+/** (Re)starts the run's kill timer. */
+function armTimer(env: Environment, ms: number): void {
+  if (env.timer) clearTimeout(env.timer);
+  env.timer = setTimeout(() => {
+    env.timedOut = true;
+    env.child.kill('SIGKILL');
+  }, ms);
+}
+
 function runnerPath(): string {
   const here = fileURLToPath(new URL('./runner.js', import.meta.url));
   if (existsSync(here)) return here;
@@ -221,6 +236,11 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
     }
     const env: Environment = { child, job: null, timer: null, timedOut: false };
     child.on('message', (message: RunnerMessage) => {
+      if (message.type === 'started' && env.job && message.requestId === env.job.requestId) {
+        // Init is over: from here the run has the function timeout.
+        armTimer(env, timeoutMs);
+        return;
+      }
       if (message.type !== 'result' || !env.job || message.requestId !== env.job.requestId) return;
       finish(
         env,
@@ -341,10 +361,8 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
       counters.runs += 1;
       env.job = job;
       const e = env;
-      e.timer = setTimeout(() => {
-        e.timedOut = true;
-        e.child.kill('SIGKILL');
-      }, timeoutMs);
+      // Until the child reports the run started: the init (cold start) budget too.
+      armTimer(e, timeoutMs + INIT_BUDGET_MS);
       const message: InvokeMessage = {
         type: 'invoke',
         requestId: job.requestId,
@@ -352,7 +370,7 @@ export function createAsyncInvoker(options: AsyncInvokerOptions): AsyncInvoker {
         modulePath: options.handlerModule,
         exportName,
         functionName,
-        deadline: Date.now() + timeoutMs,
+        timeoutMs,
       };
       e.child.send(message);
     }

@@ -10,13 +10,18 @@ export interface InvokeMessage {
   modulePath: string;
   exportName: string;
   functionName: string;
-  /** Epoch ms after which the parent kills this process. */
-  deadline: number;
+  /**
+   * The function timeout. As in Lambda it runs from the start of the Invoke phase: after
+   * a cold start has imported the handler module (the parent allows that an init budget).
+   */
+  timeoutMs: number;
 }
 
 /** Runner -> parent. */
 export type RunnerMessage =
   | { type: 'ready' }
+  /** The handler is loaded and about to run: the function timeout starts now. */
+  | { type: 'started'; requestId: string }
   | { type: 'result'; requestId: string; ok: true; value: unknown }
   | {
       type: 'result';
@@ -60,6 +65,8 @@ process.on('message', (message: InvokeMessage) => {
   void (async () => {
     try {
       const handler = await handlerFor(message.modulePath, message.exportName);
+      const deadline = Date.now() + message.timeoutMs;
+      send({ type: 'started', requestId: message.requestId });
       const context = {
         awsRequestId: message.requestId,
         functionName: message.functionName,
@@ -69,7 +76,7 @@ process.on('message', (message: InvokeMessage) => {
         logGroupName: `/aws/lambda/${message.functionName}`,
         logStreamName: `local/${process.pid}`,
         callbackWaitsForEmptyEventLoop: false,
-        getRemainingTimeInMillis: () => Math.max(0, message.deadline - Date.now()),
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
       };
       const value = await handler(message.payload, context);
       try {

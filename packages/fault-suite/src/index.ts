@@ -1,0 +1,7 @@
+/**
+ * @packageDocumentation
+ * The fault, load and abuse suite's harness: the suite stack and clients, store reads,
+ * and the figures each case prints.
+ */
+export * from './figures.js';
+export * from './harness.js';

@@ -1,0 +1,145 @@
+/**
+ * Lambda's side of failure: a worker process killed mid-stream (the async invoker
+ * retries it as attempt 2) and at-least-once delivery of the same event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { StreamClient } from '@org/bedrock-stream-client';
+import { deterministicAnswer } from '@org/bedrock-stream-local';
+import type { LocalStack } from '@org/bedrock-stream-stack';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  OUTPUT_TOKENS,
+  answerFor,
+  eventually,
+  finishedRecord,
+  inBatches,
+  readStored,
+  reportCase,
+  sleep,
+  startSuiteStack,
+  suiteClient,
+  totalDiff,
+} from '../src/index.js';
+
+let stack: LocalStack;
+let client: StreamClient;
+beforeAll(async () => {
+  // 100 tokens/s so a 60-token answer takes 0.6 s: room to kill it at any token.
+  stack = await startSuiteStack({
+    model: { timeToFirstTokenMs: 5, tokensPerSecond: 100, outputTokens: OUTPUT_TOKENS },
+  });
+  client = suiteClient(stack);
+});
+afterAll(async () => {
+  client?.close();
+  await stack?.stop();
+});
+
+const isStream = (streamId: string) => (payload: unknown) =>
+  (payload as { streamId?: string } | null)?.streamId === streamId;
+
+describe('worker failures', () => {
+  it('worker killed at a random token, 50 trials: attempt 2 completes, clients show only its text', async () => {
+    const TRIALS = 50;
+    const TOKENS = 60;
+    const crashesBefore = stack.invoker.stats().crashes;
+    const results = await inBatches(
+      Array.from({ length: TRIALS }, (_, i) => i),
+      8,
+      async (trial) => {
+        const prompt = `crash trial ${trial} ${randomUUID()} [[tokens:${TOKENS}]]`;
+        const answer = deterministicAnswer(prompt, {
+          modelId: stack.config.defaultModelId,
+          outputTokens: OUTPUT_TOKENS,
+        });
+        // Kill once the client has seen at least `k` tokens (chunks carry ~10 at this speed).
+        const k = 1 + Math.floor(Math.random() * (TOKENS - 15));
+        const prefix = answer.tokens.slice(0, k).join('').length;
+        const handle = client.stream({ modelId: stack.config.defaultModelId, prompt });
+        let resets = 0;
+        handle.subscribe((u) => {
+          if (u.type === 'reset') resets += 1;
+        });
+        await eventually(
+          () =>
+            handle.text.length >= prefix ||
+            (handle.status !== 'streaming' && handle.status !== 'submitted'),
+          15_000,
+          `trial ${trial} to reach token ${k}`,
+        );
+        const killed = stack.invoker.killRunning(isStream(handle.streamId));
+        const result = await handle.done;
+        const stored = await readStored(stack, handle.streamId);
+        const record = await finishedRecord(stack, handle.streamId);
+        return { killed, result, stored, record, expected: answer.text, resets };
+      },
+    );
+    const killed = results.filter((r) => r.killed);
+    const figures = totalDiff(
+      results.map((r) => ({ expected: r.expected, actual: r.result.text })),
+    );
+    reportCase({
+      name: 'worker killed at a random token',
+      trials: TRIALS,
+      faults: killed.length,
+      ...figures,
+      notes: `attempt 2 in ${killed.filter((r) => r.record.attempt === 2).length}/${killed.length}, client resets ${results.reduce((n, r) => n + r.resets, 0)}`,
+    });
+    // A kill that lands after the last chunk is not a mid-stream fault; nearly all must be.
+    expect(killed.length).toBeGreaterThanOrEqual(TRIALS * 0.9);
+    expect(stack.invoker.stats().crashes - crashesBefore).toBe(killed.length);
+    for (const r of results) {
+      expect(r.result.status).toBe('done');
+      expect(r.result.text).toBe(r.expected);
+      expect(r.stored.text).toBe(r.expected);
+      expect(r.record.status).toBe('COMPLETED');
+    }
+    for (const r of killed) {
+      expect(r.record.attempt).toBe(2);
+      expect(r.stored.attempt).toBe(2);
+    }
+    expect(figures).toEqual({ lost: 0, duplicated: 0 });
+  });
+
+  it('the same event delivered twice concurrently and later again: one run, one output', async () => {
+    const TRIALS = 10;
+    const bedrockBefore = stack.bedrock!.stats().requests;
+    const runsBefore = stack.invoker.stats().runs;
+    const results = await Promise.all(
+      Array.from({ length: TRIALS }, async (_, trial) => {
+        const prompt = `duplicate trial ${trial} ${randomUUID()}`;
+        const handle = client.stream({ modelId: stack.config.defaultModelId, prompt });
+        // startStream invokes the worker once; deliver the same event twice more at once.
+        await eventually(() => handle.status === 'streaming', 10_000, 'streaming');
+        await stack.invoker.invoke({ streamId: handle.streamId }, 'Event', { duplicate: 1 });
+        const result = await handle.done;
+        await finishedRecord(stack, handle.streamId);
+        // ... and once more after it finished.
+        await stack.invoker.invoke({ streamId: handle.streamId }, 'Event');
+        return { handle, result, expected: answerFor(stack, prompt) };
+      }),
+    );
+    await stack.invoker.idle();
+    const runs = stack.invoker.stats().runs - runsBefore;
+    const figures = totalDiff(
+      results.map((r) => ({ expected: r.expected, actual: r.result.text })),
+    );
+    reportCase({
+      name: 'same event delivered 2x at once + later',
+      trials: TRIALS,
+      faults: TRIALS * 3,
+      ...figures,
+      notes: `${runs} runs, ${stack.bedrock!.stats().requests - bedrockBefore} Bedrock calls`,
+    });
+    expect(runs).toBe(TRIALS * 4);
+    expect(stack.bedrock!.stats().requests - bedrockBefore).toBe(TRIALS);
+    for (const r of results) {
+      expect(r.result.text).toBe(r.expected);
+      const stored = await readStored(stack, r.handle.streamId);
+      expect(stored).toMatchObject({ text: r.expected, attempt: 1 });
+      expect((await finishedRecord(stack, r.handle.streamId)).attempt).toBe(1);
+    }
+    expect(figures).toEqual({ lost: 0, duplicated: 0 });
+    await sleep(0);
+  });
+});
