@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -46,6 +47,39 @@ export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise
     updateTableMs: 0,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
+  // dynalite runs several store operations per request, and one that meets the closed
+  // store rejects where nothing handles it. So on close, requests in flight finish and
+  // new ones get a retryable 503 (as DynamoDB's ServiceUnavailable) before the store closes.
+  const [handle] = server.listeners('request') as Array<
+    (req: IncomingMessage, res: ServerResponse) => void
+  >;
+  if (!handle) throw new Error('dynalite: no request handler');
+  server.removeAllListeners('request');
+  let stopping = false;
+  let inFlight = 0;
+  let drained: (() => void) | null = null;
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (stopping) {
+      res.writeHead(503, {
+        connection: 'close',
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-errortype': 'ServiceUnavailableException',
+      });
+      res.end(
+        JSON.stringify({
+          __type: 'com.amazonaws.dynamodb.v20120810#ServiceUnavailableException',
+          message: 'local DynamoDB is stopping',
+        }),
+      );
+      return;
+    }
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+      if (inFlight === 0) drained?.();
+    });
+    handle(req, res);
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -61,12 +95,19 @@ export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise
     endpoint: `http://${urlHost}:${port}`,
     port,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        // SDK clients keep sockets alive; without this, close() waits for them to time out.
-        server.closeIdleConnections();
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+      (closing ??= (async () => {
+        stopping = true;
+        if (inFlight > 0)
+          await new Promise<void>((resolve) => {
+            drained = resolve;
+            setTimeout(resolve, 2_000).unref();
+          });
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          // SDK clients keep sockets alive; without this, close() waits for them to time out.
+          server.closeAllConnections();
+        });
+      })()),
   };
 }
 
