@@ -292,4 +292,11 @@ describe('getStreamForPublish request', () => {
     });
     expect(out.error?.message).toBe(`payload exceeds ${LIMITS.chunkPayloadBytes} bytes`);
   });
+
+  it('bounds the payload in UTF-8 bytes, not characters', () => {
+    // 20,000 three-byte characters: 60 KB of UTF-8 in 20,000 characters.
+    const out = call({ v: 1, events: [{ type: 'text', text: '€'.repeat(20_000) }] });
+    expect(out.error?.message).toBe(`payload exceeds ${LIMITS.chunkPayloadBytes} bytes`);
+    expect(out.stash).toEqual({});
+  });
 });

@@ -5,7 +5,7 @@
 // so a rejected chunk is never stored or fanned out.
 import { util, type Context } from '@aws-appsync/utils';
 import { LIMITS, assertStreamId, failOnError, recordKey } from '../lib/common.js';
-import { validateChunkPayload } from '../lib/validate-chunk.js';
+import { utf8Bytes, validateChunkPayload } from '../lib/validate-chunk.js';
 
 export function request(ctx: Context) {
   const input = ctx.args['input'] as Record<string, unknown>;
@@ -14,12 +14,12 @@ export function request(ctx: Context) {
   const seq = input['seq'] as number;
   if (attempt < 1) util.error('attempt must be >= 1', 'ValidationError');
   if (seq < 0) util.error('seq must be >= 0', 'ValidationError');
-  // AWSJSON arrives parsed. The size bound comes first: it caps the work of the
+  // AWSJSON arrives parsed. The size bound (UTF-8 bytes) comes first: it caps the work of the
   // validation below (undefined, from a caller that bypassed the schema, stringifies to
   // nothing and is rejected by the validator).
   const raw = input['payload'];
   const payload = raw === undefined ? '' : JSON.stringify(raw);
-  if (payload.length > LIMITS.chunkPayloadBytes) {
+  if (utf8Bytes(payload) > LIMITS.chunkPayloadBytes) {
     util.error(`payload exceeds ${LIMITS.chunkPayloadBytes} bytes`, 'ValidationError');
   }
   validateChunkPayload(raw);

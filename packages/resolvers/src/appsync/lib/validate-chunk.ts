@@ -109,7 +109,7 @@ function text(path: string, value: unknown, min: number, max: number): string {
  * the replacement character). APPSYNC_JS has no Buffer, TextEncoder or charCodeAt, so the
  * code units are compared as one-character strings.
  */
-function utf8Bytes(value: string): number {
+export function utf8Bytes(value: string): number {
   if (util.matches(ASCII, value)) return value.length;
   let bytes = 0;
   let afterHigh = false;
