@@ -172,6 +172,11 @@ export class Authenticator {
         `Credential should be scoped to correct service: 'appsync'.`,
         'InvalidSignatureException',
       );
+    if (region !== iam.region)
+      throw new AuthError(
+        `Credential should be scoped to a valid region, not '${region}'.`,
+        'InvalidSignatureException',
+      );
     const amzDate = headers['x-amz-date'];
     const date = amzDate ? parseAmzDate(amzDate) : null;
     if (!date)

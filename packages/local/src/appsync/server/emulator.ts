@@ -143,7 +143,7 @@ function headerRecord(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<string | null> {
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -151,7 +151,18 @@ async function readBody(req: IncomingMessage, max: number): Promise<string | nul
     if (size > max) return null;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** The body as text, or null when it is not valid UTF-8 (never silently U+FFFD). */
+function utf8(body: Buffer): string | null {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return null;
+  }
 }
 
 /** Re-keys a mutation result by field names (the subscriber's selection may alias differently). */
@@ -332,8 +343,8 @@ export async function startAppSyncEmulator(
       res.end(JSON.stringify(body));
     };
     const started = Date.now();
-    const body = await readBody(req, maxBody);
-    if (body === null) {
+    const bytes = await readBody(req, maxBody);
+    if (bytes === null) {
       reply(413, {
         errors: [
           {
@@ -343,6 +354,19 @@ export async function startAppSyncEmulator(
         ],
       });
       req.resume();
+      return;
+    }
+    // Bytes that are not UTF-8 would otherwise turn into U+FFFD and reach resolvers as text.
+    const body = utf8(bytes);
+    if (body === null) {
+      reply(400, {
+        errors: [
+          {
+            errorType: 'MalformedHttpRequestException',
+            message: 'The request body is not valid UTF-8.',
+          },
+        ],
+      });
       return;
     }
     let parsed: { query?: unknown; variables?: unknown; operationName?: unknown };
@@ -443,7 +467,7 @@ export async function startAppSyncEmulator(
       return reply({ ok: true });
     }
     if (path === '/__local/faults' && req.method === 'POST') {
-      const body = (await readBody(req, 10_000)) ?? '{}';
+      const body = (await readBody(req, 10_000))?.toString('utf8') ?? '{}';
       try {
         api.setFaults(JSON.parse(body) as SubscriptionFaults);
         return reply({ ok: true });
