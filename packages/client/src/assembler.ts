@@ -31,10 +31,18 @@ export type AssemblerUpdate =
   /** The worker's terminal error event. */
   | { type: 'error'; attempt: number; code: string; message: string; retryable: boolean }
   /**
-   * A chunk whose payload broke the contract. It is skipped (its seq counts as
-   * consumed so later chunks still assemble); the stream goes on.
+   * A chunk whose payload broke the contract; the stream goes on. A live copy changes
+   * nothing (its seq stays open for the stored copy, which catch-up brings); a stored
+   * copy is final, so its seq is skipped and later chunks still assemble.
    */
   | { type: 'invalid'; attempt: number; seq: number; message: string };
+
+/**
+ * Where a chunk came from: `live` (the subscription, which anything between the
+ * resolver and this client could have garbled or forged) or `store` (the catch-up
+ * query, the chunks publishChunk validated and stored).
+ */
+export type ChunkOrigin = 'live' | 'store';
 
 /** The terminal state of an attempt, if reached. */
 export type AssemblerTerminal =
@@ -115,7 +123,7 @@ export class ChunkAssembler {
   }
 
   /** Adds one chunk; returns what became visible because of it (possibly nothing). */
-  push(chunk: RawChunk): AssemblerUpdate[] {
+  push(chunk: RawChunk, origin: ChunkOrigin = 'live'): AssemblerUpdate[] {
     const { attempt, seq } = chunk;
     if (!Number.isInteger(attempt) || !Number.isInteger(seq) || attempt < 1 || seq < 0) {
       return [
@@ -132,6 +140,18 @@ export class ChunkAssembler {
       this._stale++;
       return updates;
     }
+    if (
+      attempt === this._attempt &&
+      (this._terminal || seq < this.nextSeq || this.pending.has(seq))
+    ) {
+      this._duplicates++;
+      return updates;
+    }
+    const decoded = safeDecodeChunkPayload(chunk.payload);
+    if (!decoded.ok && origin === 'live') {
+      // Not even a newer attempt number is believed from a payload that breaks the contract.
+      return [{ type: 'invalid', attempt, seq, message: decoded.error.message }];
+    }
     if (attempt > this._attempt) {
       if (this._attempt !== 0) {
         updates.push({ type: 'reset', attempt, previousAttempt: this._attempt });
@@ -144,11 +164,6 @@ export class ChunkAssembler {
       this._terminal = null;
       this._modelId = null;
     }
-    if (this._terminal || seq < this.nextSeq || this.pending.has(seq)) {
-      this._duplicates++;
-      return updates;
-    }
-    const decoded = safeDecodeChunkPayload(chunk.payload);
     this.pending.set(
       seq,
       decoded.ok

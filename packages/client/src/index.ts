@@ -18,7 +18,13 @@ export { StreamClientError, describeError } from './errors.js';
 export type { StreamErrorCode } from './errors.js';
 export { realtimeUrlFor } from './realtime-url.js';
 export { ChunkAssembler } from './assembler.js';
-export type { RawChunk, AssemblerUpdate, AssemblerTerminal, GapInfo } from './assembler.js';
+export type {
+  RawChunk,
+  AssemblerUpdate,
+  AssemblerTerminal,
+  GapInfo,
+  ChunkOrigin,
+} from './assembler.js';
 export { validateStreamInput } from './stream.js';
 export type {
   StreamHandle,

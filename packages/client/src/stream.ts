@@ -8,7 +8,7 @@ import {
   type Timings,
   type Usage,
 } from '@org/bedrock-stream-contracts';
-import { ChunkAssembler, type AssemblerUpdate } from './assembler.js';
+import { ChunkAssembler, type AssemblerUpdate, type ChunkOrigin } from './assembler.js';
 import { StreamClientError, describeError } from './errors.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import type { StreamChunkMessage, StreamRecord, StreamTransport } from './transport.js';
@@ -315,12 +315,15 @@ export class StreamSession implements StreamHandle {
 
   private onChunk(chunk: StreamChunkMessage): void {
     if (chunk.streamId !== this.streamId || this.finished) return;
-    this.apply(chunk);
+    this.apply(chunk, 'live');
   }
 
-  private apply(chunk: { attempt: number; seq: number; payload: unknown }): void {
+  private apply(
+    chunk: { attempt: number; seq: number; payload: unknown },
+    origin: ChunkOrigin,
+  ): void {
     const before = this.progressKey();
-    const updates = this.asm.push(chunk);
+    const updates = this.asm.push(chunk, origin);
     for (const u of updates) this.emitAssembled(u);
     if (this.finished) return;
     if (this.progressKey() !== before) this.armStall();
@@ -418,7 +421,7 @@ export class StreamSession implements StreamHandle {
           this._metrics.catchUpChunks += page.items.length;
           for (const item of page.items) {
             if (this.finished) return;
-            this.apply(item);
+            this.apply(item, 'store');
           }
           nextToken = page.nextToken;
         } while (nextToken);

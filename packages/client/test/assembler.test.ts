@@ -112,9 +112,9 @@ describe('ChunkAssembler: unit', () => {
     expect(asm.gap()).toEqual({ attempt: 2, afterSeq: -1, nextArrivedSeq: 1 });
   });
 
-  it('an invalid payload becomes an `invalid` update, is skipped, and does not crash', () => {
+  it('a live invalid payload is reported and leaves its seq open for the stored copy', () => {
     const asm = new ChunkAssembler();
-    const [c0, , c2] = attemptChunks(1, ['a', 'b', 'c']);
+    const [c0, c1, c2] = attemptChunks(1, ['a', 'b', 'c']);
     asm.push(c0!);
     const updates = asm.push({
       attempt: 1,
@@ -124,18 +124,45 @@ describe('ChunkAssembler: unit', () => {
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({ type: 'invalid', attempt: 1, seq: 1 });
     asm.push(c2!);
-    expect(asm.text).toBe('ac');
+    expect(asm.text).toBe('a');
+    expect(asm.gap()).toEqual({ attempt: 1, afterSeq: 0, nextArrivedSeq: 2 });
+    asm.push(c1!, 'store');
+    expect(asm.text).toBe('abc');
     expect(asm.terminal?.type).toBe('end');
     expect(asm.push({ attempt: 1, seq: 9, payload: 'not json' })).toEqual([]); // after the end
+  });
+
+  it('a live invalid payload cannot reset the text by claiming a newer attempt', () => {
+    const asm = new ChunkAssembler();
+    asm.push(attemptChunks(1, ['a', 'b'], { end: false })[0]!);
+    expect(asm.push({ attempt: 7, seq: 0, payload: '{"v":9}' })[0]).toMatchObject({
+      type: 'invalid',
+      attempt: 7,
+    });
+    expect(asm.attempt).toBe(1);
+    expect(asm.text).toBe('a');
+  });
+
+  it('a stored invalid payload is final: skipped, later chunks still assemble', () => {
+    const asm = new ChunkAssembler();
+    const [c0, , c2] = attemptChunks(1, ['a', 'b', 'c']);
+    asm.push(c0!, 'store');
+    expect(asm.push({ attempt: 1, seq: 1, payload: '{' }, 'store')[0]).toMatchObject({
+      type: 'invalid',
+      seq: 1,
+    });
+    asm.push(c2!, 'store');
+    expect(asm.text).toBe('ac');
+    expect(asm.terminal?.type).toBe('end');
   });
 
   it('non-JSON and oversize payloads are invalid too', () => {
     const asm = new ChunkAssembler();
     expect(asm.push({ attempt: 1, seq: 0, payload: '{' })[0]).toMatchObject({ type: 'invalid' });
-    expect(asm.push({ attempt: 1, seq: 1, payload: 'x'.repeat(60_000) })[0]).toMatchObject({
+    expect(asm.push({ attempt: 1, seq: 0, payload: 'x'.repeat(60_000) })[0]).toMatchObject({
       type: 'invalid',
     });
-    expect(asm.lastAppliedSeq).toBe(1);
+    expect(asm.lastAppliedSeq).toBe(-1);
   });
 
   it('rejects impossible positions without changing state', () => {

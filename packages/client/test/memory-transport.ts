@@ -123,6 +123,12 @@ export class MemoryTransport implements StreamTransport {
     }
   }
 
+  /** A message that reaches subscribers but was never stored (garbled or forged in between). */
+  deliverOnly(chunk: StoredChunk) {
+    for (const sub of [...this.subs])
+      if (sub.streamId === chunk.streamId) sub.handlers.onChunk(chunk);
+  }
+
   finishRecord(streamId: string, patch: Partial<StreamRecord>) {
     Object.assign(this.records.get(streamId)!, patch);
   }

@@ -169,12 +169,13 @@ describe('stream session (over the in-memory boundary stub)', () => {
     expect(types).toContain('reset');
   });
 
-  it('an invalid payload is a non-fatal typed error; the stream goes on', async () => {
+  it('an invalid live payload is a non-fatal typed error; the stored copy fills its place', async () => {
     const { client, transport } = setup();
     transport.onStart = ({ streamId }) => {
       const cs = attemptChunks(1, ['a', 'b', 'c'], { streamId });
       transport.publish(cs[0]!);
-      transport.publish({ ...cs[1]!, payload: '{"v":2}' });
+      transport.deliverOnly({ ...cs[1]!, payload: '{"v":2}' });
+      transport.publish(cs[1]!, { deliver: false });
       transport.publish(cs[2]!);
     };
     const handle = client.stream(input);
@@ -182,7 +183,7 @@ describe('stream session (over the in-memory boundary stub)', () => {
     handle.subscribe((u) => u.type === 'error' && errors.push(u));
     const result = await handle.done;
     expect(result.status).toBe('done');
-    expect(result.text).toBe('ac');
+    expect(result.text).toBe('abc');
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({
       type: 'error',
@@ -190,6 +191,22 @@ describe('stream session (over the in-memory boundary stub)', () => {
       error: { code: 'INVALID_PAYLOAD' },
     });
     expect(result.metrics.invalidPayloads).toBe(1);
+    expect(result.metrics.catchUpChunks).toBeGreaterThan(0);
+  });
+
+  it('a stored invalid payload is skipped after catch-up; the stream goes on', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      const cs = attemptChunks(1, ['a', 'b', 'c'], { streamId });
+      transport.publish(cs[0]!);
+      transport.publish({ ...cs[1]!, payload: '{"v":2}' });
+      transport.publish(cs[2]!);
+    };
+    const result = await client.stream(input).done;
+    expect(result.status).toBe('done');
+    expect(result.text).toBe('ac');
+    // Once live, once from the store (which is final).
+    expect(result.metrics.invalidPayloads).toBe(2);
   });
 
   it('cancel() sends cancelStream and ends cancelled on the worker’s end chunk', async () => {

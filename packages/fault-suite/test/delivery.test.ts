@@ -69,6 +69,7 @@ async function settle(streams: Array<{ prompt: string; handle: StreamHandle }>) 
     }),
   );
   for (const o of outcomes) {
+    expect(o.result.error?.message ?? null).toBeNull();
     expect(o.result.status).toBe('done');
     expect(o.result.text).toBe(o.expected);
     expect(o.stored.text).toBe(o.expected);
@@ -104,15 +105,29 @@ describe('subscription delivery faults', () => {
   });
 
   it('client WebSockets closed 3 times mid-stream: resubscribe and catch up, every text complete', async () => {
-    const streams = startStreams(20, 2, 'reconnect', 300);
+    // 6 s answers: room for three closes, each once every stream has resubscribed.
+    const streams = startStreams(20, 2, 'reconnect', 600);
     await eventually(
       () => streams.every((s) => s.handle.text.length > 0),
-      20_000,
+      60_000,
       'every stream to stream',
     );
-    for (let i = 0; i < 3; i += 1) {
-      await sleep(500);
+    for (let i = 1; i <= 3; i += 1) {
       stack.emulator.closeAllConnections();
+      await eventually(
+        () => {
+          const running = streams.filter((s) =>
+            ['submitted', 'streaming'].includes(s.handle.status),
+          );
+          return (
+            running.every((s) => s.handle.metrics.reconnects >= i) &&
+            stack.emulator.stats().subscriptions >= running.length
+          );
+        },
+        30_000,
+        `every stream to resubscribe (${i})`,
+      );
+      await sleep(200);
     }
     const { outcomes, figures } = await settle(streams);
     for (const o of outcomes) expect(o.result.metrics.reconnects).toBeGreaterThanOrEqual(3);
@@ -129,7 +144,7 @@ describe('subscription delivery faults', () => {
     const streams = startStreams(10, 1, 'restart', 200);
     await eventually(
       () => streams.every((s) => s.handle.text.length > 0),
-      20_000,
+      60_000,
       'every stream to stream',
     );
     await sleep(300);
