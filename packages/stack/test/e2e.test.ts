@@ -310,7 +310,7 @@ describe('worker semantics', () => {
     sub.close();
   });
 
-  it('publishes a 1,000-token answer at 200 tokens/s in at most ~60 chunks (vs 1,000 per token)', async () => {
+  it('publishes a 1,000-token answer at 200 tokens/s in at most ~70 chunks (vs 1,000 per token)', async () => {
     stack.bedrock!.setTiming({ tokensPerSecond: 200 });
     try {
       const before = stack.emulator.stats().mutations['publishChunk'] ?? 0;
@@ -319,7 +319,9 @@ describe('worker semantics', () => {
       await finished(streamId);
       const publishes = (stack.emulator.stats().mutations['publishChunk'] ?? 0) - before;
       console.log(`publish count for 1,000 tokens at 200 tokens/s, 100 ms window: ${publishes}`);
-      expect(publishes).toBeLessThanOrEqual(60);
+      // ~50 windows + the first text + the end; the rest is room for timer jitter and
+      // retried publishes on a loaded machine. Per token would be 1,000.
+      expect(publishes).toBeLessThanOrEqual(70);
       expect(assemble(await stored(streamId)).text).toBe(
         deterministicAnswer(prompt, { modelId: modelId(), outputTokens: OUTPUT_TOKENS }).text,
       );
