@@ -506,6 +506,12 @@ describe('publishChunk refuses bad calls', () => {
       new RegExp(`seq ${next + 5} skips ahead of the last stored seq ${next - 1}`),
     );
     await check(
+      'the next seq after the terminal chunk',
+      () => iamGql(stack, PUBLISH, publish({ seq: next })),
+      'StreamNotRunning',
+      /stream is COMPLETED; chunks are accepted only while it runs/,
+    );
+    await check(
       'seq 2^31-1',
       () => iamGql(stack, PUBLISH, publish({ seq: 2 ** 31 - 1 })),
       'SeqOutOfOrder',

@@ -21,7 +21,7 @@ import {
 } from '../src/index.js';
 
 /** The function timeout: short, so a stall outlives it in seconds. */
-const WORKER_TIMEOUT_MS = 3_000;
+const WORKER_TIMEOUT_MS = 5_000;
 let stack: LocalStack;
 let client: StreamClient;
 beforeAll(async () => {

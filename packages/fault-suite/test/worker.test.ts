@@ -41,7 +41,7 @@ const isStream = (streamId: string) => (payload: unknown) =>
 describe('worker failures', () => {
   it('worker killed at a random token, 50 trials: attempt 2 completes, clients show only its text', async () => {
     const TRIALS = 50;
-    const TOKENS = 60;
+    const TOKENS = 80;
     const crashesBefore = stack.invoker.stats().crashes;
     const results = await inBatches(
       Array.from({ length: TRIALS }, (_, i) => i),
@@ -52,8 +52,9 @@ describe('worker failures', () => {
           modelId: stack.config.defaultModelId,
           outputTokens: OUTPUT_TOKENS,
         });
-        // Kill once the client has seen at least `k` tokens (chunks carry ~10 at this speed).
-        const k = 1 + Math.floor(Math.random() * (TOKENS - 15));
+        // Kill once the client has seen at least `k` tokens (chunks carry ~10 at this speed),
+        // in the first half, so the kill lands mid-stream even on a slow machine.
+        const k = 1 + Math.floor(Math.random() * (TOKENS / 2));
         const prefix = answer.tokens.slice(0, k).join('').length;
         const handle = client.stream({ modelId: stack.config.defaultModelId, prompt });
         let resets = 0;
@@ -75,18 +76,20 @@ describe('worker failures', () => {
       },
     );
     const killed = results.filter((r) => r.killed);
+    // A kill after the run finished its work (a very slow client view) is not a mid-stream
+    // fault: the retry finds the stream complete and does nothing.
+    const midStream = killed.filter((r) => r.record.attempt === 2);
     const figures = totalDiff(
       results.map((r) => ({ expected: r.expected, actual: r.result.text })),
     );
     reportCase({
       name: 'worker killed at a random token',
       trials: TRIALS,
-      faults: killed.length,
+      faults: midStream.length,
       ...figures,
-      notes: `attempt 2 in ${killed.filter((r) => r.record.attempt === 2).length}/${killed.length}, client resets ${results.reduce((n, r) => n + r.resets, 0)}`,
+      notes: `${killed.length} kills, ${midStream.length} mid-stream (attempt 2 completed), client resets ${results.reduce((n, r) => n + r.resets, 0)}`,
     });
-    // A kill that lands after the last chunk is not a mid-stream fault; nearly all must be.
-    expect(killed.length).toBeGreaterThanOrEqual(TRIALS * 0.9);
+    expect(midStream.length).toBeGreaterThanOrEqual(TRIALS * 0.9);
     expect(stack.invoker.stats().crashes - crashesBefore).toBe(killed.length);
     for (const r of results) {
       expect(r.result.status).toBe('done');
@@ -94,9 +97,10 @@ describe('worker failures', () => {
       expect(r.stored.text).toBe(r.expected);
       expect(r.record.status).toBe('COMPLETED');
     }
-    for (const r of killed) {
-      expect(r.record.attempt).toBe(2);
-      expect(r.stored.attempt).toBe(2);
+    for (const r of results) {
+      expect([1, 2]).toContain(r.record.attempt);
+      expect(r.stored.attempt).toBe(r.record.attempt);
+      if (r.record.attempt === 2) expect(r.killed).toBe(true);
     }
     expect(figures).toEqual({ lost: 0, duplicated: 0 });
   });

@@ -46,6 +46,11 @@ export function response(ctx: Context) {
       'SeqOutOfOrder',
     );
   }
+  const status = (record as Record<string, unknown>)['status'] as string;
+  // Only a claimed, running stream takes chunks: nothing lands after its terminal chunk.
+  if (status !== 'RUNNING') {
+    util.error(`stream is ${status}; chunks are accepted only while it runs`, 'StreamNotRunning');
+  }
   ctx.stash['record'] = record;
   return record;
 }
