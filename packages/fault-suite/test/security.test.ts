@@ -43,6 +43,7 @@ import {
   gql,
   readStored,
   reportCase,
+  sleep,
   startSuiteStack,
   suiteClient,
   tokenDiff,
@@ -174,6 +175,37 @@ describe('ownership (JWT)', () => {
       faults: attempts.length + 2,
       ...tokenDiff(expected, result.text),
       notes: 'Unauthorized each; A completes, owner unchanged, A cancels',
+    });
+  });
+});
+
+describe('ownership before the stream exists (JWT)', () => {
+  it('a subscription made before the stream existed receives nothing unless its caller owns it', async () => {
+    const aliceJwt = await stack.issueJwt('alice');
+    const malloryJwt = await stack.issueJwt('mallory');
+    // Mallory somehow learns an id before alice uses it and subscribes first: allowed,
+    // since clients subscribe before startStream, but the owner filter must hold.
+    const streamId = randomUUID();
+    const early = await RawRealtime.connect(stack, jwtAuthorization(stack, malloryJwt));
+    const sub = await early.subscribe('early', streamId, jwtAuthorization(stack, malloryJwt));
+    expect(sub.type).toBe('start_ack');
+    const alice = jwtClient(stack, aliceJwt);
+    const prompt = `alice early ${randomUUID()}`;
+    const handle = alice.stream({ modelId: modelId(), prompt }, { streamId });
+    const result = await handle.done;
+    expect(result.status).toBe('done');
+    expect(result.text).toBe(answerFor(stack, prompt));
+    await sleep(200);
+    const leaked = early.messages.filter((m) => m.type === 'data');
+    early.close();
+    alice.close();
+    expect(leaked).toHaveLength(0);
+    reportCase({
+      name: 'JWT: subscribed before the stream existed',
+      trials: 1,
+      faults: 1,
+      ...tokenDiff(answerFor(stack, prompt), result.text),
+      notes: `${leaked.length} chunks reached the early non-owner`,
     });
   });
 });

@@ -145,7 +145,7 @@ describe('streaming through the stack', () => {
     sub.close();
   });
 
-  it('lets an IAM subscriber of the real aws-appsync-subscription-link receive chunks', async () => {
+  it('lets an IAM caller follow its own stream with the real aws-appsync-subscription-link', async () => {
     const { graphqlUrl, region } = stack.config;
     const auth = { type: 'AWS_IAM' as const, credentials: stack.workerCredentials };
     (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
@@ -179,10 +179,17 @@ describe('streaming through the stack', () => {
         },
       });
     await Promise.race([ack, new Promise((r) => setTimeout(r, 3_000))]);
-    await gql(graphqlUrl, apiKeyHeaders, START, {
-      input: { streamId, modelId: modelId(), prompt: 'iam subscriber' },
+    // Started by the same IAM identity: only a stream's owner receives its chunks.
+    const body = JSON.stringify({
+      query: START,
+      variables: { input: { streamId, modelId: modelId(), prompt: 'iam subscriber' } },
     });
-    await finished(streamId);
+    const started = await fetch(graphqlUrl, {
+      method: 'POST',
+      headers: await sigv4Headers(graphqlUrl, body, stack.workerCredentials, region),
+      body,
+    });
+    expect(((await started.json()) as { errors?: unknown }).errors).toBeUndefined();
     await eventually(
       async () => assemble(chunks as never).events.some((e) => e.type === 'end'),
       5_000,

@@ -141,6 +141,12 @@ export type StreamChunk = {
   __typename?: 'StreamChunk';
   attempt: Scalars['Int']['output'];
   createdAt: Scalars['AWSDateTime']['output'];
+  /**
+   * The owner key of the stream (the identity that started it). The subscription filters
+   * on it, so only the owner receives chunks, even one that subscribed before the stream
+   * existed.
+   */
+  owner: Scalars['String']['output'];
   /** JSON of the ChunkPayload schema in @org/bedrock-stream-contracts. */
   payload: Scalars['AWSJSON']['output'];
   seq: Scalars['Int']['output'];

@@ -29,5 +29,8 @@ export function response(ctx: Context) {
   if (ctx.error && ctx.error.type !== 'DynamoDB:ConditionalCheckFailedException') {
     util.error(ctx.error.message, ctx.error.type);
   }
-  return ctx.stash['chunk'];
+  // The owner rides along for the subscription filter (see onStreamChunk).
+  const chunk = ctx.stash['chunk'] as Record<string, unknown>;
+  chunk['owner'] = (ctx.stash['record'] as Record<string, unknown>)['owner'];
+  return chunk;
 }

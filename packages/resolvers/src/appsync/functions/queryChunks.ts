@@ -35,5 +35,7 @@ export function request(ctx: Context) {
 export function response(ctx: Context) {
   failOnError(ctx.error);
   const result = ctx.result as { items: Array<Record<string, unknown>>; nextToken?: string | null };
+  const owner = (ctx.stash['record'] as Record<string, unknown>)['owner'];
+  for (const item of result.items) item['owner'] = owner;
   return { items: result.items, nextToken: result.nextToken ?? null };
 }
