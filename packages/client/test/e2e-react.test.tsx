@@ -1,7 +1,8 @@
 // @vitest-environment jsdom
 /**
  * End-to-end in a browser-like environment: useBedrockStream over the real client
- * (Apollo + AppSync links, jsdom's WebSocket) against the real local stack. Skipped with
+ * (Apollo + AppSync links, jsdom's WebSocket) against the real local stack, run as the
+ * stack's CLI in a child process (its Node modules do not load under jsdom). Skipped with
  * the reason when the stack is not built (see stack-loader.ts).
  */
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
@@ -9,7 +10,12 @@ import type { ReactNode } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStreamClient, type StreamClient } from '../src/index.js';
 import { BedrockStreamProvider, useBedrockStream } from '../src/react/index.js';
-import { deterministicAnswer, skipReason, stackModule, type LocalStack } from './stack-loader.js';
+import {
+  deterministicAnswer,
+  processSkipReason as skipReason,
+  spawnLocalStack,
+  type StackProcess,
+} from './stack-loader.js';
 
 afterEach(cleanup);
 
@@ -18,16 +24,13 @@ const PROMPT = 'Describe a lighthouse at night.';
 describe.skipIf(skipReason !== null)(
   `e2e React hook against the local stack${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
-    let stack: LocalStack;
+    let stack: StackProcess;
     let client: StreamClient;
     let modelId: string;
 
     beforeAll(async () => {
-      stack = await stackModule!.startLocalStack({});
-      modelId =
-        stack.config.modelId ??
-        stack.config.allowedModelIds?.[0] ??
-        'anthropic.claude-3-haiku-20240307-v1:0';
+      stack = await spawnLocalStack(['--ttft', '20', '--tps', '200', '--output-tokens', '40']);
+      modelId = stack.config.defaultModelId;
       client = createStreamClient({
         url: stack.config.graphqlUrl,
         region: stack.config.region,
@@ -57,7 +60,7 @@ describe.skipIf(skipReason !== null)(
       expect(statuses).toEqual(['idle', 'submitted', 'streaming', 'done']);
       expect(result.current.text.length).toBeGreaterThan(0);
       if (deterministicAnswer)
-        expect(result.current.text).toBe(deterministicAnswer(PROMPT, modelId));
+        expect(result.current.text).toBe(deterministicAnswer(PROMPT, modelId, 40));
     });
   },
 );

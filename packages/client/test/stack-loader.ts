@@ -55,11 +55,64 @@ export const skipReason: string | null =
       ? 'packages/stack does not export startLocalStack yet'
       : null;
 /** The Bedrock endpoint's deterministic answer, when packages/local is built. */
-export const deterministicAnswer: ((prompt: string, modelId: string) => string) | undefined =
+export const deterministicAnswer:
+  ((prompt: string, modelId: string, outputTokens?: number) => string) | undefined =
   'error' in localModule || !localModule.deterministicAnswer
     ? undefined
-    : (prompt, modelId) => localModule.deterministicAnswer!(prompt, { modelId }).text;
+    : (prompt, modelId, outputTokens) =>
+        localModule.deterministicAnswer!(prompt, {
+          modelId,
+          ...(outputTokens ? { outputTokens } : {}),
+        }).text;
 
 /** The loaded stack module, or null (see skipReason). */
 export const stackModule: StackModule | null =
   skipReason === null ? (stackModuleOrError as StackModule) : null;
+
+/** A local stack running as the `bedrock-stream-local` CLI in a child process. */
+export interface StackProcess {
+  config: LocalStack['config'] & { defaultModelId: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the stack CLI on ephemeral ports and resolves with its ready line. For
+ * environments (jsdom) where importing the stack's Node modules in-process fails.
+ */
+export async function spawnLocalStack(args: string[] = []): Promise<StackProcess> {
+  const { spawn } = await import('node:child_process');
+  const { resolve } = await import('node:path');
+  const { createInterface } = await import('node:readline');
+  const bin = resolve(process.cwd(), '../stack/bin/bedrock-stream-local.js');
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      ...['--port', '0', '--bedrock-port', '0', '--dynamodb-port', '0'],
+      ...['--no-web', '--no-state-file'],
+      ...args,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const line = await new Promise<string>((resolveLine, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolveLine);
+    child.once('exit', (code) => reject(new Error(`stack CLI exited ${code} before ready`)));
+  });
+  return {
+    config: JSON.parse(line) as StackProcess['config'],
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Why {@link spawnLocalStack} cannot run here, or null (the stack CLI must be built). */
+export const processSkipReason: string | null = await (async () => {
+  const { existsSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  return existsSync(resolve(process.cwd(), '../stack/dist/cli.js'))
+    ? null
+    : 'the stack CLI is not built (build packages/stack first)';
+})();

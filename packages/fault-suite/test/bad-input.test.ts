@@ -607,6 +607,8 @@ describe('publishChunk refuses bad calls', () => {
           seq: maxSeq + 1 + i,
           payload,
           createdAt,
+          // The subscription filter matches the owner key; API-key callers share 'apikey'.
+          owner: 'apikey',
         }),
       );
       const result = await handle.done;

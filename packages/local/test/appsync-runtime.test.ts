@@ -141,8 +141,9 @@ describe('resolvers through the APPSYNC_JS runtime', () => {
       new UpdateItemCommand({
         TableName: 'streams',
         Key: { pk: { S: `STREAM#${streamId}` }, sk: { S: 'META' } },
-        UpdateExpression: 'SET attempt = :a',
-        ExpressionAttributeValues: { ':a': { N: '1' } },
+        UpdateExpression: 'SET attempt = :a, #status = :running',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':a': { N: '1' }, ':running': { S: 'RUNNING' } },
       }),
     );
     const worker = { accountId: '1', userArn: 'arn:aws:iam::1:role/worker' };

@@ -143,8 +143,9 @@ async function runningStream(): Promise<string> {
     new UpdateItemCommand({
       TableName: 'streams',
       Key: { pk: { S: `STREAM#${streamId}` }, sk: { S: 'META' } },
-      UpdateExpression: 'SET attempt = :a',
-      ExpressionAttributeValues: { ':a': { N: '1' } },
+      UpdateExpression: 'SET attempt = :a, #status = :running',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':a': { N: '1' }, ':running': { S: 'RUNNING' } },
     }),
   );
   return streamId;
@@ -269,7 +270,7 @@ describe('bundled getStreamForPublish vs the contracts ChunkPayloadSchema', () =
       },
       env: {},
     };
-    const table = { invoke: async () => ({ attempt: 1, lastSeq: -1 }) };
+    const table = { invoke: async () => ({ attempt: 1, lastSeq: -1, status: 'RUNNING' }) };
     return executeResolver(resolver, input, { table });
   }
 
