@@ -45,6 +45,11 @@ export interface RequestContext {
 
 export interface Engine {
   schema: EmulatedSchema;
+  /**
+   * Valid operations by query text (see {@link prepare}). Parsing and validating is the
+   * emulator's largest CPU cost per request, and clients send the same few documents.
+   */
+  prepared?: Map<string, PreparedOperation>;
   resolvers: Map<string, LoadedResolver>;
   dataSources: DataSourceRegistry;
   env: Record<string, string>;
@@ -141,8 +146,32 @@ export interface PreparedOperation {
   operation: OperationDefinitionNode;
 }
 
-/** Parses and validates; returns AppSync-shaped errors instead of throwing. */
+/** Valid documents kept per engine; the oldest goes first past this many. */
+const PREPARED_CACHE_SIZE = 500;
+
+/**
+ * Parses and validates, reusing the result for a query text seen before (documents are
+ * never mutated); returns AppSync-shaped errors instead of throwing. Only valid
+ * operations are cached, so hostile queries cannot grow it beyond its bound.
+ */
 export function prepare(
+  engine: Engine,
+  query: unknown,
+  operationName?: string | null,
+): { ok: true; value: PreparedOperation } | { ok: false; errors: AppSyncErrorEntry[] } {
+  const key = typeof query === 'string' ? `${operationName ?? ''}\n${query}` : null;
+  const cached = key === null ? undefined : engine.prepared?.get(key);
+  if (cached) return { ok: true, value: cached };
+  const result = prepareUncached(engine, query, operationName);
+  if (result.ok && key !== null) {
+    const cache = (engine.prepared ??= new Map());
+    if (cache.size >= PREPARED_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+    cache.set(key, result.value);
+  }
+  return result;
+}
+
+function prepareUncached(
   engine: Engine,
   query: unknown,
   operationName?: string | null,
