@@ -90,6 +90,20 @@ export interface BedrockRequestRecord {
   faults: string[];
   startedAt: number;
   durationMs?: number;
+  /**
+   * When the first and the last output token were written (epoch ms, sub-ms precision),
+   * so a benchmark can tell the model's pacing from the delay added after it.
+   */
+  firstTokenAt?: number;
+  lastTokenAt?: number;
+}
+
+/** Counts one output token of `rec` and stamps when it was written. */
+function countToken(rec: BedrockRequestRecord): void {
+  const now = performance.timeOrigin + performance.now();
+  rec.firstTokenAt ??= now;
+  rec.lastTokenAt = now;
+  rec.outputTokens++;
 }
 
 /** Counters of {@link BedrockServer.stats}. */
@@ -640,7 +654,7 @@ async function converseStream(ctx: OpContext): Promise<RunEnd> {
   streamHeaders(ctx);
   await w.event('messageStart', { role: 'assistant' });
   const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, async (text) => {
-    ctx.rec.outputTokens++;
+    countToken(ctx.rec);
     await w.event('contentBlockDelta', { contentBlockIndex: 0, delta: { text } });
   });
   if (end.kind === 'midStream') {
@@ -691,7 +705,7 @@ async function invokeStream(ctx: OpContext): Promise<RunEnd> {
   await chunk({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
   const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, async (text) => {
     firstByte ??= Date.now() - started;
-    ctx.rec.outputTokens++;
+    countToken(ctx.rec);
     await chunk({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
   });
   if (end.kind === 'midStream') {
@@ -731,7 +745,7 @@ async function novaInvokeStream(ctx: OpContext): Promise<RunEnd> {
   await chunk({ messageStart: { role: 'assistant' } });
   const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, async (text) => {
     firstByte ??= Date.now() - started;
-    ctx.rec.outputTokens++;
+    countToken(ctx.rec);
     await chunk({ contentBlockDelta: { delta: { text }, contentBlockIndex: 0 } });
   });
   if (end.kind === 'midStream') {
@@ -768,7 +782,7 @@ async function nonStreaming(
   let text = '';
   const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, (t) => {
     text += t;
-    ctx.rec.outputTokens++;
+    countToken(ctx.rec);
     return Promise.resolve();
   });
   if (end.kind === 'midStream') {
