@@ -8,16 +8,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Sha256 } from '@aws-crypto/sha256-js';
 import {
   DynamoDBClient,
   GetItemCommand,
   ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { TABLE, streamPartitionKey } from '@org/bedrock-stream-contracts';
+import { signAppSyncRequest } from '@org/bedrock-stream-local';
 import type { LocalStack } from '@org/bedrock-stream-stack';
 import WebSocket from 'ws';
 import type { GraphQLResponse } from './harness.js';
@@ -78,34 +76,8 @@ export async function postRaw(
   }
 }
 
-/** SigV4 headers (service `appsync`) for a POST of `body` to `url`, as the worker signs. */
-export async function sigv4Headers(
-  url: string,
-  body: string,
-  credentials: { accessKeyId: string; secretAccessKey: string },
-  region: string,
-  signingDate?: Date,
-): Promise<Record<string, string>> {
-  const u = new URL(url);
-  const signer = new SignatureV4({ credentials, region, service: 'appsync', sha256: Sha256 });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: u.protocol,
-      hostname: u.hostname,
-      port: Number(u.port),
-      path: u.pathname,
-      headers: {
-        host: u.host,
-        'content-type': 'application/json',
-        accept: 'application/json, text/javascript',
-      },
-      body,
-    }),
-    signingDate ? { signingDate } : {},
-  );
-  return signed.headers as Record<string, string>;
-}
+/** SigV4 headers for a POST, as the worker signs (the local package's signer). */
+export const sigv4Headers = signAppSyncRequest;
 
 /** How to spoil an IAM request (nothing: signed correctly with the worker's keys). */
 export interface IamAbuse {

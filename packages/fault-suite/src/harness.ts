@@ -7,7 +7,7 @@ import {
   type StreamClient,
   type StreamClientOptions,
 } from '@org/bedrock-stream-client';
-import { deterministicAnswer } from '@org/bedrock-stream-local';
+import { deterministicAnswer, postGraphQL, type GraphQLResponse } from '@org/bedrock-stream-local';
 import {
   startLocalStack,
   type LocalStack,
@@ -53,32 +53,9 @@ export function answerFor(stack: LocalStack, prompt: string, modelId?: string): 
   }).text;
 }
 
-/** A GraphQL response as AppSync shapes it. */
-export interface GraphQLResponse {
-  status: number;
-  data?: Record<string, unknown> | null;
-  errors?: Array<{ errorType?: string; message: string }>;
-}
-
-/** POSTs one GraphQL operation. */
-export async function gql(
-  url: string,
-  headers: Record<string, string>,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<GraphQLResponse> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  const text = await res.text();
-  try {
-    return { status: res.status, ...(JSON.parse(text) as object) };
-  } catch {
-    return { status: res.status, errors: [{ message: text }] };
-  }
-}
+/** POSTs one GraphQL operation (the local package's client). */
+export const gql = postGraphQL;
+export type { GraphQLResponse };
 
 export const GET_STREAM = `query GetStream($streamId: ID!) {
   getStream(streamId: $streamId) { streamId status attempt lastSeq stopReason error }

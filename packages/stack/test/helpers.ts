@@ -1,6 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
-import { HttpRequest } from '@smithy/protocol-http';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { postGraphQL, signAppSyncRequest } from '@org/bedrock-stream-local';
 import { decodeChunkPayload, type ChunkEvent } from '@org/bedrock-stream-contracts';
 
 export const PUBLISH = `mutation PublishChunk($input: PublishChunkInput!) {
@@ -15,56 +13,11 @@ export const CHUNKS = `query StreamChunks($streamId: ID!, $attempt: Int, $afterS
   streamChunks(streamId: $streamId, attempt: $attempt, afterSeq: $afterSeq, limit: 500) { items { attempt seq payload } nextToken }
 }`;
 
-export interface GraphQLResponse {
-  status: number;
-  data?: Record<string, unknown> | null;
-  errors?: Array<{ errorType: string; message: string }>;
-}
-
 /** POSTs a GraphQL request with the given headers. */
-export async function gql(
-  url: string,
-  headers: Record<string, string>,
-  query: string,
-  variables: Record<string, unknown> = {},
-): Promise<GraphQLResponse> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
-  });
-  return { status: res.status, ...((await res.json()) as object) };
-}
+export const gql = postGraphQL;
 
 /** SigV4 headers (service appsync) for a POST of `body` to `url`. */
-export async function sigv4Headers(
-  url: string,
-  body: string,
-  credentials: { accessKeyId: string; secretAccessKey: string },
-  region: string,
-  signingDate?: Date,
-): Promise<Record<string, string>> {
-  const u = new URL(url);
-  const signer = new SignatureV4({ credentials, region, service: 'appsync', sha256: Sha256 });
-  const signed = await signer.sign(
-    new HttpRequest({
-      method: 'POST',
-      protocol: u.protocol,
-      hostname: u.hostname,
-      port: Number(u.port),
-      path: u.pathname,
-      headers: {
-        host: u.host,
-        'content-type': 'application/json',
-        accept: 'application/json, text/javascript',
-        'content-encoding': 'amz-1.0',
-      },
-      body,
-    }),
-    signingDate ? { signingDate } : {},
-  );
-  return signed.headers as Record<string, string>;
-}
+export const sigv4Headers = signAppSyncRequest;
 
 /** Text and events of stored/received chunks of the latest attempt, in (attempt, seq) order. */
 export function assemble(chunks: Array<{ attempt: number; seq: number; payload: string }>): {

@@ -13,3 +13,5 @@ export type {
 export type { AuthConfig, AuthMode, LocalIamCredentials } from './server/auth.js';
 export * from './runtime/index.js';
 export * from './datasources/index.js';
+export { postGraphQL, signAppSyncRequest } from './http-client.js';
+export type { GraphQLResponse } from './http-client.js';
