@@ -1,4 +1,4 @@
-import { CreateTableCommand, DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   createLambdaDataSource,
   createNoneDataSource,
 } from '../src/appsync/datasources/index.js';
+import { claimAttempt1 } from './claim.js';
 
 // Runs the real bundled resolvers end to end through the runtime against dynalite.
 const server = dynalite({ createTableMs: 0 });
@@ -137,15 +138,7 @@ describe('resolvers through the APPSYNC_JS runtime', () => {
     expect(stranger.errors[0]?.errorType).toMatch(/Unauthorized/);
 
     // The worker's claim (what packages/worker does): attempt 1, running.
-    await client.send(
-      new UpdateItemCommand({
-        TableName: 'streams',
-        Key: { pk: { S: `STREAM#${streamId}` }, sk: { S: 'META' } },
-        UpdateExpression: 'SET attempt = :a, #status = :running',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':a': { N: '1' }, ':running': { S: 'RUNNING' } },
-      }),
-    );
+    await claimAttempt1(client, 'streams', streamId);
     const worker = { accountId: '1', userArn: 'arn:aws:iam::1:role/worker' };
     const publish = async (attempt: number, seq: number) =>
       executeResolver(

@@ -1,5 +1,5 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
@@ -26,6 +26,7 @@ import {
   type LoadedResolver,
   type LocalDynamoDB,
 } from '../src/index.js';
+import { claimAttempt1 } from './claim.js';
 
 // publishChunk rejects a payload that breaks the contracts' ChunkPayload schema, server-side,
 // in the bundled APPSYNC_JS getStreamForPublish: over GraphQL (AWSJSON parsed as AppSync
@@ -139,15 +140,7 @@ async function runningStream(): Promise<string> {
   const streamId = crypto.randomUUID();
   const started = await gql(START, { input: { streamId, prompt: 'hi', modelId: 'test.model-v1' } });
   expect(started.errors).toBeUndefined();
-  await client.send(
-    new UpdateItemCommand({
-      TableName: 'streams',
-      Key: { pk: { S: `STREAM#${streamId}` }, sk: { S: 'META' } },
-      UpdateExpression: 'SET attempt = :a, #status = :running',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':a': { N: '1' }, ':running': { S: 'RUNNING' } },
-    }),
-  );
+  await claimAttempt1(client, 'streams', streamId);
   return streamId;
 }
 
