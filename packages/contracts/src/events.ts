@@ -1,18 +1,11 @@
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
+import { STOP_REASONS } from './vocabulary.js';
 
 const nonNegativeInt = z.number().int().nonnegative();
 
 /** Why generation stopped. `cancelled` is ours: the owner called cancelStream. */
-export const StopReasonSchema = z.enum([
-  'end_turn',
-  'max_tokens',
-  'stop_sequence',
-  'cancelled',
-  'content_filtered',
-  'guardrail_intervened',
-  'tool_use',
-]);
+export const StopReasonSchema = z.enum(STOP_REASONS);
 export type StopReason = z.infer<typeof StopReasonSchema>;
 
 /** Token counts as Bedrock reports them. */

@@ -7,6 +7,7 @@
 export * from './generated/operations.js';
 export type * as SchemaTypes from './generated/schema-types.js';
 export * from './limits.js';
+export * from './vocabulary.js';
 export * from './table.js';
 export * from './events.js';
 export * from './start-input.js';

@@ -3,6 +3,8 @@
 // unknown types, bounds ±1, misplaced terminal events, non-object payloads). Seeded, so a
 // failure reproduces.
 
+import { STOP_REASONS } from '@org/bedrock-stream-contracts';
+
 type Json = Record<string, unknown>;
 
 /** mulberry32: a small seeded PRNG. */
@@ -16,16 +18,6 @@ export function seeded(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const STOP_REASONS = [
-  'end_turn',
-  'max_tokens',
-  'stop_sequence',
-  'cancelled',
-  'content_filtered',
-  'guardrail_intervened',
-  'tool_use',
-];
 
 /** Valid field values, including the bounds. */
 const VALID = {

@@ -5,20 +5,13 @@
 // Every object of the schema is strict, so unknown fields are rejected too.
 // test/validate-chunk.test.ts checks that this file and the zod schema agree.
 import { util } from '@aws-appsync/utils';
+import { STOP_REASONS } from '@org/bedrock-stream-contracts/vocabulary';
 import { LIMITS } from './common.js';
 
 type Fields = Record<string, unknown>;
 
-/** StopReasonSchema's values. */
-export const STOP_REASONS = [
-  'end_turn',
-  'max_tokens',
-  'stop_sequence',
-  'cancelled',
-  'content_filtered',
-  'guardrail_intervened',
-  'tool_use',
-];
+/** StopReasonSchema's values (contracts' own list). */
+export { STOP_REASONS };
 
 /** The fields of each event type (every event object is strict). */
 export const EVENT_FIELDS: Record<string, string[]> = {
@@ -159,7 +152,10 @@ function checkEvent(path: string, value: unknown): string {
   } else if (type === 'end') {
     const stopReason = event['stopReason'];
     present(`${path}.stopReason`, stopReason);
-    if (typeof stopReason !== 'string' || STOP_REASONS.indexOf(stopReason) === -1) {
+    if (
+      typeof stopReason !== 'string' ||
+      (STOP_REASONS as readonly string[]).indexOf(stopReason) === -1
+    ) {
       fail(`${path}.stopReason`, `must be one of ${STOP_REASONS.join(', ')}`);
     }
     checkUsage(`${path}.usage`, event['usage'], true);
