@@ -105,6 +105,39 @@ describe('worker failures', () => {
     expect(figures).toEqual({ lost: 0, duplicated: 0 });
   });
 
+  it('worker killed on every attempt: the on-failure consumer ends the stream with a terminal error', async () => {
+    const prompt = `crash always ${randomUUID()} [[tokens:300]]`;
+    const handle = client.stream({ modelId: stack.config.defaultModelId, prompt });
+    let attempt = 0;
+    handle.subscribe((u) => {
+      if (u.type === 'start') attempt = u.attempt;
+    });
+    let kills = 0;
+    for (let k = 1; k <= 3; k += 1) {
+      await eventually(() => attempt >= k && handle.text.length > 0, 20_000, `attempt ${k}`);
+      if (stack.invoker.killRunning(isStream(handle.streamId))) kills += 1;
+    }
+    const result = await handle.done;
+    const record = await finishedRecord(stack, handle.streamId);
+    const stored = await readStored(stack, handle.streamId);
+    reportCase({
+      name: 'worker killed on every attempt',
+      trials: 1,
+      faults: kills,
+      lost: 0,
+      duplicated: 0,
+      notes: `terminal ${record.error ? 'WorkerFailed' : '?'} error after ${record.attempt} attempts`,
+    });
+    expect(kills).toBe(3);
+    expect(result.status).toBe('error');
+    expect(result.error?.message).toMatch(/gave up on this stream/);
+    expect(record).toMatchObject({ status: 'FAILED', attempt: 3 });
+    expect(record.error).toMatch(/WorkerFailed/);
+    // The client shows what the store holds for the last attempt: its partial text.
+    expect(stored.attempt).toBe(3);
+    expect(result.text).toBe(stored.text);
+  });
+
   it('the same event delivered twice concurrently and later again: one run, one output', async () => {
     const TRIALS = 10;
     const bedrockBefore = stack.bedrock!.stats().requests;

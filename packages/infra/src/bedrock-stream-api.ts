@@ -14,6 +14,7 @@ import {
   aws_iam as iam,
   aws_lambda as lambda,
   aws_lambda_destinations as destinations,
+  aws_lambda_event_sources as eventSources,
   aws_logs as logs,
   aws_sqs as sqs,
 } from 'aws-cdk-lib';
@@ -192,7 +193,12 @@ export class BedrockStreamApi extends Construct {
   readonly worker: lambda.Function;
   /** Where invocation events go after the last failed attempt (or when too old). */
   readonly failureQueue: sqs.Queue;
-  /** Alarms when the failure queue holds a message. */
+  /**
+   * Consumes the failure queue (the worker bundle's `failureHandler`): ends each given-up
+   * stream with a terminal `WorkerFailed` error, so clients never wait on it forever.
+   */
+  readonly failureHandler: lambda.Function;
+  /** Alarms when a worker event is given up on (a message reaches the failure queue). */
   readonly failureAlarm: cloudwatch.Alarm;
   /** The AppSync data sources, by `apiDefinition` name. */
   readonly dataSources: Readonly<Record<string, appsync.BaseDataSource>>;
@@ -269,25 +275,27 @@ export class BedrockStreamApi extends Construct {
       description: 'bedrock-stream worker: Bedrock (allowed models), publishChunk, streams table',
     });
     workerLogs.grantWrite(workerRole);
+    const workerCode = lambda.Code.fromAsset(bundleWorker());
+    const workerEnvironment = {
+      ...props.workerEnvironment,
+      GRAPHQL_URL: this.api.graphqlUrl,
+      TABLE_NAME: this.table.tableName,
+      ALLOWED_MODEL_IDS: props.modelIds.join(','),
+      FLUSH_WINDOW_MS: String(props.flushWindowMs ?? 100),
+      MAX_ATTEMPTS: String(props.maxAttempts ?? 3),
+    };
     this.worker = new lambda.Function(this, 'Worker', {
       description: 'bedrock-stream worker: streams a Bedrock generation into publishChunk',
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       handler: 'index.handler',
-      code: lambda.Code.fromAsset(bundleWorker()),
+      code: workerCode,
       role: workerRole,
       timeout: props.workerTimeout ?? Duration.seconds(MAX_TIMEOUT_SECONDS),
       memorySize: props.workerMemoryMb ?? 1024,
       reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup: workerLogs,
-      environment: {
-        ...props.workerEnvironment,
-        GRAPHQL_URL: this.api.graphqlUrl,
-        TABLE_NAME: this.table.tableName,
-        ALLOWED_MODEL_IDS: props.modelIds.join(','),
-        FLUSH_WINDOW_MS: String(props.flushWindowMs ?? 100),
-        MAX_ATTEMPTS: String(props.maxAttempts ?? 3),
-      },
+      environment: workerEnvironment,
     });
     suppressNag(this.worker, [
       {
@@ -302,13 +310,15 @@ export class BedrockStreamApi extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      // At least six times the consumer's timeout, as AWS advises for Lambda consumers.
+      visibilityTimeout: Duration.minutes(6),
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
     suppressNag(this.failureQueue, [
       {
         id: 'AwsSolutions-SQS3',
         reason:
-          "This queue is itself the dead-letter destination of the worker's async invocations; nothing consumes it automatically, so it needs no DLQ of its own.",
+          "This queue is itself the dead-letter destination of the worker's async invocations; its consumer reports failures per message, so SQS redelivers those for the 14-day retention, and the alarm fires on every message sent.",
       },
     ]);
     this.worker.configureAsyncInvoke({
@@ -316,12 +326,62 @@ export class BedrockStreamApi extends Construct {
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.failureQueue),
     });
+
+    // The queue's consumer, with its own least-privilege role: read and end the stream
+    // record, publish its terminal chunk.
+    const failureLogs = new logs.LogGroup(this, 'FailureHandlerLogs', {
+      retention: logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const failureRole = new iam.Role(this, 'FailureHandlerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'bedrock-stream failure handler: ends given-up streams (record + publishChunk)',
+    });
+    failureLogs.grantWrite(failureRole);
+    this.failureHandler = new lambda.Function(this, 'FailureHandler', {
+      description: 'bedrock-stream: ends the streams whose worker events Lambda gave up on',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.failureHandler',
+      code: workerCode,
+      role: failureRole,
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      logGroup: failureLogs,
+      environment: workerEnvironment,
+    });
+    suppressNag(this.failureHandler, [
+      {
+        id: 'AwsSolutions-L1',
+        reason:
+          'The failure handler ships in the worker bundle, pinned to Node.js 22 like the worker; upgrade deliberately with the worker package.',
+      },
+    ]);
+    failureRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+      }),
+    );
+    this.api.grant(
+      failureRole,
+      appsync.IamResource.ofType('Mutation', 'publishChunk'),
+      'appsync:GraphQL',
+    );
+    this.failureHandler.addEventSource(
+      new eventSources.SqsEventSource(this.failureQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    // Every message sent is a given-up stream (the consumer empties the queue quickly).
     this.failureAlarm = new cloudwatch.Alarm(this, 'FailedStreamsAlarm', {
       alarmDescription:
-        'A stream exhausted its worker retries or expired; the invocation event is in the on-failure queue.',
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
+        'A stream exhausted its worker retries or expired; its invocation event went to the on-failure queue and the stream was ended with a WorkerFailed error.',
+      metric: this.failureQueue.metricNumberOfMessagesSent({
         period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
+        statistic: cloudwatch.Stats.SUM,
       }),
       threshold: 1,
       evaluationPeriods: 1,

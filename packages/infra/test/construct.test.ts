@@ -208,16 +208,21 @@ describe('least-privilege IAM', () => {
     expect([...construct.modelArns]).toHaveLength(3);
   });
 
-  it('lets the worker call only Mutation.publishChunk', () => {
+  it('lets the worker and the failure handler call only Mutation.publishChunk', () => {
     const appsync = statementsByRole(template).filter(({ statement }) =>
       list(statement.Action).some((a) => a.startsWith('appsync:')),
     );
-    expect(appsync).toHaveLength(1);
-    expect(appsync[0]!.statement.Action).toBe('appsync:GraphQL');
-    const api = logicalId(template, 'AWS::AppSync::GraphQLApi', 'BedrockStreamApi');
-    expect(list(appsync[0]!.statement.Resource).map(render)).toEqual([
-      `arn:\${AWS::Partition}:appsync:${REGION}:${ACCOUNT}:apis/\${${api}.ApiId}/types/Mutation/fields/publishChunk`,
+    expect(appsync.map(({ role }) => role).sort()).toEqual([
+      logicalId(template, 'AWS::IAM::Role', 'BedrockStreamFailureHandlerRole'),
+      logicalId(template, 'AWS::IAM::Role', 'BedrockStreamWorkerRole'),
     ]);
+    const api = logicalId(template, 'AWS::AppSync::GraphQLApi', 'BedrockStreamApi');
+    for (const { statement } of appsync) {
+      expect(statement.Action).toBe('appsync:GraphQL');
+      expect(list(statement.Resource).map(render)).toEqual([
+        `arn:\${AWS::Partition}:appsync:${REGION}:${ACCOUNT}:apis/\${${api}.ApiId}/types/Mutation/fields/publishChunk`,
+      ]);
+    }
     // No wildcard in any Bedrock/AppSync resource except the documented cross-region form.
     for (const { statement } of statementsByRole(template))
       if (list(statement.Action).some(isSensitive))
@@ -264,6 +269,14 @@ describe('least-privilege IAM', () => {
     expect(role('BedrockStreamDataSourceworkerRole')).toEqual([
       [['lambda:InvokeFunction'], [worker_]],
     ]);
+    // The failure handler: its stream records, publishChunk, its queue, its logs; no Bedrock.
+    const failureHandler = role('BedrockStreamFailureHandlerRole');
+    expect(failureHandler).toContainEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]]);
+    const queue = `\${${logicalId(template, 'AWS::SQS::Queue', 'BedrockStreamFailedStreams')}.Arn}`;
+    for (const [actions, res] of failureHandler) {
+      expect(actions.some((a) => a.startsWith('bedrock:'))).toBe(false);
+      if (actions.some((a) => a.startsWith('sqs:'))) expect(res).toEqual([queue]);
+    }
     const apiLogs = `\${${logicalId(template, 'AWS::Logs::LogGroup', 'BedrockStreamApiLogs')}.Arn}`;
     for (const [actions, res] of role('BedrockStreamApiLogRole')) {
       expect(actions.every((a) => a.startsWith('logs:'))).toBe(true);
@@ -302,8 +315,9 @@ describe('worker function and its async invocation', () => {
     const key = (fn.Properties['Code'] as { S3Key: string }).S3Key;
     const file = join(app.outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
     expect(existsSync(file)).toBe(true);
-    const mod = (await import(file)) as { handler?: unknown };
+    const mod = (await import(file)) as { handler?: unknown; failureHandler?: unknown };
     expect(typeof mod.handler).toBe('function');
+    expect(typeof mod.failureHandler).toBe('function');
   });
 
   it('retries twice, drops events after an hour, then sends them to an encrypted TLS-only queue', () => {
@@ -330,11 +344,33 @@ describe('worker function and its async invocation', () => {
     });
   });
 
+  it('consumes the queue with the failure handler, reporting failures per message', () => {
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'BedrockStreamFailedStreams');
+    const handler = logicalId(template, 'AWS::Lambda::Function', 'BedrockStreamFailureHandler');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      FunctionName: { Ref: handler },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.failureHandler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+    });
+    // Visibility at least six times the consumer's timeout.
+    const fn = resources(template, 'AWS::Lambda::Function')[handler]!;
+    const q = resources(template, 'AWS::SQS::Queue')[queue]!;
+    expect(q.Properties['VisibilityTimeout']).toBeGreaterThanOrEqual(
+      6 * (fn.Properties['Timeout'] as number),
+    );
+  });
+
   it('alarms as soon as a failed invocation reaches the queue', () => {
     const queue = logicalId(template, 'AWS::SQS::Queue', 'BedrockStreamFailedStreams');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
-      MetricName: 'ApproximateNumberOfMessagesVisible',
+      MetricName: 'NumberOfMessagesSent',
+      Statistic: 'Sum',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
@@ -437,6 +473,7 @@ describe('cdk-nag AwsSolutions', () => {
     }
     expect(suppressed.sort()).toEqual([
       'BedrockStreamFailedStreams:AwsSolutions-SQS3',
+      'BedrockStreamFailureHandler:AwsSolutions-L1',
       'BedrockStreamWorker:AwsSolutions-L1',
       'BedrockStreamWorkerRoleDefaultPolicy:AwsSolutions-IAM5',
     ]);

@@ -7,6 +7,7 @@ import { TABLE, schemaFiles } from '@org/bedrock-stream-contracts';
 import {
   DEFAULT_MODEL_IDS,
   createAsyncInvoker,
+  toDestinationRecord,
   createDynamoDbDataSource,
   createLambdaDataSource,
   createNoneDataSource,
@@ -260,6 +261,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     started.push({ close: () => emulator.close() });
 
     const worker = options.worker ?? {};
+    const workerEnv: Record<string, string> = {
+      GRAPHQL_URL: emulator.graphqlUrl,
+      AWS_REGION: region,
+      TABLE_NAME,
+      ALLOWED_MODEL_IDS: allowedModelIds.join(','),
+      FLUSH_WINDOW_MS: String(worker.flushWindowMs ?? 100),
+      MAX_ATTEMPTS: String(worker.maxAttempts ?? 3),
+      LEASE_MS: String(worker.leaseMs ?? 3_000),
+      STALL_TIMEOUT_MS: String(worker.stallTimeoutMs ?? 30_000),
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      ...(bedrock ? { BEDROCK_ENDPOINT: bedrock.url } : {}),
+      AWS_ACCESS_KEY_ID: workerCredentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: workerCredentials.secretAccessKey,
+      // The local keys must not be paired with a session token from the user's shell.
+      ...(usesRealAws ? {} : { AWS_SESSION_TOKEN: '', AWS_SECURITY_TOKEN: '' }),
+      METRICS_ENABLED: 'false',
+      POWERTOOLS_LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
+      LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
+    };
+    // The on-failure destination and its consumer (in AWS: an SQS queue and the
+    // worker's failureHandler): a stream whose event was given up on ends with a
+    // terminal error instead of staying RUNNING.
+    const failures = createAsyncInvoker({
+      handlerModule: workerModulePath(),
+      handlerExport: 'failureHandler',
+      functionName: 'bedrock-stream-failures',
+      concurrency: 1,
+      timeoutMs: 60_000,
+      env: workerEnv,
+    });
+    started.push({ close: () => failures.close() });
     invoker = createAsyncInvoker({
       handlerModule: workerModulePath(),
       functionName: 'bedrock-stream-worker',
@@ -269,26 +301,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.dataDir
         ? { failureLogFile: join(options.dataDir, 'worker-failures.jsonl') }
         : {}),
-      ...(options.onWorkerFailure ? { onFailure: options.onWorkerFailure } : {}),
-      env: {
-        GRAPHQL_URL: emulator.graphqlUrl,
-        AWS_REGION: region,
-        TABLE_NAME,
-        ALLOWED_MODEL_IDS: allowedModelIds.join(','),
-        FLUSH_WINDOW_MS: String(worker.flushWindowMs ?? 100),
-        MAX_ATTEMPTS: String(worker.maxAttempts ?? 3),
-        LEASE_MS: String(worker.leaseMs ?? 3_000),
-        STALL_TIMEOUT_MS: String(worker.stallTimeoutMs ?? 30_000),
-        DYNAMODB_ENDPOINT: dynamo.endpoint,
-        ...(bedrock ? { BEDROCK_ENDPOINT: bedrock.url } : {}),
-        AWS_ACCESS_KEY_ID: workerCredentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: workerCredentials.secretAccessKey,
-        // The local keys must not be paired with a session token from the user's shell.
-        ...(usesRealAws ? {} : { AWS_SESSION_TOKEN: '', AWS_SECURITY_TOKEN: '' }),
-        METRICS_ENABLED: 'false',
-        POWERTOOLS_LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
-        LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
+      onFailure: (record) => {
+        options.onWorkerFailure?.(record);
+        const body = JSON.stringify(toDestinationRecord(record, 'bedrock-stream-worker'));
+        void failures
+          .invoke({ Records: [{ messageId: record.requestId, body }] }, 'Event')
+          .catch(() => undefined);
       },
+      env: workerEnv,
     });
     const inv = invoker;
     started.push({ close: () => inv.close() });

@@ -6,6 +6,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { StreamIdSchema } from '@org/bedrock-stream-contracts';
 import { z } from 'zod';
 import { loadConfig } from './config.js';
+import { endAbandonedStream } from './abandon.js';
 import { processStream, type ProcessDeps, type ProcessOutcome } from './process-stream.js';
 import { createPublisher } from './publisher.js';
 import { StreamRecordStore } from './record.js';
@@ -78,4 +79,69 @@ export async function handler(
     if (deps.config.metricsEnabled) metrics.publishStoredMetrics();
     logger.removeKeys(['streamId', 'requestId']);
   }
+}
+
+/** One message of the on-failure queue: Lambda's destination record of a given-up event. */
+const DestinationRecordSchema = z.object({
+  requestContext: z
+    .object({
+      condition: z.string().optional(),
+      approximateInvokeCount: z.number().optional(),
+    })
+    .optional(),
+  requestPayload: WorkerEventSchema,
+  responsePayload: z.object({ errorType: z.string().optional() }).nullish(),
+});
+
+/** The SQS event of the on-failure queue (only the fields used). */
+export const FailureQueueEventSchema = z.object({
+  Records: z.array(z.object({ messageId: z.string(), body: z.string() })),
+});
+
+/**
+ * The handler of the worker's on-failure queue (SQS, partial batch responses): each
+ * message is Lambda's record of an event it gave up on; the stream gets a terminal
+ * `WorkerFailed` error instead of staying RUNNING (see endAbandonedStream). Messages
+ * that are not such records are logged and dropped; a failure to end a stream is
+ * reported back so SQS redelivers that message.
+ */
+export async function failureHandler(
+  event: unknown,
+): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
+  const parsed = FailureQueueEventSchema.safeParse(event);
+  if (!parsed.success) {
+    logger.error('invalid failure-queue event', {
+      issues: parsed.error.issues.map((i) => i.message),
+    });
+    return { batchItemFailures: [] };
+  }
+  deps ??= createDeps();
+  const failures: Array<{ itemIdentifier: string }> = [];
+  for (const message of parsed.data.Records) {
+    let body: unknown;
+    try {
+      body = JSON.parse(message.body);
+    } catch {
+      body = null;
+    }
+    const record = DestinationRecordSchema.safeParse(body);
+    if (!record.success) {
+      logger.error('failure-queue message is not a destination record', {
+        messageId: message.messageId,
+      });
+      continue;
+    }
+    const { requestContext, requestPayload, responsePayload } = record.data;
+    const reason = `${requestContext?.condition ?? 'failed'} after ${requestContext?.approximateInvokeCount ?? '?'} run(s) (${responsePayload?.errorType ?? 'no error type'})`;
+    try {
+      await endAbandonedStream(deps, requestPayload.streamId, reason);
+    } catch (error) {
+      logger.error('could not end an abandoned stream', {
+        streamId: requestPayload.streamId,
+        code: (error as Error).name,
+      });
+      failures.push({ itemIdentifier: message.messageId });
+    }
+  }
+  return { batchItemFailures: failures };
 }

@@ -3,7 +3,9 @@
  * The bedrock-stream worker Lambda: Bedrock stream -> coalescer -> SigV4-signed
  * publishChunk, idempotent under Lambda's at-least-once delivery, cancellable.
  */
-export { handler, WorkerEventSchema } from './handler.js';
+export { handler, failureHandler, FailureQueueEventSchema, WorkerEventSchema } from './handler.js';
+export { endAbandonedStream } from './abandon.js';
+export type { AbandonOutcome } from './abandon.js';
 export type { WorkerContext } from './handler.js';
 export { loadConfig } from './config.js';
 export type { WorkerConfig } from './config.js';

@@ -17,7 +17,7 @@ export interface Credentials {
   sessionToken?: string;
 }
 
-/** The attempt was superseded by a newer one: this run must stop quietly. */
+/** The attempt was superseded by a newer one, or the stream ended: this run must stop quietly. */
 export class SupersededError extends Error {
   override readonly name = 'SupersededError';
 }
@@ -135,7 +135,11 @@ export function createPublisher(options: PublisherOptions): Publisher {
     for (let tries = 1; ; tries += 1) {
       const outcome = await once(body);
       if (!outcome.error) return;
-      if (outcome.error.errorType === 'StaleAttempt')
+      // A newer attempt took over, or the stream already ended: stop quietly.
+      if (
+        outcome.error.errorType === 'StaleAttempt' ||
+        outcome.error.errorType === 'StreamNotRunning'
+      )
         throw new SupersededError(outcome.error.message);
       if (!outcome.transient || tries >= maxTries) throw outcome.error;
       await new Promise((r) => setTimeout(r, baseDelay * 2 ** (tries - 1)));

@@ -65,6 +65,29 @@ export interface FailureRecord {
   condition: 'RetriesExhausted' | 'EventAgeExceeded';
 }
 
+/**
+ * The record Lambda sends to an on-failure destination (e.g. an SQS queue) for an event
+ * it gave up on, in Lambda's shape, as the consumer of that destination receives it.
+ */
+export function toDestinationRecord(
+  record: FailureRecord,
+  functionName = 'worker',
+): Record<string, unknown> {
+  return {
+    version: '1.0',
+    timestamp: record.failedAt,
+    requestContext: {
+      requestId: record.requestId,
+      functionArn: `arn:aws:lambda:local:000000000000:function:${functionName}:$LATEST`,
+      condition: record.condition,
+      approximateInvokeCount: record.attempts,
+    },
+    requestPayload: record.payload,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload: record.error,
+  };
+}
+
 /** Counters of the invoker. */
 export interface InvokerStats {
   /** Calls of `invoke` (duplicates of one call are not counted again). */
