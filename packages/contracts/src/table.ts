@@ -38,6 +38,12 @@ export interface StreamRecordItem {
   modelId: string;
   attempt: number;
   lastSeq: number;
+  /**
+   * Seq of the current attempt's terminal chunk (end or error) once stored. Set by
+   * publishChunk, so a run that dies before recording its outcome is not redone: the
+   * next run records the outcome from that chunk instead of taking the stream over.
+   */
+  terminalSeq?: number;
   cancelRequested: boolean;
   stopReason?: string;
   usage?: Record<string, unknown>;

@@ -20,6 +20,7 @@ import {
   suiteClient,
   totalDiff,
 } from '../src/index.js';
+import { storedRecordItem } from '../src/abuse.js';
 
 let stack: LocalStack;
 let client: StreamClient;
@@ -174,7 +175,12 @@ describe('worker failures', () => {
       expect(r.result.text).toBe(r.expected);
       const stored = await readStored(stack, r.handle.streamId);
       expect(stored).toMatchObject({ text: r.expected, attempt: 1 });
-      expect((await finishedRecord(stack, r.handle.streamId)).attempt).toBe(1);
+      const record = await finishedRecord(stack, r.handle.streamId);
+      expect(record.attempt).toBe(1);
+      // publishChunk marked the terminal chunk on the record, so no late duplicate could
+      // have taken the finished stream over even before its outcome was recorded.
+      const item = await storedRecordItem(stack, r.handle.streamId);
+      expect(item?.['terminalSeq']?.N).toBe(String(record.lastSeq));
     }
     expect(figures).toEqual({ lost: 0, duplicated: 0 });
     await sleep(0);

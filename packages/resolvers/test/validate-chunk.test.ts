@@ -269,8 +269,16 @@ describe('getStreamForPublish request', () => {
     const payload = { v: 1, events: [every.text] };
     const out = call(payload);
     expect(out.error).toBeNull();
-    expect(out.stash).toEqual({ payload: JSON.stringify(payload) });
+    expect(out.stash).toEqual({ payload: JSON.stringify(payload), terminal: false });
     expect(out.result).toMatchObject({ operation: 'GetItem' });
+  });
+
+  it('marks a chunk whose last event is end or error as terminal', () => {
+    expect(call({ v: 1, events: [every.text, every.end] }).stash).toMatchObject({ terminal: true });
+    expect(call({ v: 1, events: [every.error] }).stash).toMatchObject({ terminal: true });
+    expect(call({ v: 1, events: [every.start, every.usage] }).stash).toMatchObject({
+      terminal: false,
+    });
   });
 
   it('rejects an invalid payload before reading anything or stashing it', () => {

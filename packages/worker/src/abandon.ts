@@ -1,5 +1,5 @@
 import { LIMITS, type ChunkEvent } from '@org/bedrock-stream-contracts';
-import type { ProcessDeps } from './process-stream.js';
+import { settleFromStoredChunks, type ProcessDeps } from './process-stream.js';
 import { SupersededError } from './publisher.js';
 
 /** What {@link endAbandonedStream} did. */
@@ -21,6 +21,8 @@ export async function endAbandonedStream(
   const record = await deps.store.get(streamId);
   if (!record) return 'missing';
   if (TERMINAL.has(record.status)) return 'finished';
+  // The last run published its end (or error) and died before recording it.
+  if (await settleFromStoredChunks(deps, record)) return 'finished';
   const message = `the worker gave up on this stream: ${reason}`.slice(0, LIMITS.errorMessageChars);
   const error = { code: 'WorkerFailed', message, retryable: true };
   // A claimed stream gets the terminal chunk clients wait for; one never claimed has

@@ -91,6 +91,39 @@ async function waitForHolder(
 }
 
 /**
+ * Records the outcome a dead run had already published: its attempt's last stored chunk
+ * is terminal, but the run died before finishing the record. Taking the stream over
+ * instead would replace an answer clients already have. Returns whether it did.
+ */
+export async function settleFromStoredChunks(
+  deps: Pick<ProcessDeps, 'store' | 'logger'>,
+  record: StreamRecord,
+): Promise<boolean> {
+  const terminal = await deps.store.storedTerminal(record);
+  if (!terminal) return false;
+  await deps.store.finish(
+    record.streamId,
+    record.attempt,
+    terminal.type === 'end'
+      ? {
+          status: terminal.stopReason === 'cancelled' ? 'CANCELLED' : 'COMPLETED',
+          stopReason: terminal.stopReason,
+          usage: terminal.usage,
+          metrics: terminal.timings,
+        }
+      : {
+          status: 'FAILED',
+          error: { code: terminal.code, message: terminal.message, retryable: terminal.retryable },
+        },
+  );
+  deps.logger.info('the previous run had published its terminal chunk; recorded its outcome', {
+    streamId: record.streamId,
+    attempt: record.attempt,
+  });
+  return true;
+}
+
+/**
  * One invocation: claim the stream (idempotently), stream from Bedrock through the
  * coalescer to signed publishes, watch for cancel, and record the outcome.
  */
@@ -114,6 +147,12 @@ export async function processStream(
     if (claim.kind === 'claimed') {
       record = claim.record;
       break;
+    }
+    if (claim.kind === 'published') {
+      // A run stored its terminal chunk and died before recording it: record that
+      // outcome rather than redo an answer clients already have.
+      await settleFromStoredChunks(deps, claim.record);
+      return 'duplicate';
     }
     // Another run holds a live lease: a concurrent duplicate, or a crashed run whose
     // lease has not lapsed yet. Wait; take over only if the lease lapses.

@@ -5,7 +5,14 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { TABLE, streamPartitionKey, type StreamRecordItem } from '@org/bedrock-stream-contracts';
+import {
+  TABLE,
+  chunkSortKey,
+  safeDecodeChunkPayload,
+  streamPartitionKey,
+  type ChunkEvent,
+  type StreamRecordItem,
+} from '@org/bedrock-stream-contracts';
 
 /** The stream record as the worker sees it (plus its lease). */
 export type StreamRecord = StreamRecordItem & { leaseExpiresAt?: number };
@@ -15,7 +22,9 @@ export type ClaimResult =
   | { kind: 'claimed'; record: StreamRecord }
   | { kind: 'missing' }
   | { kind: 'finished'; record: StreamRecord }
-  | { kind: 'held'; record: StreamRecord };
+  | { kind: 'held'; record: StreamRecord }
+  /** The current attempt stored its terminal chunk; only its outcome is unrecorded. */
+  | { kind: 'published'; record: StreamRecord };
 
 const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
 
@@ -48,6 +57,31 @@ export class StreamRecordStore {
     return out.Item ? (unmarshall(out.Item) as StreamRecord) : null;
   }
 
+  /**
+   * The terminal event (end or error) of `record`'s current attempt if its last stored
+   * chunk carries one: the run stored its last chunk but died before recording the outcome.
+   */
+  async storedTerminal(
+    record: StreamRecord,
+  ): Promise<Extract<ChunkEvent, { type: 'end' | 'error' }> | null> {
+    const seq = record.terminalSeq ?? record.lastSeq;
+    if (seq < 0) return null;
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({
+          [TABLE.partitionKey]: streamPartitionKey(record.streamId),
+          [TABLE.sortKey]: chunkSortKey(record.attempt, seq),
+        }),
+        ConsistentRead: true,
+      }),
+    );
+    const payload = out.Item ? unmarshall(out.Item)['payload'] : undefined;
+    const decoded = safeDecodeChunkPayload(payload);
+    const last = decoded.ok ? decoded.value.events.at(-1) : undefined;
+    return last?.type === 'end' || last?.type === 'error' ? last : null;
+  }
+
   /** Starts attempt N+1 if the stream is new or its holder's lease has expired. */
   async claim(streamId: string, leaseMs: number, now = Date.now()): Promise<ClaimResult> {
     try {
@@ -58,7 +92,7 @@ export class StreamRecordStore {
           UpdateExpression:
             'SET #status = :running, attempt = attempt + :one, lastSeq = :none, leaseExpiresAt = :lease, updatedAt = :now',
           ConditionExpression:
-            'attribute_exists(pk) AND (#status = :accepted OR (#status = :running AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :nowMs)))',
+            'attribute_exists(pk) AND attribute_not_exists(terminalSeq) AND (#status = :accepted OR (#status = :running AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :nowMs)))',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: marshall({
             ':running': 'RUNNING',
@@ -78,6 +112,7 @@ export class StreamRecordStore {
       const record = await this.get(streamId);
       if (!record) return { kind: 'missing' };
       if (TERMINAL.has(record.status)) return { kind: 'finished', record };
+      if (record.terminalSeq !== undefined) return { kind: 'published', record };
       return { kind: 'held', record };
     }
   }

@@ -9,7 +9,10 @@ export function request(ctx: Context) {
     operation: 'UpdateItem',
     key: recordKey(input['streamId'] as string),
     update: {
-      expression: 'SET lastSeq = :seq, updatedAt = :now',
+      // The terminal chunk also marks the record (see StreamRecordItem.terminalSeq).
+      expression: ctx.stash['terminal']
+        ? 'SET lastSeq = :seq, terminalSeq = :seq, updatedAt = :now'
+        : 'SET lastSeq = :seq, updatedAt = :now',
       expressionValues: util.dynamodb.toMapValues({
         ':seq': input['seq'],
         ':now': util.time.nowISO8601(),

@@ -24,6 +24,10 @@ export function request(ctx: Context) {
   }
   validateChunkPayload(raw);
   ctx.stash['payload'] = payload;
+  // A valid payload is an object whose events end with at most one terminal event.
+  const events = (raw as Record<string, unknown>)['events'] as Array<Record<string, unknown>>;
+  const lastType = events[events.length - 1]!['type'];
+  ctx.stash['terminal'] = lastType === 'end' || lastType === 'error';
   return { operation: 'GetItem', key: recordKey(streamId), consistentRead: true };
 }
 
