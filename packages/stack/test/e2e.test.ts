@@ -111,21 +111,27 @@ async function start(prompt: string, extra: Record<string, unknown> = {}) {
   return { streamId, sub };
 }
 
+/** The subscriber's assembled text, once its end event has arrived. */
+async function receivedText(sub: RawSubscription): Promise<string> {
+  await eventually(
+    async () => assemble(received(sub)).events.some((e) => e.type === 'end'),
+    5_000,
+    'end event',
+  );
+  return assemble(received(sub)).text;
+}
+
 describe('streaming through the stack', () => {
   it('delivers the deterministic answer exactly, and stores what it delivers', async () => {
     const prompt = 'Explain event streams.';
     const { streamId, sub } = await start(prompt);
     const rec = await finished(streamId);
-    await eventually(
-      async () => assemble(received(sub)).events.some((e) => e.type === 'end'),
-      5_000,
-      'end event',
-    );
+    const deliveredText = await receivedText(sub);
     const expected = deterministicAnswer(prompt, {
       modelId: modelId(),
       outputTokens: OUTPUT_TOKENS,
     }).text;
-    expect(assemble(received(sub)).text).toBe(expected);
+    expect(deliveredText).toBe(expected);
     expect(assemble(await stored(streamId)).text).toBe(expected);
     expect(rec).toMatchObject({ status: 'COMPLETED', attempt: 1, stopReason: 'end_turn' });
     const first = assemble(received(sub)).events[0];
@@ -234,12 +240,7 @@ describe('worker semantics', () => {
     const chunks = await stored(streamId);
     expect(chunks.some((c) => c.attempt === 1)).toBe(true);
     expect(assemble(chunks)).toMatchObject({ attempt: 2, text: expected });
-    await eventually(
-      async () => assemble(received(sub)).events.some((e) => e.type === 'end'),
-      5_000,
-      'end event',
-    );
-    expect(assemble(received(sub)).text).toBe(expected);
+    expect(await receivedText(sub)).toBe(expected);
     sub.close();
   });
 
@@ -287,12 +288,7 @@ describe('worker semantics', () => {
         attempt: rec.attempt,
         text: expected,
       });
-      await eventually(
-        async () => assemble(received(sub)).events.some((e) => e.type === 'end'),
-        5_000,
-        'end event',
-      );
-      expect(assemble(received(sub)).text).toBe(expected);
+      expect(await receivedText(sub)).toBe(expected);
       sub.close();
     } finally {
       stack.bedrock!.setTiming({ tokensPerSecond: 400 });
