@@ -1,7 +1,16 @@
 import type { z } from 'zod';
-import { ChunkPayloadSchema, type ChunkPayload } from './events.js';
+import {
+  ChunkEnvelopeReaderSchema,
+  ChunkEventReaders,
+  ChunkPayloadSchema,
+  isTerminalEvent,
+  type ChunkEvent,
+  type ChunkEventType,
+  type ChunkPayload,
+} from './events.js';
 import { LIMITS } from './limits.js';
 import { StartStreamInputSchema, type StartStreamInputParsed } from './start-input.js';
+import { utf8ByteLength } from './utf8.js';
 
 /** What kind of contract violation a ContractError reports. */
 export type ContractErrorCode = 'NOT_JSON' | 'OVERSIZE' | 'INVALID_PAYLOAD' | 'INVALID_INPUT';
@@ -41,9 +50,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('; ');
 }
 
-function utf8Bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
-}
+const utf8Bytes = utf8ByteLength;
 
 /**
  * Validates a chunk payload and serializes it for `publishChunk`'s AWSJSON field.
@@ -70,11 +77,42 @@ export function encodeChunkPayload(payload: ChunkPayload): string {
   return json;
 }
 
+/** An event a reader skipped because its type is newer than this contract version. */
+export interface SkippedEvent {
+  /** Index in the payload's `events`. */
+  readonly index: number;
+  /** The event's `type`. */
+  readonly type: string;
+}
+
+/** Result of decoding a received chunk: the known events, and what was skipped. */
+export type ChunkDecodeResult =
+  | { ok: true; value: ChunkPayload; skipped: readonly SkippedEvent[] }
+  | { ok: false; error: ContractError };
+
+function invalidPayload(issues: readonly z.core.$ZodIssue[]): ChunkDecodeResult {
+  return {
+    ok: false,
+    error: new ContractError(
+      'INVALID_PAYLOAD',
+      `invalid chunk payload: ${describeIssues(issues)}`,
+      issues,
+    ),
+  };
+}
+
+function isKnownEventType(type: string): type is ChunkEventType {
+  return Object.prototype.hasOwnProperty.call(ChunkEventReaders, type);
+}
+
 /**
- * Parses a received chunk payload: the AWSJSON string from a subscription or query
- * (or an already-parsed object). Never throws.
+ * Reads a received chunk payload (the AWSJSON string from a subscription or query, or an
+ * already-parsed object) tolerantly: unknown fields are dropped and events of unknown
+ * types are skipped and listed in `skipped`, so a payload from a newer worker still gives
+ * every event this version knows. A known event that is malformed, a payload of another
+ * version or one that is not JSON is an error. Never throws.
  */
-export function safeDecodeChunkPayload(raw: unknown): DecodeResult<ChunkPayload> {
+export function safeDecodeChunkPayload(raw: unknown): ChunkDecodeResult {
   let value: unknown = raw;
   if (typeof raw === 'string') {
     if (utf8Bytes(raw) > LIMITS.chunkPayloadBytes) {
@@ -92,7 +130,43 @@ export function safeDecodeChunkPayload(raw: unknown): DecodeResult<ChunkPayload>
       return { ok: false, error: new ContractError('NOT_JSON', 'chunk payload is not valid JSON') };
     }
   }
-  const parsed = ChunkPayloadSchema.safeParse(value);
+  const envelope = ChunkEnvelopeReaderSchema.safeParse(value);
+  if (!envelope.success) return invalidPayload(envelope.error.issues);
+  const events: ChunkEvent[] = [];
+  const skipped: SkippedEvent[] = [];
+  for (const [index, event] of envelope.data.events.entries()) {
+    if (!isKnownEventType(event.type)) {
+      skipped.push({ index, type: event.type });
+      continue;
+    }
+    const parsed = ChunkEventReaders[event.type].safeParse(event);
+    if (!parsed.success) {
+      return invalidPayload(
+        parsed.error.issues.map((issue) => ({ ...issue, path: ['events', index, ...issue.path] })),
+      );
+    }
+    events.push(parsed.data);
+  }
+  const terminalAt = events.findIndex(isTerminalEvent);
+  if (terminalAt !== -1 && terminalAt !== events.length - 1) {
+    return invalidPayload([
+      {
+        code: 'custom',
+        path: ['events'],
+        message: `terminal '${events[terminalAt]?.type}' event must be the last known event of a chunk`,
+        input: value,
+      },
+    ]);
+  }
+  return { ok: true, value: { v: envelope.data.v, events }, skipped };
+}
+
+/**
+ * Validates a payload as a writer must produce it (strict: closed objects, known event
+ * types only). Used by tests of the resolvers' APPSYNC_JS mirror. Never throws.
+ */
+export function safeParseChunkPayloadStrict(raw: unknown): DecodeResult<ChunkPayload> {
+  const parsed = ChunkPayloadSchema.safeParse(raw);
   if (!parsed.success) {
     return {
       ok: false,

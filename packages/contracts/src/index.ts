@@ -12,4 +12,5 @@ export * from './table.js';
 export * from './events.js';
 export * from './start-input.js';
 export * from './codec.js';
-export { schemaFiles } from './schema-files.js';
+export * from './retry.js';
+export { utf8ByteLength } from './utf8.js';

@@ -61,12 +61,8 @@ describe('chunk payload codec', () => {
   });
 
   it('rejects non-JSON', () => expectError('{"v":1,', 'NOT_JSON', /not valid JSON/));
-  it('rejects an unknown event type', () =>
-    expectError(
-      { v: 1, events: [{ type: 'tool_call', name: 'x' }] },
-      'INVALID_PAYLOAD',
-      /events\.0\.type/,
-    ));
+  it('rejects an event without a type', () =>
+    expectError({ v: 1, events: [{ text: 'x' }] }, 'INVALID_PAYLOAD', /events\.0\.type/));
   it('rejects wrong types', () =>
     expectError(
       { v: 1, events: [{ type: 'text', text: 42 }] },
@@ -78,12 +74,6 @@ describe('chunk payload codec', () => {
       { v: 2, events: [everyEvent[1]] },
       'INVALID_PAYLOAD',
       /^invalid chunk payload: v:/,
-    ));
-  it('rejects unknown fields', () =>
-    expectError(
-      { v: 1, events: [{ type: 'text', text: 'a', html: '<b>' }] },
-      'INVALID_PAYLOAD',
-      /html/,
     ));
   it('rejects an empty chunk', () =>
     expectError({ v: 1, events: [] }, 'INVALID_PAYLOAD', /events/));
@@ -97,7 +87,7 @@ describe('chunk payload codec', () => {
     expectError(
       { v: 1, events: [everyEvent[3], everyEvent[1]] },
       'INVALID_PAYLOAD',
-      /must be the last event/,
+      /must be the last/,
     ));
   it('rejects negative token counts and bad stop reasons', () => {
     expectError(
@@ -106,7 +96,7 @@ describe('chunk payload codec', () => {
       /outputTokens/,
     );
     expectError(
-      { v: 1, events: [{ ...everyEvent[3], stopReason: 'bored' }] },
+      { v: 1, events: [{ ...everyEvent[3], stopReason: 'Not a reason!' }] },
       'INVALID_PAYLOAD',
       /stopReason/,
     );
@@ -121,6 +111,14 @@ describe('chunk payload codec', () => {
     const text = 'é'.repeat(LIMITS.chunkTextBytes / 2 + 1);
     expectError({ v: 1, events: [{ type: 'text', text }] }, 'INVALID_PAYLOAD', /UTF-8 bytes/);
   });
+  it('refuses to encode an unknown event type, an unknown field or a late terminal', () => {
+    const refuse = (payload: unknown, fragment: RegExp) =>
+      expect(() => encodeChunkPayload(payload as ChunkPayload)).toThrow(fragment);
+    refuse({ v: 1, events: [{ type: 'tool_call', name: 'x' }] }, /events\.0\.type/);
+    refuse({ v: 1, events: [{ type: 'text', text: 'a', html: '<b>' }] }, /html/);
+    refuse({ v: 1, events: [everyEvent[3], everyEvent[1]] }, /must be the last event/);
+    refuse({ v: 1, events: [everyEvent[1]], extra: true }, /extra/);
+  });
   it('refuses to encode an invalid or oversize payload', () => {
     expect(() => encodeChunkPayload({ v: 1, events: [] } as unknown as ChunkPayload)).toThrow(
       /invalid chunk payload/,
@@ -133,8 +131,63 @@ describe('chunk payload codec', () => {
       expect.objectContaining({ code: 'OVERSIZE' }),
     );
   });
+  it('carries a stop reason it does not know as the string it is', () => {
+    const end = { ...everyEvent[3]!, stopReason: 'model_context_window_exceeded' } as ChunkEvent;
+    expect(decodeChunkPayload(encodeChunkPayload({ v: 1, events: [end] })).events[0]).toEqual(end);
+    const future = { ...everyEvent[3]!, stopReason: 'some_future_reason' } as ChunkEvent;
+    expect(decodeChunkPayload({ v: 1, events: [future] }).events[0]).toMatchObject({
+      stopReason: 'some_future_reason',
+    });
+  });
   it('keeps our bound well below AppSync’s subscription payload limit', () => {
     expect(LIMITS.chunkPayloadBytes * 4).toBeLessThan(APPSYNC_LIMITS.subscriptionPayloadBytes);
     expect(LIMITS.chunkTextBytes).toBeLessThan(LIMITS.chunkPayloadBytes);
+  });
+});
+
+describe('forward-compatible reading', () => {
+  const text = { type: 'text', text: 'kept' };
+  it('skips an event of a future type and keeps the known ones around it', () => {
+    const result = safeDecodeChunkPayload({
+      v: 1,
+      events: [text, { type: 'sparkle', level: 3 }, { type: 'text', text: ' too' }],
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      value: { v: 1, events: [text, { type: 'text', text: ' too' }] },
+      skipped: [{ index: 1, type: 'sparkle' }],
+    });
+  });
+  it('accepts a chunk of future events only (no known event left)', () => {
+    const result = safeDecodeChunkPayload(JSON.stringify({ v: 1, events: [{ type: 'sparkle' }] }));
+    expect(result).toMatchObject({
+      ok: true,
+      value: { events: [] },
+      skipped: [{ type: 'sparkle' }],
+    });
+  });
+  it('drops unknown fields of known events and of the envelope', () => {
+    const result = safeDecodeChunkPayload({
+      v: 1,
+      trace: 'x',
+      events: [
+        { type: 'text', text: 'a', html: '<b>' },
+        { ...everyEvent[3], usage: { ...usage, cacheReadInputTokens: 5 }, extra: [1] },
+      ],
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value).toEqual({ v: 1, events: [{ type: 'text', text: 'a' }, everyEvent[3]] });
+    expect(result.skipped).toEqual([]);
+  });
+  it('still refuses a malformed known event next to future ones', () =>
+    expectError(
+      { v: 1, events: [{ type: 'sparkle' }, { type: 'text', text: 7 }] },
+      'INVALID_PAYLOAD',
+      /events\.1\.text/,
+    ));
+  it('lets a future event follow the terminal event', () => {
+    const result = safeDecodeChunkPayload({ v: 1, events: [everyEvent[3], { type: 'sparkle' }] });
+    expect(result).toMatchObject({ ok: true, value: { events: [everyEvent[3]] } });
   });
 });

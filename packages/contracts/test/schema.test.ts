@@ -8,8 +8,8 @@ import {
   PublishChunkDocument,
   StartStreamDocument,
   StreamChunksDocument,
-  schemaFiles,
 } from '../src/index.js';
+import { schemaFiles } from '../src/node.js';
 
 const sdl = [schemaFiles.awsBuiltins, schemaFiles.deployable]
   .map((f) => readFileSync(f, 'utf8'))

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { TABLE, schemaFiles } from '@org/bedrock-stream-contracts';
+import { TABLE } from '@org/bedrock-stream-contracts';
+import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import { apiDefinition as defaultApiDefinition } from '@org/bedrock-stream-resolvers';
 import type { ApiDefinition } from '@org/bedrock-stream-resolvers';
 import {

@@ -3,7 +3,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TABLE, schemaFiles } from '@org/bedrock-stream-contracts';
+import { TABLE } from '@org/bedrock-stream-contracts';
+import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';

@@ -7,9 +7,9 @@ import {
   LIMITS,
   encodeChunkPayload,
   safeDecodeChunkPayload,
-  schemaFiles,
   type ChunkEvent,
 } from '@org/bedrock-stream-contracts';
+import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -171,7 +171,7 @@ const NEAR_MISS: Record<string, unknown[]> = {
   inputTokens: [-1, 0.5, 2 ** 53, '0'],
   totalMs: [-1, -0.001, '0'],
   timeToFirstTokenMs: [-1],
-  stopReason: ['END_TURN', 'end', '', 'stop'],
+  stopReason: ['END_TURN', '', 'end turn', '_end', 'x'.repeat(65), 7],
   code: ['', '1a', '_a', '.a', 'a-b', 'a b', 'x'.repeat(101), 'ab\n', 'é'],
   message: ['x'.repeat(2001)],
   retryable: ['true', 0, 1],

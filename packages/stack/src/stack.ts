@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE, schemaFiles } from '@org/bedrock-stream-contracts';
+import { TABLE } from '@org/bedrock-stream-contracts';
+import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import {
   DEFAULT_MODEL_IDS,
   createAsyncInvoker,

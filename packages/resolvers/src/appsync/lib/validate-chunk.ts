@@ -5,12 +5,16 @@
 // Every object of the schema is strict, so unknown fields are rejected too.
 // test/validate-chunk.test.ts checks that this file and the zod schema agree.
 import { util } from '@aws-appsync/utils';
-import { STOP_REASONS } from '@org/bedrock-stream-contracts/vocabulary';
+import {
+  STOP_REASONS,
+  STOP_REASON_MAX_CHARS,
+  STOP_REASON_PATTERN,
+} from '@org/bedrock-stream-contracts/vocabulary';
 import { LIMITS } from './common.js';
 
 type Fields = Record<string, unknown>;
 
-/** StopReasonSchema's values (contracts' own list). */
+/** The stop reasons contracts knows (any snake_case reason is accepted: Bedrock adds them). */
 export { STOP_REASONS };
 
 /** The fields of each event type (every event object is strict). */
@@ -154,9 +158,10 @@ function checkEvent(path: string, value: unknown): string {
     present(`${path}.stopReason`, stopReason);
     if (
       typeof stopReason !== 'string' ||
-      (STOP_REASONS as readonly string[]).indexOf(stopReason) === -1
+      stopReason.length > STOP_REASON_MAX_CHARS ||
+      !util.matches(STOP_REASON_PATTERN, stopReason)
     ) {
-      fail(`${path}.stopReason`, `must be one of ${STOP_REASONS.join(', ')}`);
+      fail(`${path}.stopReason`, 'must be a snake_case identifier such as end_turn');
     }
     checkUsage(`${path}.usage`, event['usage'], true);
     const timingsPath = `${path}.timings`;
