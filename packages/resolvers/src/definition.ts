@@ -70,6 +70,7 @@ export const apiDefinition: ApiDefinition = {
   },
   functions: {
     putStream: fn('streamsTable', 'putStream'),
+    getExistingStream: fn('streamsTable', 'getExistingStream'),
     invokeWorker: fn('worker', 'invokeWorker'),
     getOwnedStream: fn('streamsTable', 'getOwnedStream'),
     requestCancel: fn('streamsTable', 'requestCancel'),
@@ -79,7 +80,7 @@ export const apiDefinition: ApiDefinition = {
     queryChunks: fn('streamsTable', 'queryChunks'),
   },
   resolvers: [
-    pipeline('Mutation', 'startStream', ['putStream', 'invokeWorker']),
+    pipeline('Mutation', 'startStream', ['putStream', 'getExistingStream', 'invokeWorker']),
     pipeline('Mutation', 'cancelStream', ['getOwnedStream', 'requestCancel']),
     pipeline('Mutation', 'publishChunk', ['getStreamForPublish', 'putChunk', 'advanceLastSeq']),
     pipeline('Query', 'getStream', ['getOwnedStream']),

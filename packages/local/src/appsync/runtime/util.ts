@@ -113,6 +113,11 @@ export const util = {
     nowISO8601: (): string => new Date().toISOString(),
     nowEpochSeconds: (): number => Math.floor(Date.now() / 1000),
     nowEpochMilliSeconds: (): number => Date.now(),
+    parseISO8601ToEpochMilliSeconds: (v: string): number => {
+      const ms = Date.parse(v);
+      if (Number.isNaN(ms)) throw new Error(`not an ISO 8601 date-time: ${v}`);
+      return ms;
+    },
   },
   dynamodb: {
     toDynamoDB,

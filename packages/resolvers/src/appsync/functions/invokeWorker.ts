@@ -2,9 +2,23 @@
 // Lambda queue the call and answer 202 at once, so startStream never waits for
 // generation (AppSync's 30 s limit). The payload is only the id: the worker reads the
 // stored input, so Lambda's 256 KB async payload limit never bites.
-import { util, type Context } from '@aws-appsync/utils';
+// A retried start of an existing stream invokes again only while no worker has claimed
+// it (status ACCEPTED) a while after it was accepted: the first invoke may have failed.
+// A duplicate invoke is harmless (the worker's claim is idempotent, so Bedrock is
+// called once), but the wait keeps quick retries from doubling every invocation.
+import { runtime, util, type Context } from '@aws-appsync/utils';
+
+/** How old an unclaimed stream must be before a retried start invokes the worker again. */
+const REINVOKE_AFTER_MS = 2_000;
 
 export function request(ctx: Context) {
+  if (ctx.stash['existing']) {
+    const record = ctx.prev.result as Record<string, unknown>;
+    const age =
+      util.time.nowEpochMilliSeconds() -
+      util.time.parseISO8601ToEpochMilliSeconds(record['createdAt'] as string);
+    if (record['status'] !== 'ACCEPTED' || age < REINVOKE_AFTER_MS) runtime.earlyReturn(record);
+  }
   return {
     operation: 'Invoke',
     invocationType: 'Event',

@@ -1,5 +1,7 @@
 // startStream step 1: store the stream record (ACCEPTED). The condition makes a
 // stream id single-use, so nobody can take over an id another client subscribed to.
+// When the id exists, the next step decides: a retry of the same start by the same owner
+// (its response was lost) gets the stream's handle; anything else is a ConflictError.
 import { util, type Context } from '@aws-appsync/utils';
 import { LIMITS, TABLE, ownerOf, recordKey } from '../lib/common.js';
 
@@ -30,7 +32,8 @@ export function request(ctx: Context) {
 export function response(ctx: Context) {
   if (ctx.error) {
     if (ctx.error.type === 'DynamoDB:ConditionalCheckFailedException') {
-      util.error('a stream with this streamId already exists', 'ConflictError');
+      ctx.stash['existing'] = true;
+      return null;
     }
     util.error(ctx.error.message, ctx.error.type);
   }

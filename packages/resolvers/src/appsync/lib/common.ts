@@ -69,6 +69,41 @@ export function assertOwner(
   if (!record) util.error(`${what}: stream not found`, 'NotFound');
 }
 
+/**
+ * Whether two JSON-like values are equal, ignoring object key order (DynamoDB maps have
+ * none) and treating a null field like an absent one. Iterative: a worklist, because
+ * APPSYNC_JS has no while loops and for-of walks items pushed during the walk.
+ */
+export function sameValue(a: unknown, b: unknown): boolean {
+  const pending: unknown[][] = [[a, b]];
+  let same = true;
+  for (const pair of pending) {
+    if (!same) break;
+    const x = pair[0];
+    const y = pair[1];
+    if (x === y || ((x === null || x === undefined) && (y === null || y === undefined))) {
+      // equal leaves
+    } else if (Array.isArray(x) || Array.isArray(y)) {
+      if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) same = false;
+      else {
+        let i = 0;
+        for (const item of x) {
+          pending.push([item, y[i]]);
+          i += 1;
+        }
+      }
+    } else if (typeof x === 'object' && typeof y === 'object' && x !== null && y !== null) {
+      const xo = x as Record<string, unknown>;
+      const yo = y as Record<string, unknown>;
+      for (const key of Object.keys(xo)) pending.push([xo[key], yo[key]]);
+      for (const key of Object.keys(yo)) {
+        if (!Object.hasOwn(xo, key)) pending.push([undefined, yo[key]]);
+      }
+    } else same = false;
+  }
+  return same;
+}
+
 /** Surfaces a data source error as the field's error. */
 export function failOnError(error: { message: string; type: string } | null | undefined): void {
   if (error) util.error(error.message, error.type);
