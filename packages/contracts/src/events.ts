@@ -38,6 +38,9 @@ function buildEventSchemas(object: ObjectFactory) {
     inputTokens: nonNegativeInt,
     outputTokens: nonNegativeInt,
     totalTokens: nonNegativeInt,
+    /** Prompt-cache reads and writes, when the model reports them (Bedrock's names). */
+    cacheReadInputTokens: nonNegativeInt.optional(),
+    cacheWriteInputTokens: nonNegativeInt.optional(),
   });
   const timings = object({
     /** Worker claim to first text delta from Bedrock. */
@@ -78,6 +81,8 @@ function buildEventSchemas(object: ObjectFactory) {
       .regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'code must be an identifier'),
     message: z.string().max(LIMITS.errorMessageChars),
     retryable: z.boolean(),
+    /** When a retry can succeed, in seconds (e.g. `QuotaExceeded`: the next UTC day). */
+    retryAfterSeconds: nonNegativeInt.optional(),
   });
   return { usage, timings, events: { start, text, usage: usageEvent, end, error } };
 }
@@ -182,5 +187,6 @@ export const StoredErrorSchema = z.object({
   code: z.string().min(1).max(100),
   message: z.string(),
   retryable: z.boolean(),
+  retryAfterSeconds: z.number().int().nonnegative().optional(),
 });
 export type StoredError = z.infer<typeof StoredErrorSchema>;

@@ -9,6 +9,8 @@ export type * as SchemaTypes from './generated/schema-types.js';
 export * from './limits.js';
 export * from './vocabulary.js';
 export * from './table.js';
+export * from './quotas.js';
+export * from './quota-error.js';
 export * from './events.js';
 export * from './start-input.js';
 export * from './codec.js';

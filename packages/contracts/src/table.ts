@@ -5,6 +5,15 @@
  * Item keys: `pk` = `STREAM#<streamId>`; the record has `sk` = `META`, chunk items
  * `sk` = `CHUNK#<attempt:6>#<seq:9>` so one Query with `sk > chunkSortKey(a, s)`
  * returns every later chunk in (attempt, seq) order. `expiresAt` is the TTL attribute.
+ *
+ * Per owner (`pk` = `OWNER#<owner>`): `sk` = `ACTIVE` counts the owner's running streams,
+ * `RATE#<yyyy-mm-ddThh:mm>` the starts in one UTC minute, and the usage ledger keeps
+ * `USAGE#D#<yyyy-mm-dd>` (day) and `USAGE#M#<yyyy-mm>` (month) totals, each also per model
+ * (`...#MODEL#<modelId>`), so one Query on a `sk` range reads a date range. `pk` = `GLOBAL`,
+ * `sk` = `ACTIVE` counts every running stream.
+ *
+ * Everything here is plain string building (no padStart, no Date), so the APPSYNC_JS
+ * resolvers bundle these very functions.
  */
 export const TABLE = {
   partitionKey: 'pk',
@@ -12,6 +21,15 @@ export const TABLE = {
   ttlAttribute: 'expiresAt',
   recordSortKey: 'META',
   chunkPrefix: 'CHUNK#',
+  ownerPrefix: 'OWNER#',
+  globalPartitionKey: 'GLOBAL',
+  activeSortKey: 'ACTIVE',
+  ratePrefix: 'RATE#',
+  usageDayPrefix: 'USAGE#D#',
+  usageMonthPrefix: 'USAGE#M#',
+  modelInfix: '#MODEL#',
+  /** Sorts after every `#MODEL#...` suffix: the upper bound of a usage range query. */
+  rangeEnd: '#~',
 } as const;
 
 export function streamPartitionKey(streamId: string): string {
@@ -20,6 +38,83 @@ export function streamPartitionKey(streamId: string): string {
 
 export function chunkSortKey(attempt: number, seq: number): string {
   return `${TABLE.chunkPrefix}${String(attempt).padStart(6, '0')}#${String(seq).padStart(9, '0')}`;
+}
+
+/** `OWNER#<owner>`: the partition of one owner's counters and usage ledger. */
+export function ownerPartitionKey(owner: string): string {
+  return `${TABLE.ownerPrefix}${owner}`;
+}
+
+/** `RATE#<yyyy-mm-ddThh:mm>`: starts of one owner in one UTC minute (`minute` = ISO prefix). */
+export function rateSortKey(minute: string): string {
+  return `${TABLE.ratePrefix}${minute}`;
+}
+
+/** `USAGE#D#<yyyy-mm-dd>[#MODEL#<modelId>]`: one owner's usage on one UTC day. */
+export function usageDaySortKey(day: string, modelId?: string): string {
+  return `${TABLE.usageDayPrefix}${day}${modelId ? `${TABLE.modelInfix}${modelId}` : ''}`;
+}
+
+/** `USAGE#M#<yyyy-mm>[#MODEL#<modelId>]`: one owner's usage in one UTC month. */
+export function usageMonthSortKey(month: string, modelId?: string): string {
+  return `${TABLE.usageMonthPrefix}${month}${modelId ? `${TABLE.modelInfix}${modelId}` : ''}`;
+}
+
+/**
+ * Which counters a stream holds a slot in (written by startStream when concurrency quotas
+ * are on; the stream's end gives each back, in the same transaction that ends it).
+ */
+export const STREAM_SLOTS = ['owner', 'global'] as const;
+export type StreamSlot = (typeof STREAM_SLOTS)[number];
+
+/** The token counts one stream adds to its owner's ledger when it ends. */
+export interface LedgerUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  /**
+   * True when Bedrock reported no usage (cancelled, stopped or failed mid-answer): the
+   * counts are estimated from the input and the streamed text (4 characters a token).
+   */
+  estimated: boolean;
+}
+
+/** The numeric fields of {@link LedgerUsage} (what the ledger items add up). */
+export const LEDGER_TOKEN_FIELDS = [
+  'inputTokens',
+  'outputTokens',
+  'cacheReadInputTokens',
+  'cacheWriteInputTokens',
+] as const;
+
+/**
+ * A ledger item: one owner's totals for one UTC day or month, for all models (no `modelId`)
+ * or one model. Every field is added to with DynamoDB `ADD`, so concurrent ends never lose
+ * a count; each stream adds once (its end is conditional on the record not being terminal).
+ */
+export interface UsageLedgerItem {
+  pk: string;
+  sk: string;
+  owner: string;
+  /** `yyyy-mm-dd` (day items) or `yyyy-mm` (month items). */
+  period: string;
+  modelId?: string;
+  streams: number;
+  /** Streams whose tokens were estimated (see {@link LedgerUsage.estimated}). */
+  estimatedStreams: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  expiresAt?: number;
+}
+
+/** A running-streams counter (`sk` = `ACTIVE`, per owner or global). */
+export interface ActiveCounterItem {
+  pk: string;
+  sk: typeof TABLE.activeSortKey;
+  active: number;
 }
 
 /**
@@ -45,6 +140,10 @@ export interface StreamRecordItem {
    */
   terminalSeq?: number;
   cancelRequested: boolean;
+  /** Counters this stream holds a slot in until it ends (absent: none). */
+  slots?: StreamSlot[];
+  /** What the stream's end added to the owner's ledger (set in the same transaction). */
+  ledger?: LedgerUsage;
   stopReason?: string;
   usage?: Record<string, unknown>;
   metrics?: Record<string, unknown>;

@@ -98,6 +98,12 @@ export const RESOLVER_ERROR_TYPES = [
   'ConflictError',
   'StaleAttempt',
   'StreamNotRunning',
+  /** A limit refused startStream; `errorInfo` is a QuotaErrorInfo (limit, current, retryAfterSeconds). */
   'QuotaExceeded',
+  /**
+   * The owner's counters were busy with concurrent starts (DynamoDB TransactionConflict);
+   * `errorInfo.retryAfterSeconds` says when to try again.
+   */
+  'Throttled',
 ] as const;
 export type ResolverErrorType = (typeof RESOLVER_ERROR_TYPES)[number];

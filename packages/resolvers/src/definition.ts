@@ -1,4 +1,8 @@
 import { fileURLToPath } from 'node:url';
+import { quotaEnvironment, type QuotaSettings } from '@org/bedrock-stream-contracts/quotas';
+
+/** The AppSync environment variable naming the streams table (see lib/quotas.ts). */
+const TABLE_NAME_ENV = 'STREAMS_TABLE_NAME';
 
 /** A data source of the API, by kind. Names are the keys of `ApiDefinition.dataSources`. */
 export type DataSourceDefinition =
@@ -36,7 +40,20 @@ export interface ApiDefinition {
   functions: Record<string, FunctionDefinition>;
   resolvers: ResolverDefinition[];
   /** AppSync environment variables (`ctx.env`) for the given settings. */
-  environmentVariables(settings: { allowedModelIds: readonly string[] }): Record<string, string>;
+  environmentVariables(settings: ApiSettings): Record<string, string>;
+}
+
+/** What the resolvers are configured with (through AppSync environment variables). */
+export interface ApiSettings {
+  allowedModelIds: readonly string[];
+  /**
+   * Limits on starting streams (see contracts' QuotaSettings); all off when absent. Any
+   * limit needs `tableName`: the start becomes a transaction, and transactions name their
+   * table.
+   */
+  quotas?: QuotaSettings;
+  /** The streams table's name (deployed: the CDK token of the table). */
+  tableName?: string;
 }
 
 // `../dist/appsync/` resolves the same from src/ (tests, tsx) and from dist/ (built).
@@ -72,19 +89,29 @@ export const apiDefinition: ApiDefinition = {
     putStream: fn('streamsTable', 'putStream'),
     getExistingStream: fn('streamsTable', 'getExistingStream'),
     invokeWorker: fn('worker', 'invokeWorker'),
+    releaseStartSlots: fn('streamsTable', 'releaseStartSlots'),
     getOwnedStream: fn('streamsTable', 'getOwnedStream'),
     requestCancel: fn('streamsTable', 'requestCancel'),
     getStreamForPublish: fn('streamsTable', 'getStreamForPublish'),
     putChunk: fn('streamsTable', 'putChunk'),
     advanceLastSeq: fn('streamsTable', 'advanceLastSeq'),
     queryChunks: fn('streamsTable', 'queryChunks'),
+    queryUsageDays: fn('streamsTable', 'queryUsageDays'),
+    queryUsageMonths: fn('streamsTable', 'queryUsageMonths'),
   },
   resolvers: [
-    pipeline('Mutation', 'startStream', ['putStream', 'getExistingStream', 'invokeWorker']),
+    pipeline('Mutation', 'startStream', [
+      'putStream',
+      'getExistingStream',
+      'invokeWorker',
+      'releaseStartSlots',
+    ]),
     pipeline('Mutation', 'cancelStream', ['getOwnedStream', 'requestCancel']),
     pipeline('Mutation', 'publishChunk', ['getStreamForPublish', 'putChunk', 'advanceLastSeq']),
     pipeline('Query', 'getStream', ['getOwnedStream']),
     pipeline('Query', 'streamChunks', ['getOwnedStream', 'queryChunks']),
+    pipeline('Query', 'myUsage', ['queryUsageDays', 'queryUsageMonths']),
+    pipeline('Query', 'usageOf', ['queryUsageDays', 'queryUsageMonths']),
     {
       typeName: 'Subscription',
       fieldName: 'onStreamChunk',
@@ -93,5 +120,15 @@ export const apiDefinition: ApiDefinition = {
       codeFile: codeFile('resolvers/onStreamChunk'),
     },
   ],
-  environmentVariables: ({ allowedModelIds }) => ({ ALLOWED_MODEL_IDS: allowedModelIds.join(',') }),
+  environmentVariables: ({ allowedModelIds, quotas, tableName }) => {
+    const limits = quotaEnvironment(quotas);
+    if (Object.keys(limits).length > 0 && !tableName) {
+      throw new Error('quotas need the streams table name (settings.tableName)');
+    }
+    return {
+      ALLOWED_MODEL_IDS: allowedModelIds.join(','),
+      ...(tableName ? { [TABLE_NAME_ENV]: tableName } : {}),
+      ...limits,
+    };
+  },
 };

@@ -6,6 +6,7 @@
 export { apiDefinition, codeFile } from './definition.js';
 export type {
   ApiDefinition,
+  ApiSettings,
   DataSourceDefinition,
   FunctionDefinition,
   ResolverDefinition,

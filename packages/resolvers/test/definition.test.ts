@@ -39,7 +39,9 @@ describe('apiDefinition', () => {
         'Mutation.publishChunk',
         'Mutation.startStream',
         'Query.getStream',
+        'Query.myUsage',
         'Query.streamChunks',
+        'Query.usageOf',
         'Subscription.onStreamChunk',
       ].sort(),
     );
@@ -48,5 +50,48 @@ describe('apiDefinition', () => {
   it('passes the model allow-list as ctx.env', () => {
     const env = apiDefinition.environmentVariables({ allowedModelIds: ['a', 'b'] });
     expect(Object.values(env).join(' ')).toContain('a,b');
+  });
+
+  it('passes the configured quotas and the table name, and only those', () => {
+    expect(
+      apiDefinition.environmentVariables({
+        allowedModelIds: ['a'],
+        tableName: 'streams',
+        quotas: { concurrentStreamsPerOwner: 3, outputTokensPerDayPerOwner: 100_000 },
+      }),
+    ).toEqual({
+      ALLOWED_MODEL_IDS: 'a',
+      STREAMS_TABLE_NAME: 'streams',
+      QUOTA_CONCURRENT_STREAMS_PER_OWNER: '3',
+      QUOTA_OUTPUT_TOKENS_PER_DAY_PER_OWNER: '100000',
+    });
+    // Every AppSync environment variable name must match ^[A-Za-z]+\w*$ (AppSync's rule).
+    const all = apiDefinition.environmentVariables({
+      allowedModelIds: ['a'],
+      tableName: 't',
+      quotas: {
+        concurrentStreamsPerOwner: 1,
+        streamsPerMinutePerOwner: 1,
+        outputTokensPerDayPerOwner: 1,
+        concurrentStreamsGlobal: 1,
+      },
+    });
+    for (const name of Object.keys(all)) expect(name).toMatch(/^[A-Za-z]+\w*$/);
+  });
+
+  it('refuses quotas without a table name, and limits that are not positive integers', () => {
+    expect(() =>
+      apiDefinition.environmentVariables({
+        allowedModelIds: ['a'],
+        quotas: { concurrentStreamsPerOwner: 2 },
+      }),
+    ).toThrow(/table name/);
+    expect(() =>
+      apiDefinition.environmentVariables({
+        allowedModelIds: ['a'],
+        tableName: 't',
+        quotas: { streamsPerMinutePerOwner: 0.5 },
+      }),
+    ).toThrow(/streamsPerMinutePerOwner/);
   });
 });

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { QUOTA_MAX, type QuotaSettings } from '@org/bedrock-stream-contracts';
 import { defaultStatePath } from './config.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
@@ -26,10 +27,16 @@ const USAGE = `usage: bedrock-stream-local [options]
   --tps N               local model tokens per second (default 40)
   --output-tokens N     local model answer length (default 120)
   --worker-concurrency N   concurrent worker executions (default 8)
+  --quota-concurrent-streams-per-owner N     streams one user may run at once
+  --quota-streams-per-minute-per-owner N     starts one user may make per UTC minute
+  --quota-output-tokens-per-day-per-owner N  output tokens one user may use per UTC day
+  --quota-concurrent-streams-global N        streams all users together may run at once
+                        (every quota is off unless given)
   --log                 request logs to stderr
   --help`;
 
 const port = z.coerce.number().int().min(0).max(65535);
+const quota = z.coerce.number().int().min(1).max(QUOTA_MAX).optional();
 const Flags = z
   .object({
     port: port.default(4000),
@@ -52,6 +59,10 @@ const Flags = z
     tps: z.coerce.number().positive().max(100_000).default(40),
     'output-tokens': z.coerce.number().int().min(1).max(64_000).default(120),
     'worker-concurrency': z.coerce.number().int().min(1).max(64).default(8),
+    'quota-concurrent-streams-per-owner': quota,
+    'quota-streams-per-minute-per-owner': quota,
+    'quota-output-tokens-per-day-per-owner': quota,
+    'quota-concurrent-streams-global': quota,
     log: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
@@ -102,6 +113,10 @@ try {
       tps: { type: 'string' },
       'output-tokens': { type: 'string' },
       'worker-concurrency': { type: 'string' },
+      'quota-concurrent-streams-per-owner': { type: 'string' },
+      'quota-streams-per-minute-per-owner': { type: 'string' },
+      'quota-output-tokens-per-day-per-owner': { type: 'string' },
+      'quota-concurrent-streams-global': { type: 'string' },
       log: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -151,6 +166,14 @@ const options: LocalStackOptions = {
     outputTokens: flags['output-tokens'],
   },
   worker: { concurrency: flags['worker-concurrency'] },
+  quotas: Object.fromEntries(
+    Object.entries({
+      concurrentStreamsPerOwner: flags['quota-concurrent-streams-per-owner'],
+      streamsPerMinutePerOwner: flags['quota-streams-per-minute-per-owner'],
+      outputTokensPerDayPerOwner: flags['quota-output-tokens-per-day-per-owner'],
+      concurrentStreamsGlobal: flags['quota-concurrent-streams-global'],
+    }).filter(([, value]) => value !== undefined),
+  ) as QuotaSettings,
   log: flags.log,
   stateFile: flags['no-state-file'] ? false : resolve(flags['state-file'] ?? defaultStatePath()),
   // A dead-lettered event is worth a line even without --log.

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE } from '@org/bedrock-stream-contracts';
+import { TABLE, quotaEnvironment, type QuotaSettings } from '@org/bedrock-stream-contracts';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import {
   DEFAULT_MODEL_IDS,
@@ -53,6 +53,11 @@ export interface LocalStackOptions {
   allowedModelIds?: string[];
   /** Models the local Bedrock endpoint knows (default: allowedModelIds). */
   bedrockModelIds?: string[];
+  /**
+   * Limits on starting streams, enforced by the resolvers and the worker as deployed
+   * (contracts' QuotaSettings). All off by default.
+   */
+  quotas?: QuotaSettings;
   worker?: {
     flushWindowMs?: number;
     maxAttempts?: number;
@@ -255,7 +260,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           },
           oidc: { issuer, jwks: { keys: [jwk] } },
         },
-        environmentVariables: apiDefinition.environmentVariables({ allowedModelIds }),
+        environmentVariables: apiDefinition.environmentVariables({
+          allowedModelIds,
+          tableName: TABLE_NAME,
+          quotas: options.quotas,
+        }),
         log,
       });
     let emulator = await startEmulator(options.port ?? 0);
@@ -277,6 +286,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_SECRET_ACCESS_KEY: workerCredentials.secretAccessKey,
       // The local keys must not be paired with a session token from the user's shell.
       ...(usesRealAws ? {} : { AWS_SESSION_TOKEN: '', AWS_SECURITY_TOKEN: '' }),
+      ...quotaEnvironment(options.quotas),
       METRICS_ENABLED: 'false',
       POWERTOOLS_LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
       LOG_LEVEL: options.log ? 'INFO' : 'ERROR',

@@ -43,6 +43,13 @@ export type MessageRole =
   | 'ASSISTANT'
   | 'USER';
 
+/** One model's share of a period's usage. */
+export type ModelUsage = {
+  __typename?: 'ModelUsage';
+  modelId: Scalars['String']['output'];
+  usage: UsageTotals;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Asks the worker to stop generating (owner only). */
@@ -81,15 +88,28 @@ export type Query = {
   /** A stream's record (owner only). */
   getStream: Maybe<Stream>;
   /**
+   * The caller's own usage per UTC day and month, from..to inclusive (YYYY-MM-DD, at most 92
+   * days), and the limits in force.
+   */
+  myUsage: Usage;
+  /**
    * Stored chunks ordered by (attempt, seq), strictly after (attempt, afterSeq)
    * (owner only, paginated). Catch-up after a gap or a reconnect.
    */
   streamChunks: StreamChunkPage;
+  /** Any owner's usage, by owner key (IAM only: the app's backend, for billing or support). */
+  usageOf: Usage;
 };
 
 
 export type QueryGetStreamArgs = {
   streamId: Scalars['ID']['input'];
+};
+
+
+export type QueryMyUsageArgs = {
+  from: Scalars['AWSDate']['input'];
+  to: Scalars['AWSDate']['input'];
 };
 
 
@@ -99,6 +119,22 @@ export type QueryStreamChunksArgs = {
   limit: InputMaybe<Scalars['Int']['input']>;
   nextToken: InputMaybe<Scalars['String']['input']>;
   streamId: Scalars['ID']['input'];
+};
+
+
+export type QueryUsageOfArgs = {
+  from: Scalars['AWSDate']['input'];
+  owner: Scalars['String']['input'];
+  to: Scalars['AWSDate']['input'];
+};
+
+/** The limits in force (null: off). See QuotaExceeded errors for what a refusal carries. */
+export type QuotaLimits = {
+  __typename?: 'QuotaLimits';
+  concurrentStreamsGlobal: Maybe<Scalars['Int']['output']>;
+  concurrentStreamsPerOwner: Maybe<Scalars['Int']['output']>;
+  outputTokensPerDayPerOwner: Maybe<Scalars['Float']['output']>;
+  streamsPerMinutePerOwner: Maybe<Scalars['Int']['output']>;
 };
 
 export type StartStreamInput = {
@@ -190,4 +226,50 @@ export type Subscription = {
 
 export type SubscriptionOnStreamChunkArgs = {
   streamId: Scalars['ID']['input'];
+};
+
+/**
+ * An owner's usage ledger over a range of UTC days: a stream's usage is added, once, on the
+ * day (and month) it ends.
+ */
+export type Usage = {
+  __typename?: 'Usage';
+  /** Days of the range with usage, oldest first. */
+  days: Array<UsagePeriod>;
+  from: Scalars['AWSDate']['output'];
+  /** Whole months that overlap the range, with usage, oldest first. */
+  months: Array<UsagePeriod>;
+  /** The owner key (see StreamChunk.owner). */
+  owner: Scalars['String']['output'];
+  quotas: QuotaLimits;
+  to: Scalars['AWSDate']['output'];
+  /** The sum of `days`. */
+  total: UsageTotals;
+};
+
+/** One UTC day (period yyyy-mm-dd) or month (yyyy-mm) of an owner's usage. */
+export type UsagePeriod = {
+  __typename?: 'UsagePeriod';
+  byModel: Array<ModelUsage>;
+  period: Scalars['String']['output'];
+  total: UsageTotals;
+};
+
+/**
+ * Token counts one owner's streams added to the usage ledger in one period. Counts are
+ * integers; they are Float because GraphQL's Int stops at 2^31.
+ */
+export type UsageTotals = {
+  __typename?: 'UsageTotals';
+  cacheReadInputTokens: Scalars['Float']['output'];
+  cacheWriteInputTokens: Scalars['Float']['output'];
+  /**
+   * Streams whose tokens are estimated (4 characters a token) because Bedrock reported no
+   * usage: cancelled, stopped by a quota or failed mid-answer.
+   */
+  estimatedStreams: Scalars['Int']['output'];
+  inputTokens: Scalars['Float']['output'];
+  outputTokens: Scalars['Float']['output'];
+  /** Streams that ended in the period (any outcome). */
+  streams: Scalars['Int']['output'];
 };

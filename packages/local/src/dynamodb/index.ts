@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +10,56 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
+import { dynaliteDb, transactWriteItems, type DynaliteStore } from './transactions.js';
+
+/**
+ * Starts dynalite and hands back its store too (dynalite keeps it private; the store is
+ * made by its db module's `create`, which is wrapped for the duration of the call).
+ */
+function createDynalite(options: Parameters<typeof dynalite>[0]) {
+  const create = dynaliteDb.create;
+  let store: DynaliteStore | null = null;
+  dynaliteDb.create = (o) => (store = create(o));
+  try {
+    const server = dynalite(options);
+    if (!store) throw new Error('dynalite: its store was not created');
+    return { server, store: store as DynaliteStore };
+  } finally {
+    dynaliteDb.create = create;
+  }
+}
+
+/** Serves a TransactWriteItems request (which dynalite lacks) from its store. */
+function serveTransaction(store: DynaliteStore, req: IncomingMessage, res: ServerResponse): void {
+  const parts: Buffer[] = [];
+  req.on('data', (part: Buffer) => parts.push(part));
+  req.on('end', () => {
+    const send = (status: number, body: unknown) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, {
+        'content-type': 'application/x-amz-json-1.0',
+        'content-length': Buffer.byteLength(text),
+        'x-amzn-requestid': randomUUID(),
+      });
+      res.end(text);
+    };
+    let input: unknown;
+    try {
+      input = JSON.parse(Buffer.concat(parts).toString('utf8'));
+    } catch {
+      send(400, { __type: 'com.amazon.coral.service#SerializationException' });
+      return;
+    }
+    transactWriteItems(store, input).then(
+      (out) => send(out.status, out.body),
+      (error: unknown) =>
+        send(500, {
+          __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+          message: (error as Error).message,
+        }),
+    );
+  });
+}
 
 /** Options of {@link startDynamoDB}. */
 export interface StartDynamoDBOptions {
@@ -32,6 +83,7 @@ export interface LocalDynamoDB {
 /**
  * Starts dynalite (a DynamoDB-compatible server) on loopback: in memory by default,
  * persisted under `dataDir` when given (so data survives restarts only when asked).
+ * TransactWriteItems, which dynalite lacks, is served by this package (./transactions.ts).
  *
  * @example
  * const db = await startDynamoDB();
@@ -41,7 +93,7 @@ export interface LocalDynamoDB {
 export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise<LocalDynamoDB> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   // Table state changes are instant: there is no provisioning to simulate locally.
-  const server = dynalite({
+  const { server, store } = createDynalite({
     createTableMs: 0,
     deleteTableMs: 0,
     updateTableMs: 0,
@@ -78,6 +130,10 @@ export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise
       inFlight -= 1;
       if (inFlight === 0) drained?.();
     });
+    if (req.headers['x-amz-target'] === 'DynamoDB_20120810.TransactWriteItems') {
+      serveTransaction(store, req, res);
+      return;
+    }
     handle(req, res);
   });
   const host = options.host ?? '127.0.0.1';

@@ -3,8 +3,11 @@ import {
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
   UpdateItemCommand,
   type AttributeValue,
+  type TransactWriteItem,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
@@ -20,6 +23,38 @@ const Expression = z.object({
 });
 const Condition = Expression.extend({ equalsIgnore: z.array(z.string()).optional() });
 const Key = z.record(z.string(), z.unknown());
+/** A transaction item's condition: `returnValuesOnConditionCheckFailure` defaults to true. */
+const TransactCondition = Expression.extend({
+  returnValuesOnConditionCheckFailure: z.boolean().optional(),
+});
+const TransactItem = z.discriminatedUnion('operation', [
+  z.object({
+    table: z.string(),
+    operation: z.literal('PutItem'),
+    key: Key,
+    attributeValues: Key.optional(),
+    condition: TransactCondition.optional(),
+  }),
+  z.object({
+    table: z.string(),
+    operation: z.literal('UpdateItem'),
+    key: Key,
+    update: Expression,
+    condition: TransactCondition.optional(),
+  }),
+  z.object({
+    table: z.string(),
+    operation: z.literal('DeleteItem'),
+    key: Key,
+    condition: TransactCondition.optional(),
+  }),
+  z.object({
+    table: z.string(),
+    operation: z.literal('ConditionCheck'),
+    key: Key,
+    condition: TransactCondition,
+  }),
+]);
 
 // AppSync's DynamoDB request objects (the subset this emulator implements).
 const Request = z.discriminatedUnion('operation', [
@@ -47,6 +82,10 @@ const Request = z.discriminatedUnion('operation', [
     scanIndexForward: z.boolean().optional(),
     consistentRead: z.boolean().optional(),
   }),
+  z.object({
+    operation: z.literal('TransactWriteItems'),
+    transactItems: z.array(TransactItem).min(1).max(100),
+  }),
 ]);
 
 function merge(...parts: Array<z.infer<typeof Expression> | undefined | null>) {
@@ -60,6 +99,78 @@ function merge(...parts: Array<z.infer<typeof Expression> | undefined | null>) {
     ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
     ExpressionAttributeValues: Object.keys(values).length ? values : undefined,
   };
+}
+
+/** AppSync's request item -> the SDK's TransactWriteItem. */
+function toTransactItem(item: z.infer<typeof TransactItem>): TransactWriteItem {
+  const condition = item.condition;
+  const shared = {
+    TableName: item.table,
+    Key: item.key as AttributeMap,
+    ConditionExpression: condition?.expression,
+    ReturnValuesOnConditionCheckFailure:
+      condition && condition.returnValuesOnConditionCheckFailure !== false
+        ? ('ALL_OLD' as const)
+        : undefined,
+  };
+  switch (item.operation) {
+    case 'PutItem': {
+      const { Key, ...rest } = shared;
+      return {
+        Put: {
+          ...rest,
+          Item: { ...(item.attributeValues as AttributeMap), ...Key },
+          ...merge(condition),
+        },
+      };
+    }
+    case 'UpdateItem':
+      return {
+        Update: {
+          ...shared,
+          UpdateExpression: item.update.expression,
+          ...merge(item.update, condition),
+        },
+      };
+    case 'DeleteItem':
+      return { Delete: { ...shared, ...merge(condition) } };
+    case 'ConditionCheck':
+      return {
+        ConditionCheck: {
+          ...shared,
+          ConditionExpression: item.condition.expression,
+          ...merge(condition),
+        },
+      };
+  }
+}
+
+/**
+ * AppSync's form of a cancelled transaction: `ctx.result` is `{keys: null,
+ * cancellationReasons}` (one entry per request item, in order) beside `ctx.error`. AppSync
+ * names a failed condition `ConditionCheckFailed` ("The condition check failed.") and an item
+ * that caused nothing `None` ("None"), as its TransactWriteItems reference shows.
+ */
+function cancelled(
+  message: string,
+  reasons: Array<{ Code?: string; Message?: string; Item?: AttributeMap }>,
+): never {
+  throw new DataSourceError(message, 'DynamoDB:TransactionCanceledException', {
+    keys: null,
+    cancellationReasons: reasons.map((reason) => {
+      const code = reason.Code ?? 'None';
+      if (code === 'ConditionalCheckFailed') {
+        return {
+          ...(reason.Item ? { item: unmarshall(reason.Item) } : {}),
+          type: 'ConditionCheckFailed',
+          message: 'The condition check failed.',
+        };
+      }
+      return code === 'None'
+        ? { type: 'None', message: 'None' }
+        : { type: code, message: reason.Message ?? code };
+    }),
+  });
 }
 
 function plain(item: AttributeMap | undefined): Record<string, unknown> | null {
@@ -89,7 +200,7 @@ function sameIgnoring(
 
 /**
  * An AMAZON_DYNAMODB data source: AppSync request objects (GetItem, PutItem, UpdateItem,
- * DeleteItem, Query) run through the real DynamoDB client. Failures surface as
+ * DeleteItem, Query, TransactWriteItems) run through the real DynamoDB client. Failures surface as
  * `DynamoDB:<ExceptionName>` errors, like AppSync's.
  */
 export function createDynamoDbDataSource(options: {
@@ -213,6 +324,30 @@ export function createDynamoDbDataSource(options: {
               ? Buffer.from(JSON.stringify(out.LastEvaluatedKey)).toString('base64url')
               : null,
             scannedCount: out.ScannedCount ?? 0,
+          };
+        }
+        case 'TransactWriteItems': {
+          const items = request.transactItems;
+          try {
+            await client.send(
+              new TransactWriteItemsCommand({ TransactItems: items.map(toTransactItem) }),
+            );
+          } catch (error) {
+            if (error instanceof TransactionCanceledException) {
+              cancelled(error.message, error.CancellationReasons ?? items.map(() => ({})));
+            }
+            // AppSync reports two actions on one item as a cancelled transaction too.
+            if (/multiple operations on one item/.test((error as Error).message)) {
+              cancelled(
+                (error as Error).message,
+                items.map(() => ({ Code: 'ValidationError', Message: (error as Error).message })),
+              );
+            }
+            fail(error);
+          }
+          return {
+            keys: items.map((item) => unmarshall(item.key as AttributeMap)),
+            cancellationReasons: null,
           };
         }
       }

@@ -20,11 +20,16 @@ export class EarlyReturn extends Error {
   }
 }
 
-/** A data source failure, surfaced to the resolver as `ctx.error`. */
+/**
+ * A data source failure, surfaced to the resolver as `ctx.error`. `result` is what AppSync
+ * still puts in `ctx.result` beside the error (e.g. a cancelled transaction's
+ * `{keys: null, cancellationReasons}`); null for most failures.
+ */
 export class DataSourceError extends Error {
   constructor(
     message: string,
     readonly type: string,
+    readonly result: unknown = null,
   ) {
     super(message);
   }

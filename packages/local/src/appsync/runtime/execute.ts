@@ -77,8 +77,10 @@ async function runDataSource(
   try {
     ctx.result = await ds.invoke(request);
   } catch (error) {
-    if (error instanceof DataSourceError) ctx.error = { message: error.message, type: error.type };
-    else ctx.error = { message: (error as Error).message, type: 'InternalFailure' };
+    if (error instanceof DataSourceError) {
+      ctx.error = { message: error.message, type: error.type };
+      ctx.result = error.result;
+    } else ctx.error = { message: (error as Error).message, type: 'InternalFailure' };
   }
 }
 

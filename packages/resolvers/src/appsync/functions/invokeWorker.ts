@@ -27,6 +27,16 @@ export function request(ctx: Context) {
 }
 
 export function response(ctx: Context) {
-  if (ctx.error) util.error(ctx.error.message, ctx.error.type);
+  if (ctx.error) {
+    const record = ctx.prev.result as Record<string, unknown>;
+    const slots = record['slots'] as string[] | undefined;
+    // A stream that holds quota slots must not keep them when no worker will run it: the
+    // next step gives them back, then fails the start with this error.
+    if (slots && slots.length > 0 && record['status'] === 'ACCEPTED') {
+      ctx.stash['invokeError'] = ctx.error;
+      return record;
+    }
+    util.error(ctx.error.message, ctx.error.type);
+  }
   return ctx.prev.result;
 }

@@ -23,11 +23,13 @@ export const EVENT_FIELDS: Record<string, string[]> = {
   text: ['type', 'text'],
   usage: ['type', 'usage'],
   end: ['type', 'stopReason', 'usage', 'timings'],
-  error: ['type', 'code', 'message', 'retryable'],
+  error: ['type', 'code', 'message', 'retryable', 'retryAfterSeconds'],
 };
 export const EVENT_TYPES = ['start', 'text', 'usage', 'end', 'error'];
 const PAYLOAD_FIELDS = ['v', 'events'];
 const USAGE_FIELDS = ['inputTokens', 'outputTokens', 'totalTokens'];
+/** Usage fields a model may leave out (prompt-cache counts). */
+const OPTIONAL_USAGE_FIELDS = ['cacheReadInputTokens', 'cacheWriteInputTokens'];
 const TIMINGS_FIELDS = ['timeToFirstTokenMs', 'totalMs', 'modelLatencyMs'];
 
 // Patterns are strings for util.matches (whole-string match; APPSYNC_JS has no regex literals).
@@ -124,8 +126,11 @@ export function utf8Bytes(value: string): number {
 function checkUsage(path: string, value: unknown, nullable: boolean): void {
   present(path, value);
   if (nullable && value === null) return;
-  const usage = strictObject(path, value, USAGE_FIELDS, `${path}.`);
+  const usage = strictObject(path, value, USAGE_FIELDS.concat(OPTIONAL_USAGE_FIELDS), `${path}.`);
   for (const field of USAGE_FIELDS) integer(`${path}.${field}`, usage[field], 0);
+  for (const field of OPTIONAL_USAGE_FIELDS) {
+    if (usage[field] !== undefined) integer(`${path}.${field}`, usage[field], 0);
+  }
 }
 
 function checkEvent(path: string, value: unknown): string {
@@ -176,6 +181,8 @@ function checkEvent(path: string, value: unknown): string {
     const retryable = event['retryable'];
     present(`${path}.retryable`, retryable);
     if (typeof retryable !== 'boolean') fail(`${path}.retryable`, 'must be a boolean');
+    const retryAfter = event['retryAfterSeconds'];
+    if (retryAfter !== undefined) integer(`${path}.retryAfterSeconds`, retryAfter, 0);
   }
   return type;
 }
