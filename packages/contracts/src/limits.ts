@@ -33,6 +33,8 @@ export const LIMITS = {
   stopSequenceChars: 100,
   /** Model ids (Bedrock ids and inference-profile ARNs fit). */
   modelIdChars: 256,
+  /** A reasoning block's signature. */
+  reasoningSignatureChars: 16_384,
   /** Error messages carried in an error event. */
   errorMessageChars: 2_000,
   /** Page size bounds of the streamChunks catch-up query. */
