@@ -107,7 +107,10 @@ export const DocumentBlockSchema = z.strictObject({
 export const ToolUseBlockSchema = z.strictObject({
   toolUseId: ToolUseIdSchema,
   name: ToolNameSchema,
-  input: awsJson('toolUse.input', z.record(z.string(), z.json())),
+  input: awsJson(
+    'toolUse.input',
+    z.record(z.string(), z.json(), { error: 'toolUse.input must be a JSON object' }),
+  ),
 });
 export const ToolResultBlockSchema = z.strictObject({
   toolUseId: ToolUseIdSchema,
@@ -176,9 +179,13 @@ export const ToolSpecSchema = z.strictObject({
   description: safeText('tool description', LIMITS.toolDescriptionChars).min(1),
   inputSchema: awsJson(
     'tool inputSchema',
-    z.record(z.string(), z.json()).refine((s) => s['type'] === 'object', {
-      message: "tool inputSchema must be a JSON Schema with type 'object'",
-    }),
+    z
+      .record(z.string(), z.json(), {
+        error: "tool inputSchema must be a JSON Schema with type 'object'",
+      })
+      .refine((s) => s['type'] === 'object', {
+        message: "tool inputSchema must be a JSON Schema with type 'object'",
+      }),
   ),
 });
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
