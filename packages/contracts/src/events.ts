@@ -32,14 +32,39 @@ export function isKnownStopReason(reason: string): reason is KnownStopReason {
   return (STOP_REASONS as readonly string[]).includes(reason);
 }
 
+/** Non-empty text within the per-chunk text bound (UTF-8 bytes). */
+function boundedText(field: string) {
+  return z
+    .string()
+    .min(1)
+    .refine((t) => utf8ByteLength(t) <= LIMITS.chunkTextBytes, {
+      message: `${field} exceeds ${LIMITS.chunkTextBytes} UTF-8 bytes`,
+    });
+}
+
+/** A JSON value whose encoding fits the per-chunk text bound. */
+function boundedJson<T extends z.ZodType>(field: string, schema: T) {
+  return schema.refine((v) => utf8ByteLength(JSON.stringify(v)) <= LIMITS.chunkTextBytes, {
+    message: `${field} exceeds ${LIMITS.chunkTextBytes} UTF-8 bytes as JSON`,
+  });
+}
+
+/** Bedrock's toolUseId. */
+const toolCallId = () =>
+  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'toolCallId must be 1-64 of [A-Za-z0-9_-]');
+/** Tool names as Bedrock's toolSpec.name allows them. */
+const toolName = () =>
+  z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'toolName must be 1-64 of [a-zA-Z0-9_-]');
+
 /** Builds every event schema with `object` = z.strictObject (writers) or z.object (readers). */
 function buildEventSchemas(object: ObjectFactory) {
   const usage = object({
     inputTokens: nonNegativeInt,
     outputTokens: nonNegativeInt,
     totalTokens: nonNegativeInt,
-    /** Prompt-cache reads and writes, when the model reports them (Bedrock's names). */
+    /** Prompt-cache tokens read (Bedrock's `cacheReadInputTokens`), when the model reports them. */
     cacheReadInputTokens: nonNegativeInt.optional(),
+    /** Prompt-cache tokens written (`cacheWriteInputTokens`), when the model reports them. */
     cacheWriteInputTokens: nonNegativeInt.optional(),
   });
   const timings = object({
@@ -56,15 +81,7 @@ function buildEventSchemas(object: ObjectFactory) {
     attempt: z.number().int().positive(),
     startedAt: z.iso.datetime(),
   });
-  const text = object({
-    type: z.literal('text'),
-    text: z
-      .string()
-      .min(1)
-      .refine((t) => utf8ByteLength(t) <= LIMITS.chunkTextBytes, {
-        message: `text exceeds ${LIMITS.chunkTextBytes} UTF-8 bytes`,
-      }),
-  });
+  const text = object({ type: z.literal('text'), text: boundedText('text') });
   const usageEvent = object({ type: z.literal('usage'), usage });
   const end = object({
     type: z.literal('end'),
@@ -84,7 +101,71 @@ function buildEventSchemas(object: ObjectFactory) {
     /** When a retry can succeed, in seconds (e.g. `QuotaExceeded`: the next UTC day). */
     retryAfterSeconds: nonNegativeInt.optional(),
   });
-  return { usage, timings, events: { start, text, usage: usageEvent, end, error } };
+  // Reasoning, tool use and steps (Bedrock's reasoningContent / toolUse blocks). A tool
+  // call streams as tool-call-start, tool-call-delta* (partial JSON, as Bedrock sends it),
+  // then tool-call with the parsed input; a server-side tool's outcome is tool-result.
+  const reasoning = object({ type: z.literal('reasoning'), text: boundedText('text') });
+  const reasoningSignature = object({
+    type: z.literal('reasoning-signature'),
+    signature: z.string().min(1).max(LIMITS.reasoningSignatureChars),
+  });
+  const reasoningRedacted = object({
+    type: z.literal('reasoning-redacted'),
+    /** Bedrock's redactedContent, base64. */
+    data: z.base64().min(1).max(LIMITS.chunkTextBytes),
+  });
+  const toolCallStart = object({
+    type: z.literal('tool-call-start'),
+    toolCallId: toolCallId(),
+    toolName: toolName(),
+  });
+  const toolCallDelta = object({
+    type: z.literal('tool-call-delta'),
+    toolCallId: toolCallId(),
+    inputDelta: boundedText('inputDelta'),
+  });
+  const toolCall = object({
+    type: z.literal('tool-call'),
+    toolCallId: toolCallId(),
+    toolName: toolName(),
+    /** The complete input, parsed (Bedrock's tool input is a JSON object). */
+    input: boundedJson('input', z.record(z.string(), z.json())),
+  });
+  const toolResult = object({
+    type: z.literal('tool-result'),
+    toolCallId: toolCallId(),
+    toolName: toolName(),
+    /** What the tool returned (any JSON), or its error message when `isError`. */
+    output: boundedJson('output', z.json()),
+    isError: z.boolean(),
+  });
+  const stepStart = object({ type: z.literal('step-start'), step: z.number().int().positive() });
+  const stepEnd = object({
+    type: z.literal('step-end'),
+    step: z.number().int().positive(),
+    stopReason: StopReasonSchema,
+    usage: usage.nullable(),
+  });
+  return {
+    usage,
+    timings,
+    events: {
+      start,
+      text,
+      usage: usageEvent,
+      end,
+      error,
+      reasoning,
+      'reasoning-signature': reasoningSignature,
+      'reasoning-redacted': reasoningRedacted,
+      'tool-call-start': toolCallStart,
+      'tool-call-delta': toolCallDelta,
+      'tool-call': toolCall,
+      'tool-result': toolResult,
+      'step-start': stepStart,
+      'step-end': stepEnd,
+    },
+  };
 }
 
 const writer = buildEventSchemas(z.strictObject);
@@ -110,12 +191,40 @@ export const EndEventSchema = writer.events.end;
 export const ErrorEventSchema = writer.events.error;
 
 /** One stream event (strict: what a writer may publish). */
+/** Reasoning text (extended thinking), streamed before the answer it leads to. */
+export const ReasoningEventSchema = writer.events.reasoning;
+/** The reasoning block's signature: kept to continue a conversation, not for display. */
+export const ReasoningSignatureEventSchema = writer.events['reasoning-signature'];
+/** Reasoning the model's provider redacted (encrypted), kept to continue a conversation. */
+export const ReasoningRedactedEventSchema = writer.events['reasoning-redacted'];
+/** A tool call begins: its id and tool name, before its input streams. */
+export const ToolCallStartEventSchema = writer.events['tool-call-start'];
+/** A piece of a tool call's input: partial JSON, concatenated in order. */
+export const ToolCallDeltaEventSchema = writer.events['tool-call-delta'];
+/** A tool call's complete, parsed input. */
+export const ToolCallEventSchema = writer.events['tool-call'];
+/** The outcome of a server-side tool the worker ran. */
+export const ToolResultEventSchema = writer.events['tool-result'];
+/** A model call begins within an answer that spans several (tool use loops). */
+export const StepStartEventSchema = writer.events['step-start'];
+/** A model call ended: its stop reason and usage. */
+export const StepEndEventSchema = writer.events['step-end'];
+
 export const ChunkEventSchema = z.discriminatedUnion('type', [
   StartEventSchema,
   TextEventSchema,
   UsageEventSchema,
   EndEventSchema,
   ErrorEventSchema,
+  ReasoningEventSchema,
+  ReasoningSignatureEventSchema,
+  ReasoningRedactedEventSchema,
+  ToolCallStartEventSchema,
+  ToolCallDeltaEventSchema,
+  ToolCallEventSchema,
+  ToolResultEventSchema,
+  StepStartEventSchema,
+  StepEndEventSchema,
 ]);
 export type ChunkEvent = z.infer<typeof ChunkEventSchema>;
 export type StartEvent = z.infer<typeof StartEventSchema>;
@@ -123,6 +232,15 @@ export type TextEvent = z.infer<typeof TextEventSchema>;
 export type UsageEvent = z.infer<typeof UsageEventSchema>;
 export type EndEvent = z.infer<typeof EndEventSchema>;
 export type ErrorEvent = z.infer<typeof ErrorEventSchema>;
+export type ReasoningEvent = z.infer<typeof ReasoningEventSchema>;
+export type ReasoningSignatureEvent = z.infer<typeof ReasoningSignatureEventSchema>;
+export type ReasoningRedactedEvent = z.infer<typeof ReasoningRedactedEventSchema>;
+export type ToolCallStartEvent = z.infer<typeof ToolCallStartEventSchema>;
+export type ToolCallDeltaEvent = z.infer<typeof ToolCallDeltaEventSchema>;
+export type ToolCallEvent = z.infer<typeof ToolCallEventSchema>;
+export type ToolResultEvent = z.infer<typeof ToolResultEventSchema>;
+export type StepStartEvent = z.infer<typeof StepStartEventSchema>;
+export type StepEndEvent = z.infer<typeof StepEndEventSchema>;
 export type ChunkEventType = ChunkEvent['type'];
 
 /** Every event type this contract version knows. */

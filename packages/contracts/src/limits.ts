@@ -26,6 +26,31 @@ export const LIMITS = {
   inputChars: 200_000,
   /** Characters of the system prompt. */
   systemChars: 50_000,
+  /**
+   * Base64 characters of all images and documents of one input together. The input is
+   * stored in the stream record, and a DynamoDB item holds at most 400 KB; Bedrock's own
+   * bounds (3.75 MB per image, 4.5 MB per document) are far larger: bigger files go
+   * through S3 (see the contracts README).
+   */
+  attachmentBase64Chars: 256 * 1024,
+  /** Bedrock: images per request. */
+  images: 20,
+  /** Bedrock: documents per request. */
+  documents: 5,
+  /** Bedrock: document names. */
+  documentNameChars: 200,
+  /** Content blocks in one message. */
+  contentBlocksPerMessage: 100,
+  /** Bedrock: prompt-cache checkpoints per request. */
+  cachePoints: 4,
+  /** Tools the app declares in one input. */
+  tools: 64,
+  /** Characters of a tool's description. */
+  toolDescriptionChars: 4_000,
+  /** Model calls in one answer (tool-use loop). */
+  maxSteps: 25,
+  /** Anthropic's minimum extended-thinking budget. */
+  thinkingBudgetMin: 1_024,
   /** Upper bound for inferenceConfig.maxTokens. */
   maxTokens: 64_000,
   /** Stop sequences and their length. */
@@ -33,6 +58,8 @@ export const LIMITS = {
   stopSequenceChars: 100,
   /** Model ids (Bedrock ids and inference-profile ARNs fit). */
   modelIdChars: 256,
+  /** A reasoning block's signature. */
+  reasoningSignatureChars: 16_384,
   /** Error messages carried in an error event. */
   errorMessageChars: 2_000,
   /** Page size bounds of the streamChunks catch-up query. */

@@ -35,11 +35,200 @@ export const ModelIdSchema = z
 
 export const MessageRoleSchema = z.enum(['USER', 'ASSISTANT']);
 
-export const MessageSchema = z.strictObject({
-  role: MessageRoleSchema,
-  text: safeText('message text', LIMITS.inputChars).min(1, 'message text is empty'),
+/**
+ * An AWSJSON argument: a JSON string as the client sends it, or the value AppSync parsed
+ * it into (what the resolvers store and the worker reads). Either way, the parsed value.
+ */
+function awsJson<T extends z.ZodType>(field: string, schema: T) {
+  return z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `${field} is not valid JSON`, input: value });
+      return z.NEVER;
+    }
+  }, schema);
+}
+
+/** Base64 bytes of an attachment, bounded before decoding. */
+function base64Bytes(field: string) {
+  return z
+    .string()
+    .min(1, `${field} is empty`)
+    .max(
+      LIMITS.attachmentBase64Chars,
+      `${field} exceeds ${LIMITS.attachmentBase64Chars} base64 characters`,
+    )
+    .regex(/^[A-Za-z0-9+/]*={0,2}$/, `${field} is not base64`);
+}
+
+/** Bedrock's toolUseId and tool name patterns. */
+const ToolUseIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'toolUseId must be 1-64 of [A-Za-z0-9_-]');
+export const ToolNameSchema = z
+  .string()
+  .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool name must be 1-64 of [a-zA-Z0-9_-]');
+
+/** Image formats Bedrock's Converse API accepts. */
+export const IMAGE_FORMATS = ['PNG', 'JPEG', 'GIF', 'WEBP'] as const;
+/** Document formats Bedrock's Converse API accepts. */
+export const DOCUMENT_FORMATS = [
+  'PDF',
+  'CSV',
+  'DOC',
+  'DOCX',
+  'XLS',
+  'XLSX',
+  'HTML',
+  'TXT',
+  'MD',
+] as const;
+
+export const ImageBlockSchema = z.strictObject({
+  format: z.enum(IMAGE_FORMATS),
+  bytes: base64Bytes('image bytes'),
 });
+export const DocumentBlockSchema = z.strictObject({
+  format: z.enum(DOCUMENT_FORMATS),
+  /** Bedrock: alphanumerics, single spaces, hyphens, parentheses and brackets. */
+  name: z
+    .string()
+    .min(1)
+    .max(LIMITS.documentNameChars)
+    .regex(
+      /^[A-Za-z0-9\-()[\] ]+$/,
+      'document name may hold letters, digits, spaces, - ( ) [ ] only',
+    )
+    .refine((n) => !n.includes('  '), 'document name has consecutive spaces'),
+  bytes: base64Bytes('document bytes'),
+});
+export const ToolUseBlockSchema = z.strictObject({
+  toolUseId: ToolUseIdSchema,
+  name: ToolNameSchema,
+  input: awsJson(
+    'toolUse.input',
+    z.record(z.string(), z.json(), { error: 'toolUse.input must be a JSON object' }),
+  ),
+});
+export const ToolResultBlockSchema = z.strictObject({
+  toolUseId: ToolUseIdSchema,
+  /** What the tool returned: any JSON (a string is sent to the model as text). */
+  content: awsJson('toolResult.content', z.json()),
+  status: z.enum(['SUCCESS', 'ERROR']).nullish(),
+});
+export const ReasoningBlockSchema = z.strictObject({
+  text: safeText('reasoning text', LIMITS.inputChars).nullish(),
+  signature: z.string().max(LIMITS.reasoningSignatureChars).nullish(),
+  redactedContent: z.base64().max(LIMITS.attachmentBase64Chars).nullish(),
+});
+
+const CONTENT_BLOCK_KINDS = [
+  'text',
+  'image',
+  'document',
+  'toolUse',
+  'toolResult',
+  'reasoning',
+  'cachePoint',
+] as const;
+/** One content block of a message: exactly one of its fields is set. */
+export const ContentBlockSchema = z
+  .strictObject({
+    text: safeText('content text', LIMITS.inputChars).min(1, 'content text is empty').nullish(),
+    image: ImageBlockSchema.nullish(),
+    document: DocumentBlockSchema.nullish(),
+    toolUse: ToolUseBlockSchema.nullish(),
+    toolResult: ToolResultBlockSchema.nullish(),
+    reasoning: ReasoningBlockSchema.nullish(),
+    /** A prompt-cache checkpoint after the blocks before it (`true`). */
+    cachePoint: z.literal(true).nullish(),
+  })
+  .superRefine((block, ctx) => {
+    const set = CONTENT_BLOCK_KINDS.filter((k) => block[k] != null);
+    if (set.length !== 1)
+      ctx.addIssue({
+        code: 'custom',
+        message: `a content block sets exactly one of ${CONTENT_BLOCK_KINDS.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`,
+      });
+  });
+export type ContentBlock = z.infer<typeof ContentBlockSchema>;
+
+export const MessageSchema = z
+  .strictObject({
+    role: MessageRoleSchema,
+    /** Plain text of the message. Exclusive with `content`. */
+    text: safeText('message text', LIMITS.inputChars).min(1, 'message text is empty').nullish(),
+    /** Content blocks of the message. Exclusive with `text`. */
+    content: z
+      .array(ContentBlockSchema)
+      .min(1, 'message content is empty')
+      .max(LIMITS.contentBlocksPerMessage)
+      .nullish(),
+  })
+  .superRefine((message, ctx) => {
+    if ((message.text == null) === (message.content == null))
+      ctx.addIssue({ code: 'custom', message: 'a message gives exactly one of text or content' });
+  });
 export type Message = z.infer<typeof MessageSchema>;
+
+/** A tool the model may call: its name, what it does, and its input's JSON Schema. */
+export const ToolSpecSchema = z.strictObject({
+  name: ToolNameSchema,
+  description: safeText('tool description', LIMITS.toolDescriptionChars).min(1),
+  inputSchema: awsJson(
+    'tool inputSchema',
+    z
+      .record(z.string(), z.json(), {
+        error: "tool inputSchema must be a JSON Schema with type 'object'",
+      })
+      .refine((s) => s['type'] === 'object', {
+        message: "tool inputSchema must be a JSON Schema with type 'object'",
+      }),
+  ),
+});
+export type ToolSpec = z.infer<typeof ToolSpecSchema>;
+
+export const ToolChoiceSchema = z
+  .strictObject({ mode: z.enum(['AUTO', 'ANY', 'TOOL']), name: ToolNameSchema.nullish() })
+  .superRefine((choice, ctx) => {
+    if ((choice.mode === 'TOOL') !== (choice.name != null))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['name'],
+        message: 'toolChoice.name is required with mode TOOL and only then',
+      });
+  });
+
+export const ToolConfigSchema = z
+  .strictObject({
+    tools: z.array(ToolSpecSchema).min(1, 'toolConfig.tools is empty').max(LIMITS.tools),
+    toolChoice: ToolChoiceSchema.nullish(),
+  })
+  .superRefine((config, ctx) => {
+    const names = config.tools.map((t) => t.name);
+    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+    if (duplicate)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tools'],
+        message: `tool '${duplicate}' is declared twice`,
+      });
+    const chosen = config.toolChoice?.name;
+    if (chosen && !names.includes(chosen))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['toolChoice', 'name'],
+        message: `toolChoice names '${chosen}', which is not in toolConfig.tools`,
+      });
+  });
+export type ToolConfig = z.infer<typeof ToolConfigSchema>;
+
+/** Extended thinking: the model may spend up to `budgetTokens` reasoning first. */
+export const ThinkingSchema = z.strictObject({
+  budgetTokens: z.number().int().min(LIMITS.thinkingBudgetMin).max(LIMITS.maxTokens),
+});
 
 export const InferenceConfigSchema = z.strictObject({
   maxTokens: z.number().int().min(1).max(LIMITS.maxTokens).nullish(),
@@ -68,6 +257,13 @@ export const StartStreamInputSchema = z
     system: safeText('system', LIMITS.systemChars).nullish(),
     inferenceConfig: InferenceConfigSchema.nullish(),
     api: BedrockApiSchema.nullish(),
+    /** Put a prompt-cache checkpoint after the system prompt. */
+    cacheSystem: z.boolean().nullish(),
+    /** Tools the app declares (it runs them); the worker's own tools are added to these. */
+    toolConfig: ToolConfigSchema.nullish(),
+    thinking: ThinkingSchema.nullish(),
+    /** Model calls in one answer when tools are used (default 5). */
+    maxSteps: z.number().int().min(1).max(LIMITS.maxSteps).nullish(),
   })
   .superRefine((input, ctx) => {
     const hasMessages = input.messages != null;
@@ -85,7 +281,7 @@ export const StartStreamInputSchema = z
           message: 'the last message must be a USER message',
         });
       }
-      const total = input.messages.reduce((n, m) => n + m.text.length, 0);
+      const total = input.messages.reduce((n, m) => n + messageChars(m), 0);
       if (total > LIMITS.inputChars) {
         ctx.addIssue({
           code: 'custom',
@@ -93,6 +289,63 @@ export const StartStreamInputSchema = z
           message: `messages total ${total} characters, over the ${LIMITS.inputChars} bound`,
         });
       }
+      const blocks = input.messages.flatMap((m) => m.content ?? []);
+      const images = blocks.filter((b) => b.image != null).length;
+      const documents = blocks.filter((b) => b.document != null).length;
+      const attachmentChars = blocks.reduce(
+        (n, b) => n + (b.image?.bytes.length ?? 0) + (b.document?.bytes.length ?? 0),
+        0,
+      );
+      if (images > LIMITS.images)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['messages'],
+          message: `${images} images, over Bedrock's ${LIMITS.images}`,
+        });
+      if (documents > LIMITS.documents)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['messages'],
+          message: `${documents} documents, over Bedrock's ${LIMITS.documents}`,
+        });
+      if (attachmentChars > LIMITS.attachmentBase64Chars)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['messages'],
+          message: `attachments total ${attachmentChars} base64 characters, over the ${LIMITS.attachmentBase64Chars} bound (larger files: see the S3 note in the contracts README)`,
+        });
+      const cachePoints =
+        blocks.filter((b) => b.cachePoint != null).length + (input.cacheSystem ? 1 : 0);
+      if (cachePoints > LIMITS.cachePoints)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['messages'],
+          message: `${cachePoints} cache points, over Bedrock's ${LIMITS.cachePoints}`,
+        });
     }
+    if (
+      input.thinking &&
+      input.inferenceConfig?.maxTokens != null &&
+      input.inferenceConfig.maxTokens <= input.thinking.budgetTokens
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['thinking', 'budgetTokens'],
+        message: 'thinking.budgetTokens must be below inferenceConfig.maxTokens',
+      });
   });
+
+/** Characters a message counts toward LIMITS.inputChars (text, reasoning, tool JSON). */
+function messageChars(message: Message): number {
+  if (message.text != null) return message.text.length;
+  return (message.content ?? []).reduce(
+    (n, b) =>
+      n +
+      (b.text?.length ?? 0) +
+      (b.reasoning?.text?.length ?? 0) +
+      (b.toolUse ? JSON.stringify(b.toolUse.input).length : 0) +
+      (b.toolResult ? JSON.stringify(b.toolResult.content).length : 0),
+    0,
+  );
+}
 export type StartStreamInputParsed = z.infer<typeof StartStreamInputSchema>;

@@ -172,7 +172,7 @@ describe('forward-compatible reading', () => {
       trace: 'x',
       events: [
         { type: 'text', text: 'a', html: '<b>' },
-        { ...everyEvent[3], usage: { ...usage, reasoningTokens: 5 }, extra: [1] },
+        { ...everyEvent[3], usage: { ...usage, futureTokens: 5 }, extra: [1] },
       ],
     });
     expect(result.ok).toBe(true);

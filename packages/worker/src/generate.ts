@@ -34,7 +34,8 @@ function conversation(input: StoredInput): Array<{ role: 'user' | 'assistant'; t
   if (input.messages)
     return input.messages.map((m) => ({
       role: m.role === 'USER' ? 'user' : 'assistant',
-      text: m.text,
+      // Content blocks other than text reach Bedrock once the worker maps them (issue 14).
+      text: m.text ?? (m.content ?? []).map((b) => b.text ?? '').join(''),
     }));
   return [{ role: 'user', text: input.prompt ?? '' }];
 }

@@ -12,6 +12,51 @@ export type BedrockApi =
   /** InvokeModelWithResponseStream with the native Anthropic Messages body. */
   | 'INVOKE_MODEL';
 
+/** One content block of a message: set exactly one field. */
+export type ContentBlockInput = {
+  /** true: a prompt-cache checkpoint after the blocks before it. */
+  cachePoint?: boolean | null | undefined;
+  document?: DocumentBlockInput | null | undefined;
+  image?: ImageBlockInput | null | undefined;
+  reasoning?: ReasoningBlockInput | null | undefined;
+  text?: string | null | undefined;
+  toolResult?: ToolResultBlockInput | null | undefined;
+  toolUse?: ToolUseBlockInput | null | undefined;
+};
+
+export type DocumentBlockInput = {
+  /** Base64 of the document file. */
+  bytes: string;
+  format: DocumentFormat;
+  /** Letters, digits, single spaces, - ( ) [ ] (Bedrock's rule). */
+  name: string;
+};
+
+/** Document formats Bedrock accepts. */
+export type DocumentFormat =
+  | 'CSV'
+  | 'DOC'
+  | 'DOCX'
+  | 'HTML'
+  | 'MD'
+  | 'PDF'
+  | 'TXT'
+  | 'XLS'
+  | 'XLSX';
+
+export type ImageBlockInput = {
+  /** Base64 of the image file (bounded: see LIMITS.attachmentBase64Chars). */
+  bytes: string;
+  format: ImageFormat;
+};
+
+/** Image formats Bedrock accepts. */
+export type ImageFormat =
+  | 'GIF'
+  | 'JPEG'
+  | 'PNG'
+  | 'WEBP';
+
 export type InferenceConfigInput = {
   maxTokens?: number | null | undefined;
   stopSequences?: Array<string> | null | undefined;
@@ -20,8 +65,11 @@ export type InferenceConfigInput = {
 };
 
 export type MessageInput = {
+  /** Content blocks. Exclusive with text. */
+  content?: Array<ContentBlockInput> | null | undefined;
   role: MessageRole;
-  text: string;
+  /** Plain text of the message. Exclusive with content. */
+  text?: string | null | undefined;
 };
 
 export type MessageRole =
@@ -36,9 +84,21 @@ export type PublishChunkInput = {
   streamId: string;
 };
 
+/** Reasoning from an earlier assistant turn, with its signature, to continue a conversation. */
+export type ReasoningBlockInput = {
+  /** Base64 of redacted reasoning. */
+  redactedContent?: string | null | undefined;
+  signature?: string | null | undefined;
+  text?: string | null | undefined;
+};
+
 export type StartStreamInput = {
   api?: BedrockApi | null | undefined;
+  /** Put a prompt-cache checkpoint after the system prompt. */
+  cacheSystem?: boolean | null | undefined;
   inferenceConfig?: InferenceConfigInput | null | undefined;
+  /** Model calls in one answer when tools are used (default 5). */
+  maxSteps?: number | null | undefined;
   /** The conversation so far, ending with a USER message. Exclusive with prompt. */
   messages?: Array<MessageInput> | null | undefined;
   modelId: string;
@@ -47,6 +107,9 @@ export type StartStreamInput = {
   /** Client-made random id (UUID v4); the client subscribes to it before starting. */
   streamId: string;
   system?: string | null | undefined;
+  thinking?: ThinkingInput | null | undefined;
+  /** Tools the app runs itself; the worker's own (server-side) tools are added to these. */
+  toolConfig?: ToolConfigInput | null | undefined;
 };
 
 /** Lifecycle of a stream record. */
@@ -61,6 +124,57 @@ export type StreamStatus =
   | 'FAILED'
   /** A worker attempt is generating and publishing chunks. */
   | 'RUNNING';
+
+/** Extended thinking (models that support it). */
+export type ThinkingInput = {
+  budgetTokens: number;
+};
+
+export type ToolChoiceInput = {
+  mode: ToolChoiceMode;
+  name?: string | null | undefined;
+};
+
+export type ToolChoiceMode =
+  /** The model must call some tool. */
+  | 'ANY'
+  /** The model decides. */
+  | 'AUTO'
+  /** The model must call the tool named in name. */
+  | 'TOOL';
+
+export type ToolConfigInput = {
+  toolChoice?: ToolChoiceInput | null | undefined;
+  tools: Array<ToolSpecInput>;
+};
+
+/** The result of a tool call, sent back to the model in a USER message. */
+export type ToolResultBlockInput = {
+  /** JSON: what the tool returned (a string is sent as text). */
+  content: string;
+  status?: ToolResultStatus | null | undefined;
+  toolUseId: string;
+};
+
+export type ToolResultStatus =
+  | 'ERROR'
+  | 'SUCCESS';
+
+/** A tool the app declares and runs itself. */
+export type ToolSpecInput = {
+  description: string;
+  /** JSON Schema (type object) of the tool's input. */
+  inputSchema: string;
+  name: string;
+};
+
+/** A tool call the model made earlier in the conversation. */
+export type ToolUseBlockInput = {
+  /** JSON object: the call's input. */
+  input: string;
+  name: string;
+  toolUseId: string;
+};
 
 export type StreamChunkFieldsFragment = { streamId: string, attempt: number, seq: number, payload: string, createdAt: string };
 

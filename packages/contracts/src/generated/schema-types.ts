@@ -27,6 +27,51 @@ export type BedrockApi =
   /** InvokeModelWithResponseStream with the native Anthropic Messages body. */
   | 'INVOKE_MODEL';
 
+/** One content block of a message: set exactly one field. */
+export type ContentBlockInput = {
+  /** true: a prompt-cache checkpoint after the blocks before it. */
+  cachePoint?: InputMaybe<Scalars['Boolean']['input']>;
+  document?: InputMaybe<DocumentBlockInput>;
+  image?: InputMaybe<ImageBlockInput>;
+  reasoning?: InputMaybe<ReasoningBlockInput>;
+  text?: InputMaybe<Scalars['String']['input']>;
+  toolResult?: InputMaybe<ToolResultBlockInput>;
+  toolUse?: InputMaybe<ToolUseBlockInput>;
+};
+
+export type DocumentBlockInput = {
+  /** Base64 of the document file. */
+  bytes: Scalars['String']['input'];
+  format: DocumentFormat;
+  /** Letters, digits, single spaces, - ( ) [ ] (Bedrock's rule). */
+  name: Scalars['String']['input'];
+};
+
+/** Document formats Bedrock accepts. */
+export type DocumentFormat =
+  | 'CSV'
+  | 'DOC'
+  | 'DOCX'
+  | 'HTML'
+  | 'MD'
+  | 'PDF'
+  | 'TXT'
+  | 'XLS'
+  | 'XLSX';
+
+export type ImageBlockInput = {
+  /** Base64 of the image file (bounded: see LIMITS.attachmentBase64Chars). */
+  bytes: Scalars['String']['input'];
+  format: ImageFormat;
+};
+
+/** Image formats Bedrock accepts. */
+export type ImageFormat =
+  | 'GIF'
+  | 'JPEG'
+  | 'PNG'
+  | 'WEBP';
+
 export type InferenceConfigInput = {
   maxTokens?: InputMaybe<Scalars['Int']['input']>;
   stopSequences?: InputMaybe<Array<Scalars['String']['input']>>;
@@ -35,8 +80,11 @@ export type InferenceConfigInput = {
 };
 
 export type MessageInput = {
+  /** Content blocks. Exclusive with text. */
+  content?: InputMaybe<Array<ContentBlockInput>>;
   role: MessageRole;
-  text: Scalars['String']['input'];
+  /** Plain text of the message. Exclusive with content. */
+  text?: InputMaybe<Scalars['String']['input']>;
 };
 
 export type MessageRole =
@@ -137,9 +185,21 @@ export type QuotaLimits = {
   streamsPerMinutePerOwner: Maybe<Scalars['Int']['output']>;
 };
 
+/** Reasoning from an earlier assistant turn, with its signature, to continue a conversation. */
+export type ReasoningBlockInput = {
+  /** Base64 of redacted reasoning. */
+  redactedContent?: InputMaybe<Scalars['String']['input']>;
+  signature?: InputMaybe<Scalars['String']['input']>;
+  text?: InputMaybe<Scalars['String']['input']>;
+};
+
 export type StartStreamInput = {
   api?: InputMaybe<BedrockApi>;
+  /** Put a prompt-cache checkpoint after the system prompt. */
+  cacheSystem?: InputMaybe<Scalars['Boolean']['input']>;
   inferenceConfig?: InputMaybe<InferenceConfigInput>;
+  /** Model calls in one answer when tools are used (default 5). */
+  maxSteps?: InputMaybe<Scalars['Int']['input']>;
   /** The conversation so far, ending with a USER message. Exclusive with prompt. */
   messages?: InputMaybe<Array<MessageInput>>;
   modelId: Scalars['String']['input'];
@@ -148,6 +208,9 @@ export type StartStreamInput = {
   /** Client-made random id (UUID v4); the client subscribes to it before starting. */
   streamId: Scalars['ID']['input'];
   system?: InputMaybe<Scalars['String']['input']>;
+  thinking?: InputMaybe<ThinkingInput>;
+  /** Tools the app runs itself; the worker's own (server-side) tools are added to these. */
+  toolConfig?: InputMaybe<ToolConfigInput>;
 };
 
 /** A stored stream record, for status checks. */
@@ -226,6 +289,57 @@ export type Subscription = {
 
 export type SubscriptionOnStreamChunkArgs = {
   streamId: Scalars['ID']['input'];
+};
+
+/** Extended thinking (models that support it). */
+export type ThinkingInput = {
+  budgetTokens: Scalars['Int']['input'];
+};
+
+export type ToolChoiceInput = {
+  mode: ToolChoiceMode;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type ToolChoiceMode =
+  /** The model must call some tool. */
+  | 'ANY'
+  /** The model decides. */
+  | 'AUTO'
+  /** The model must call the tool named in name. */
+  | 'TOOL';
+
+export type ToolConfigInput = {
+  toolChoice?: InputMaybe<ToolChoiceInput>;
+  tools: Array<ToolSpecInput>;
+};
+
+/** The result of a tool call, sent back to the model in a USER message. */
+export type ToolResultBlockInput = {
+  /** JSON: what the tool returned (a string is sent as text). */
+  content: Scalars['AWSJSON']['input'];
+  status?: InputMaybe<ToolResultStatus>;
+  toolUseId: Scalars['String']['input'];
+};
+
+export type ToolResultStatus =
+  | 'ERROR'
+  | 'SUCCESS';
+
+/** A tool the app declares and runs itself. */
+export type ToolSpecInput = {
+  description: Scalars['String']['input'];
+  /** JSON Schema (type object) of the tool's input. */
+  inputSchema: Scalars['AWSJSON']['input'];
+  name: Scalars['String']['input'];
+};
+
+/** A tool call the model made earlier in the conversation. */
+export type ToolUseBlockInput = {
+  /** JSON object: the call's input. */
+  input: Scalars['AWSJSON']['input'];
+  name: Scalars['String']['input'];
+  toolUseId: Scalars['String']['input'];
 };
 
 /**

@@ -29,6 +29,175 @@ function checkText(field: string, value: unknown, max: number, required: boolean
   return value.length;
 }
 
+interface Counts {
+  images: number;
+  documents: number;
+  attachmentChars: number;
+  cachePoints: number;
+}
+
+const TOOL_NAME = '[a-zA-Z0-9_-]{1,64}';
+const TOOL_USE_ID = '[A-Za-z0-9_-]{1,64}';
+const BASE64 = '[A-Za-z0-9+/]*={0,2}';
+const DOCUMENT_NAME = '[A-Za-z0-9\\-()\\[\\] ]+';
+const BLOCK_KINDS = [
+  'text',
+  'image',
+  'document',
+  'toolUse',
+  'toolResult',
+  'reasoning',
+  'cachePoint',
+];
+
+function isSet(value: unknown): boolean {
+  return value !== null && value !== undefined;
+}
+
+function checkPattern(field: string, value: unknown, pattern: string, what: string): void {
+  if (typeof value !== 'string' || !util.matches(pattern, value)) invalid(`${field} ${what}`);
+}
+
+function checkBase64(field: string, value: unknown): number {
+  if (typeof value !== 'string' || value.length === 0) invalid(`${field} is empty`);
+  const text = value as string;
+  if (text.length > LIMITS.attachmentBase64Chars)
+    invalid(`${field} exceeds ${LIMITS.attachmentBase64Chars} base64 characters`);
+  if (!util.matches(BASE64, text)) invalid(`${field} is not base64`);
+  return text.length;
+}
+
+/** Characters of a JSON value (an AWSJSON argument AppSync already parsed). */
+function jsonChars(value: unknown): number {
+  return util.toJson(value).length;
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** One content block: exactly one kind set; returns the characters it counts. */
+function checkBlock(field: string, block: Record<string, unknown>, counts: Counts): number {
+  let set = 0;
+  for (const kind of BLOCK_KINDS) {
+    if (isSet(block[kind])) set += 1;
+  }
+  if (set !== 1) invalid(`${field} sets exactly one of ${BLOCK_KINDS.join(', ')} (got ${set})`);
+  if (isSet(block['text']))
+    return checkText(`${field}.text`, block['text'], LIMITS.inputChars, true);
+  const image = block['image'] as Record<string, unknown> | null | undefined;
+  if (image) {
+    counts.images += 1;
+    counts.attachmentChars += checkBase64(`${field}.image.bytes`, image['bytes']);
+    return 0;
+  }
+  const document = block['document'] as Record<string, unknown> | null | undefined;
+  if (document) {
+    counts.documents += 1;
+    const name = document['name'];
+    if (
+      typeof name !== 'string' ||
+      name.length > LIMITS.documentNameChars ||
+      !util.matches(DOCUMENT_NAME, name) ||
+      name.indexOf('  ') !== -1
+    )
+      invalid(`${field}.document.name may hold letters, digits, single spaces, - ( ) [ ] only`);
+    counts.attachmentChars += checkBase64(`${field}.document.bytes`, document['bytes']);
+    return 0;
+  }
+  const toolUse = block['toolUse'] as Record<string, unknown> | null | undefined;
+  if (toolUse) {
+    checkPattern(
+      `${field}.toolUse.toolUseId`,
+      toolUse['toolUseId'],
+      TOOL_USE_ID,
+      'must be 1-64 of [A-Za-z0-9_-]',
+    );
+    checkPattern(
+      `${field}.toolUse.name`,
+      toolUse['name'],
+      TOOL_NAME,
+      'must be 1-64 of [a-zA-Z0-9_-]',
+    );
+    if (!isObject(toolUse['input'])) invalid(`${field}.toolUse.input must be a JSON object`);
+    return jsonChars(toolUse['input']);
+  }
+  const toolResult = block['toolResult'] as Record<string, unknown> | null | undefined;
+  if (toolResult) {
+    checkPattern(
+      `${field}.toolResult.toolUseId`,
+      toolResult['toolUseId'],
+      TOOL_USE_ID,
+      'must be 1-64 of [A-Za-z0-9_-]',
+    );
+    return jsonChars(toolResult['content']);
+  }
+  const reasoning = block['reasoning'] as Record<string, unknown> | null | undefined;
+  if (reasoning) {
+    const signature = reasoning['signature'];
+    if (typeof signature === 'string' && signature.length > LIMITS.reasoningSignatureChars)
+      invalid(`${field}.reasoning.signature exceeds ${LIMITS.reasoningSignatureChars} characters`);
+    if (isSet(reasoning['redactedContent']))
+      checkBase64(`${field}.reasoning.redactedContent`, reasoning['redactedContent']);
+    return checkText(`${field}.reasoning.text`, reasoning['text'], LIMITS.inputChars, false);
+  }
+  if (block['cachePoint'] !== true) invalid(`${field}.cachePoint must be true when set`);
+  counts.cachePoints += 1;
+  return 0;
+}
+
+/** One message: exactly one of text or content; returns the characters it counts. */
+function checkMessage(field: string, message: Record<string, unknown>, counts: Counts): number {
+  const content = message['content'] as Array<Record<string, unknown>> | null | undefined;
+  if (isSet(message['text']) === isSet(content))
+    invalid(`${field} gives exactly one of text or content`);
+  if (!content) return checkText(`${field}.text`, message['text'], LIMITS.inputChars, true);
+  if (content.length === 0) invalid(`${field}.content is empty`);
+  if (content.length > LIMITS.contentBlocksPerMessage)
+    invalid(`${field}.content has more than ${LIMITS.contentBlocksPerMessage} blocks`);
+  let chars = 0;
+  let i = 0;
+  for (const block of content) {
+    chars += checkBlock(`${field}.content.${i}`, block, counts);
+    i += 1;
+  }
+  return chars;
+}
+
+function checkToolConfig(value: unknown): void {
+  if (!isSet(value)) return;
+  const config = value as Record<string, unknown>;
+  const tools = config['tools'] as Array<Record<string, unknown>>;
+  if (tools.length === 0) invalid('toolConfig.tools is empty');
+  if (tools.length > LIMITS.tools) invalid(`more than ${LIMITS.tools} tools`);
+  const names: string[] = [];
+  let i = 0;
+  for (const tool of tools) {
+    const name = tool['name'] as string;
+    checkPattern(`toolConfig.tools.${i}.name`, name, TOOL_NAME, 'must be 1-64 of [a-zA-Z0-9_-]');
+    if (names.indexOf(name) !== -1) invalid(`tool '${name}' is declared twice`);
+    names.push(name);
+    checkText(
+      `toolConfig.tools.${i}.description`,
+      tool['description'],
+      LIMITS.toolDescriptionChars,
+      true,
+    );
+    const schema = tool['inputSchema'] as Record<string, unknown>;
+    if (!isObject(schema) || schema['type'] !== 'object')
+      invalid(`toolConfig.tools.${i}.inputSchema must be a JSON Schema with type 'object'`);
+    i += 1;
+  }
+  const choice = config['toolChoice'] as Record<string, unknown> | null | undefined;
+  if (choice) {
+    const chosen = choice['name'];
+    if ((choice['mode'] === 'TOOL') !== isSet(chosen))
+      invalid('toolChoice.name is required with mode TOOL and only then');
+    if (isSet(chosen) && names.indexOf(chosen as string) === -1)
+      invalid(`toolChoice names '${chosen as string}', which is not in toolConfig.tools`);
+  }
+}
+
 /** Validates the input and returns it without `streamId` for storage. */
 export function validateStartInput(
   input: Record<string, unknown>,
@@ -53,6 +222,12 @@ export function validateStartInput(
   const hasPrompt = prompt !== null && prompt !== undefined;
   if (hasMessages === hasPrompt) invalid('give exactly one of messages or prompt');
   let total = 0;
+  const counts: Counts = {
+    images: 0,
+    documents: 0,
+    attachmentChars: 0,
+    cachePoints: input['cacheSystem'] === true ? 1 : 0,
+  };
   if (hasPrompt) total = checkText('prompt', prompt, LIMITS.inputChars, true);
   if (hasMessages) {
     const list = messages as Array<Record<string, unknown>>;
@@ -60,9 +235,17 @@ export function validateStartInput(
     if (list.length > LIMITS.messages) invalid(`more than ${LIMITS.messages} messages`);
     let i = 0;
     for (const message of list) {
-      total += checkText(`messages.${i}.text`, message['text'], LIMITS.inputChars, true);
+      total += checkMessage(`messages.${i}`, message, counts);
       i += 1;
     }
+    if (counts.images > LIMITS.images)
+      invalid(`${counts.images} images, over Bedrock's ${LIMITS.images}`);
+    if (counts.documents > LIMITS.documents)
+      invalid(`${counts.documents} documents, over Bedrock's ${LIMITS.documents}`);
+    if (counts.attachmentChars > LIMITS.attachmentBase64Chars)
+      invalid(
+        `attachments total ${counts.attachmentChars} base64 characters, over the ${LIMITS.attachmentBase64Chars} bound`,
+      );
     if (list[list.length - 1]?.['role'] !== 'USER')
       invalid('the last message must be a USER message');
   }
@@ -105,6 +288,27 @@ export function validateStartInput(
       }
     }
   }
+  if (counts.cachePoints > LIMITS.cachePoints)
+    invalid(`${counts.cachePoints} cache points, over Bedrock's ${LIMITS.cachePoints}`);
+  checkToolConfig(input['toolConfig']);
+  const thinking = input['thinking'] as Record<string, unknown> | null | undefined;
+  if (thinking) {
+    const budget = thinking['budgetTokens'] as number;
+    if (budget < LIMITS.thinkingBudgetMin || budget > LIMITS.maxTokens)
+      invalid(
+        `thinking.budgetTokens must be an integer from ${LIMITS.thinkingBudgetMin} to ${LIMITS.maxTokens}`,
+      );
+    const maxTokens = config?.['maxTokens'];
+    if (typeof maxTokens === 'number' && maxTokens <= budget)
+      invalid('thinking.budgetTokens must be below inferenceConfig.maxTokens');
+  }
+  const maxSteps = input['maxSteps'];
+  if (
+    maxSteps !== null &&
+    maxSteps !== undefined &&
+    ((maxSteps as number) < 1 || (maxSteps as number) > LIMITS.maxSteps)
+  )
+    invalid(`maxSteps must be from 1 to ${LIMITS.maxSteps}`);
   const stored: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
     if (key !== 'streamId' && input[key] !== null && input[key] !== undefined)
