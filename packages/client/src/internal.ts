@@ -5,11 +5,7 @@
  * use the core entry (`@org/bedrock-stream-client`).
  */
 export type { CreateStreamClientExtras } from './client.js';
-export {
-  StreamClientOptionsSchema,
-  DEFAULT_RECONNECT_POLICY,
-  resolveOptions,
-} from './options.js';
+export { StreamClientOptionsSchema, DEFAULT_RECONNECT_POLICY, resolveOptions } from './options.js';
 export type { ResolvedStreamClientOptions } from './options.js';
 export { CLIENT_ERROR_CODES, describeError, workerError } from './errors.js';
 export { validateStreamInput } from './stream.js';

@@ -53,7 +53,11 @@ export function outcomeOfRecord(record: StreamRecord): RecordOutcome | null {
       const stored = readJsonField(record.error, StoredErrorSchema);
       const error = stored
         ? workerError(stored.code, stored.message, stored.retryable)
-        : new StreamClientError('STREAM_FAILED', 'the stream failed (no error details stored)', true);
+        : new StreamClientError(
+            'STREAM_FAILED',
+            'the stream failed (no error details stored)',
+            true,
+          );
       return { status: 'error', stopReason: null, error, usage, timings };
     }
     case 'CANCELLED':

@@ -13,12 +13,7 @@ import {
   type Usage,
 } from '@org/bedrock-stream-contracts';
 import { ChunkAssembler, type AssemblerUpdate, type ChunkOrigin } from './assembler.js';
-import {
-  StreamClientError,
-  describeError,
-  workerError,
-  type ClientErrorCode,
-} from './errors.js';
+import { StreamClientError, describeError, workerError, type ClientErrorCode } from './errors.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import { outcomeOfRecord } from './record.js';
 import type {
@@ -297,7 +292,8 @@ export class StreamSession implements StreamHandle {
     const first = this._metrics.skippedEvents === 0;
     this._metrics.skippedEvents += count;
     for (const type of eventTypes) {
-      if (!this._metrics.skippedEventTypes.includes(type)) this._metrics.skippedEventTypes.push(type);
+      if (!this._metrics.skippedEventTypes.includes(type))
+        this._metrics.skippedEventTypes.push(type);
     }
     if (!first) return;
     this.emit({

@@ -98,8 +98,7 @@ export function futureAttemptChunks(
     const events = [...known];
     for (let i = 0; i < unknown; i++) {
       // Spread over the chunk: first, then last, then in between.
-      const position =
-        i % 3 === 0 ? 0 : i % 3 === 1 ? events.length : Math.ceil(events.length / 2);
+      const position = i % 3 === 0 ? 0 : i % 3 === 1 ? events.length : Math.ceil(events.length / 2);
       events.splice(position, 0, {
         type: FUTURE_TYPES[(seq + i) % FUTURE_TYPES.length],
         detail: { seq, i },

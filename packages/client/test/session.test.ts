@@ -166,7 +166,11 @@ describe('stream session (over the in-memory boundary stub)', () => {
       });
     };
     const result = await client.stream(input).done;
-    expect(result.error).toMatchObject({ code: 'STREAM_FAILED', workerCode: null, retryable: true });
+    expect(result.error).toMatchObject({
+      code: 'STREAM_FAILED',
+      workerCode: null,
+      retryable: true,
+    });
   });
 
   it('a completed record carries a stop reason this client does not know as it is', async () => {

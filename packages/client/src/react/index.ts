@@ -21,12 +21,7 @@ import type { Usage } from '@org/bedrock-stream-contracts';
 import { newStreamId, type StreamClient } from '../client.js';
 import { StreamClientError, describeError } from '../errors.js';
 import { emptyMetrics } from '../stream.js';
-import type {
-  StreamInput,
-  StreamMetrics,
-  StreamResult,
-  StreamUpdate,
-} from '../stream-types.js';
+import type { StreamInput, StreamMetrics, StreamResult, StreamUpdate } from '../stream-types.js';
 import type { StreamChunkMessage } from '../transport.js';
 import { StreamStore, type BedrockStreamStatus } from './stream-store.js';
 
