@@ -106,6 +106,28 @@ describe('stream session (over the in-memory boundary stub)', () => {
     expect(result.metrics.reconnects).toBe(3);
   });
 
+  it('reconnect maxTries 1 (the dropped subscription was the only try) fails at the first drop', async () => {
+    const transport = new MemoryTransport();
+    const client = createStreamClient(
+      {
+        url: 'http://127.0.0.1:1/graphql',
+        region: 'us-east-1',
+        auth: { type: 'API_KEY', apiKey: 'k' },
+        stallTimeoutMs: 10_000,
+        reconnect: { maxTries: 1 },
+      },
+      { transport },
+    );
+    transport.onStart = ({ streamId }) => {
+      transport.publish(attemptChunks(1, texts, { streamId })[0]!);
+      transport.dropConnections();
+    };
+    const result = await client.stream(input).done;
+    expect(result.error?.code).toBe('CONNECTION_LOST');
+    expect(result.metrics.reconnects).toBe(0);
+    expect(transport.log.filter((e) => e === 'subscribe')).toHaveLength(1);
+  });
+
   it('a lost terminal chunk is found by the stall watchdog (getStream + catch-up)', async () => {
     const { client, transport } = setup();
     transport.onStart = ({ streamId }) => {
