@@ -69,11 +69,12 @@ const ASCII = '[\\x00-\\x7F]*';
 // Bedrock's toolUseId and toolSpec.name, as contracts bounds them.
 const TOOL_CALL_ID = '[A-Za-z0-9_-]{1,64}';
 const TOOL_NAME = '[a-zA-Z0-9_-]{1,64}';
-// zod's z.base64(): length a multiple of 4 (checked apart), the alphabet, then at most two
-// `=`. That is its regex (groups of four, a padded last group) without the nested
-// repetition, which a Java regex would walk recursively over 32 KiB.
+// zod's z.base64() (4.x isValidBase64): length a multiple of 4 (checked apart), the
+// alphabet, then at most two `=`, which is what atob accepts then. Same strings as its old
+// regex of groups of four and a padded last group, without a quantified group (zod dropped
+// that regex: it overflows the regex stack on long input).
 const BASE64 = '[0-9a-zA-Z+/]*={0,2}';
-// A key that zod's z.record / z.json() leaves out of its output (see jsonBytes).
+// A key that zod's z.record / z.json() leaves out of its output (see boundedJson).
 const PROTO_KEY = '"__proto__":';
 /** zod's .int() accepts safe integers only. */
 const MAX_SAFE_INTEGER = 9007199254740991;
@@ -173,8 +174,8 @@ function boundedText(path: string, value: unknown): void {
 /**
  * UTF-8 bytes of the `__proto__` members in `value`'s JSON (`"__proto__":` is 12 bytes,
  * plus the value and one comma when the object has other keys). Breadth-first over a
- * queue that grows while it is walked: APPSYNC_JS has no recursion-free alternative
- * (no while, no function arguments), and the work is bounded by the payload's size.
+ * queue that grows while for-of walks it: APPSYNC_JS allows no recursion, while loop or
+ * function argument (so no JSON.stringify replacer). The payload's size bounds the work.
  */
 function protoMemberBytes(value: unknown): number {
   let bytes = 0;
