@@ -60,7 +60,7 @@ export function App({ config }: { config: WebConfig }) {
     pending.current = asked;
     setHistory(asked);
     setPrompt('');
-    stream.start({ modelId, messages });
+    void stream.start({ modelId, messages });
   };
 
   // Retry asks the last question again: its previous answer leaves the history.

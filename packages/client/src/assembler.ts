@@ -1,6 +1,7 @@
 import {
   safeDecodeChunkPayload,
   type ChunkPayload,
+  type SkippedEvent,
   type StopReason,
   type Timings,
   type Usage,
@@ -10,7 +11,10 @@ import {
 export interface RawChunk {
   attempt: number;
   seq: number;
-  /** The AWSJSON string (or an already-parsed object); decoded with safeDecodeChunkPayload. */
+  /**
+   * The AWSJSON string (or an already-parsed object), read with contracts' tolerant
+   * `safeDecodeChunkPayload`: unknown fields are dropped, events of unknown types skipped.
+   */
   payload: unknown;
 }
 
@@ -21,6 +25,12 @@ export type AssemblerUpdate =
   | { type: 'reset'; attempt: number; previousAttempt: number }
   | { type: 'text'; attempt: number; seq: number; delta: string; text: string }
   | { type: 'usage'; usage: Usage }
+  /**
+   * A chunk carried events of types this version does not know (from a newer worker): they
+   * were skipped, the chunk's known events are applied (reported right after this) and its
+   * seq is consumed, also when it held nothing else.
+   */
+  | { type: 'skipped'; attempt: number; seq: number; eventTypes: string[]; count: number }
   | {
       type: 'end';
       attempt: number;
@@ -58,13 +68,17 @@ export interface GapInfo {
   nextArrivedSeq: number;
 }
 
-type Slot = { ok: true; payload: ChunkPayload } | { ok: false; message: string };
+type Slot =
+  | { ok: true; payload: ChunkPayload; skipped: readonly SkippedEvent[] }
+  | { ok: false; message: string };
 
 /**
  * Assembles a stream's text from chunks that may arrive duplicated, out of order, lost
  * (and later refilled from the store) and from several worker attempts.
  *
  * Rules: chunks are applied in `(attempt, seq)` order, seq starting at 0 in each attempt;
+ * a chunk from a newer worker keeps every event this version knows (unknown event types are
+ * skipped and reported as a `skipped` update, unknown fields dropped);
  * a chunk of a newer attempt discards everything of older attempts; chunks of older
  * attempts and duplicates are ignored; chunks past a missing seq wait in a buffer and
  * {@link gap} reports the hole. Pure and synchronous: no I/O, no timers.
@@ -167,7 +181,7 @@ export class ChunkAssembler {
     this.pending.set(
       seq,
       decoded.ok
-        ? { ok: true, payload: decoded.value }
+        ? { ok: true, payload: decoded.value, skipped: decoded.skipped }
         : { ok: false, message: decoded.error.message },
     );
     this.drain(updates);
@@ -182,6 +196,16 @@ export class ChunkAssembler {
       if (!slot.ok) {
         updates.push({ type: 'invalid', attempt: this._attempt, seq, message: slot.message });
         continue;
+      }
+      if (slot.skipped.length > 0) {
+        const eventTypes = [...new Set(slot.skipped.map((e) => e.type))];
+        updates.push({
+          type: 'skipped',
+          attempt: this._attempt,
+          seq,
+          eventTypes,
+          count: slot.skipped.length,
+        });
       }
       for (const event of slot.payload.events) {
         switch (event.type) {

@@ -4,13 +4,8 @@ import {
   type ResolvedStreamClientOptions,
   type StreamClientOptions,
 } from './options.js';
-import {
-  StreamSession,
-  validateStreamInput,
-  type StreamHandle,
-  type StreamInput,
-  type StreamOptions,
-} from './stream.js';
+import { StreamSession, validateStreamInput } from './stream.js';
+import type { StreamHandle, StreamInput, StreamOptions } from './stream-types.js';
 import {
   createApolloTransport,
   type ChunkSubscriptionHandlers,

@@ -1,3 +1,4 @@
+import { LIMITS, type RetryPolicy } from '@org/bedrock-stream-contracts';
 import { z } from 'zod';
 import { StreamClientError } from './errors.js';
 
@@ -56,10 +57,14 @@ export interface StreamClientOptions {
    * for its status and catches up: the terminal chunk may have been lost. Default 10000.
    */
   stallTimeoutMs?: number;
-  /** Resubscription attempts after a WebSocket drop before the stream fails. Default 5. */
-  maxReconnects?: number;
-  /** First delay between resubscription attempts (doubles each time). Default 200. */
-  reconnectDelayMs?: number;
+  /**
+   * How the stream resubscribes after a WebSocket drop (contracts' `RetryPolicy`: capped
+   * exponential backoff with full jitter). `maxTries` counts the subscription that dropped
+   * as the first try, so the default `{ maxTries: 6, initialDelayMs: 200, maxDelayMs: 5000,
+   * jitter: true }` makes up to 5 resubscriptions, waiting up to 200, 400, 800, 1600 and
+   * 3200 ms before them. Each drop starts a fresh count. Fields left out keep the default.
+   */
+  reconnect?: Partial<RetryPolicy>;
   /** Page size of the `streamChunks` catch-up query. Default LIMITS.catchUpPageDefault. */
   catchUpPageSize?: number;
   /**
@@ -92,8 +97,26 @@ const AuthSchema = z.discriminatedUnion('type', [
 
 const ms = z.number().int().nonnegative();
 
-/** zod schema of {@link StreamClientOptions}; exported for apps that validate config early. */
-export const StreamClientOptionsSchema = z.object({
+/** The client's default reconnect policy: 5 resubscriptions after the dropped one. */
+export const DEFAULT_RECONNECT_POLICY: RetryPolicy = {
+  maxTries: 6,
+  initialDelayMs: 200,
+  maxDelayMs: 5_000,
+  jitter: true,
+};
+
+const RetryPolicySchema = z.strictObject({
+  maxTries: z.number().int().min(1).max(1_000),
+  initialDelayMs: ms,
+  maxDelayMs: ms,
+  jitter: z.boolean(),
+});
+
+/**
+ * zod schema of {@link StreamClientOptions}. Strict: an unknown option (a typo, or one
+ * an older version had) is an error, not silently ignored.
+ */
+export const StreamClientOptionsSchema = z.strictObject({
   url: z
     .string()
     .url('url must be an absolute URL')
@@ -105,26 +128,19 @@ export const StreamClientOptionsSchema = z.object({
   ackTimeoutMs: ms.positive().optional(),
   gapFillDelayMs: ms.optional(),
   stallTimeoutMs: ms.positive().optional(),
-  maxReconnects: ms.optional(),
-  reconnectDelayMs: ms.optional(),
-  catchUpPageSize: z.number().int().min(1).max(500).optional(),
+  reconnect: RetryPolicySchema.partial().optional(),
+  catchUpPageSize: z.number().int().min(1).max(LIMITS.catchUpPageMax).optional(),
   cancelGraceMs: ms.optional(),
 });
 
 /** Options with every default filled in. */
-export type ResolvedStreamClientOptions = StreamClientOptions &
+export type ResolvedStreamClientOptions = Omit<StreamClientOptions, 'reconnect'> &
   Required<
     Pick<
       StreamClientOptions,
-      | 'ackTimeoutMs'
-      | 'gapFillDelayMs'
-      | 'stallTimeoutMs'
-      | 'maxReconnects'
-      | 'reconnectDelayMs'
-      | 'catchUpPageSize'
-      | 'cancelGraceMs'
+      'ackTimeoutMs' | 'gapFillDelayMs' | 'stallTimeoutMs' | 'catchUpPageSize' | 'cancelGraceMs'
     >
-  >;
+  > & { reconnect: RetryPolicy };
 
 /**
  * Validates options and fills defaults.
@@ -149,9 +165,14 @@ export function resolveOptions(raw: unknown): ResolvedStreamClientOptions {
     ackTimeoutMs: o.ackTimeoutMs ?? 15_000,
     gapFillDelayMs: o.gapFillDelayMs ?? 200,
     stallTimeoutMs: o.stallTimeoutMs ?? 10_000,
-    maxReconnects: o.maxReconnects ?? 5,
-    reconnectDelayMs: o.reconnectDelayMs ?? 200,
-    catchUpPageSize: o.catchUpPageSize ?? 100,
+    reconnect: withDefaults(DEFAULT_RECONNECT_POLICY, parsed.data.reconnect),
+    catchUpPageSize: o.catchUpPageSize ?? LIMITS.catchUpPageDefault,
     cancelGraceMs: o.cancelGraceMs ?? 1_500,
   };
+}
+
+/** `defaults` with every field `overrides` sets (an explicit `undefined` keeps the default). */
+function withDefaults<T extends object>(defaults: T, overrides: Partial<T> | undefined): T {
+  const set = Object.entries(overrides ?? {}).filter(([, value]) => value !== undefined);
+  return { ...defaults, ...Object.fromEntries(set) };
 }

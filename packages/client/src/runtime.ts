@@ -1,3 +1,16 @@
+/**
+ * The two globals aws-appsync-subscription-link reads, supplied only where that link runs.
+ *
+ * Everything else the client reaches (contracts, Apollo, aws-appsync-auth-link) runs in a
+ * browser as is: no Node built-in, no global `Buffer` or `process` (test/browser-bundle.test.ts
+ * bundles both entries for `platform: 'browser'` without polyfills to keep it so). The
+ * subscription link is the exception: its handshake calls the global `WebSocket` (constructor
+ * and `WebSocket.OPEN`) and `Buffer.from(header).toString('base64')`. Node 20 has no global
+ * WebSocket and browsers have no Buffer, so the transport calls {@link ensureRealtimeGlobals}
+ * right before it subscribes (never at import time, never for queries or mutations), and it
+ * fills in whichever is missing. Both are loaded lazily: browsers never load `ws` (bundlers
+ * map it to its browser stub) and Node never loads `buffer`.
+ */
 import type { WebSocketConstructor } from './options.js';
 
 const g = globalThis as { WebSocket?: unknown; Buffer?: unknown };
@@ -5,11 +18,9 @@ const g = globalThis as { WebSocket?: unknown; Buffer?: unknown };
 let pending: Promise<void> | undefined;
 
 /**
- * aws-appsync-subscription-link calls the global `WebSocket` (constructor and
- * `WebSocket.OPEN`) and `Buffer.from(...).toString('base64')` for the handshake header.
- * Node 20 has no global WebSocket and browsers have no Buffer, so supply whichever is
- * missing — loaded lazily so browsers never load `ws` and Node never loads `buffer`.
- * Existing globals are never replaced.
+ * Installs a global `WebSocket` (the given implementation, else `ws`) when there is none,
+ * and a global `Buffer` (the `buffer` package) when there is none. Existing globals are
+ * never replaced. Resolves once both exist.
  */
 export function ensureRealtimeGlobals(webSocketImpl?: WebSocketConstructor): Promise<void> {
   if (g.WebSocket === undefined && webSocketImpl) g.WebSocket = webSocketImpl;

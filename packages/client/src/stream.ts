@@ -1,129 +1,29 @@
+// One stream's state machine (subscribe first, start, assemble, fill gaps, resubscribe,
+// watch for stalls, end from the record). It stays whole at ~500 lines because every step
+// reads and changes the same session state; the pure parts live beside it (assembler.ts,
+// record.ts, stream-types.ts).
 import {
-  TimingsSchema,
-  UsageSchema,
+  backoffDelayMs,
+  canRetry,
   parseStartStreamInput,
+  sleep,
   ContractError,
   type StartStreamInput,
   type StopReason,
-  type Timings,
   type Usage,
 } from '@org/bedrock-stream-contracts';
 import { ChunkAssembler, type AssemblerUpdate, type ChunkOrigin } from './assembler.js';
-import { StreamClientError, describeError } from './errors.js';
+import { StreamClientError, describeError, workerError, type ClientErrorCode } from './errors.js';
 import type { ResolvedStreamClientOptions } from './options.js';
+import { outcomeOfRecord } from './record.js';
+import type {
+  StreamHandle,
+  StreamMetrics,
+  StreamResult,
+  StreamStatus,
+  StreamUpdate,
+} from './stream-types.js';
 import type { StreamChunkMessage, StreamRecord, StreamTransport } from './transport.js';
-
-/** A stream's client-side status. `submitted` lasts until the first chunk of an attempt. */
-export type StreamStatus = 'submitted' | 'streaming' | 'done' | 'cancelled' | 'error';
-
-/** What `client.stream()` takes: the startStream input without `streamId` (the client makes it). */
-export type StreamInput = Omit<StartStreamInput, 'streamId'>;
-
-/** Timings reported by the worker plus what the client observed. */
-export interface StreamMetrics {
-  /** The worker's timings of the final attempt (from the end event or the stored record). */
-  worker: Timings | null;
-  /** Milliseconds from `stream()` to the first text update, as seen by this client. */
-  timeToFirstTextMs: number | null;
-  /** Milliseconds from `stream()` to the terminal update. */
-  totalMs: number | null;
-  /** Resubscriptions after WebSocket drops. */
-  reconnects: number;
-  /** Catch-up queries sent (pages count separately) and chunks they returned. */
-  catchUpQueries: number;
-  catchUpChunks: number;
-  /** Duplicate / stale-attempt chunks ignored. */
-  duplicates: number;
-  /** Chunks skipped because their payload broke the contract. */
-  invalidPayloads: number;
-}
-
-/** The typed updates a {@link StreamHandle} yields, in stream order. */
-export type StreamUpdate =
-  | { type: 'status'; status: StreamStatus }
-  | { type: 'start'; attempt: number; modelId: string }
-  /** A newer worker attempt began; earlier text is discarded and `text` restarts from ''. */
-  | { type: 'reset'; attempt: number }
-  | { type: 'text'; text: string; delta: string; attempt: number; seq: number }
-  | { type: 'usage'; usage: Usage }
-  /** Terminal success (`status` 'done', or 'cancelled' when stopReason is `cancelled`). */
-  | {
-      type: 'end';
-      status: 'done' | 'cancelled';
-      stopReason: StopReason;
-      text: string;
-      usage: Usage | null;
-      metrics: StreamMetrics;
-    }
-  /** `fatal` errors end the stream; others (an invalid payload that was skipped) do not. */
-  | { type: 'error'; error: StreamClientError; fatal: boolean };
-
-/** How a stream ended; what `handle.done` resolves to. */
-export interface StreamResult {
-  streamId: string;
-  status: 'done' | 'cancelled' | 'error';
-  text: string;
-  stopReason: StopReason | null;
-  usage: Usage | null;
-  metrics: StreamMetrics;
-  error: StreamClientError | null;
-}
-
-/**
- * A running stream. Iterate it (`for await (const u of handle)`) for typed updates — every
- * iterator replays from the first update, so late iteration misses nothing — or read the
- * live getters, or register a listener with `subscribe`.
- */
-export interface StreamHandle extends AsyncIterable<StreamUpdate> {
-  /** The client-made stream id (UUID v4). */
-  readonly streamId: string;
-  readonly status: StreamStatus;
-  /** Text assembled so far; equals the stored text once the stream is done. */
-  readonly text: string;
-  readonly usage: Usage | null;
-  readonly metrics: StreamMetrics;
-  readonly stopReason: StopReason | null;
-  /** The fatal error when `status` is 'error'. */
-  readonly error: StreamClientError | null;
-  /** Resolves when the stream ends, however it ends. Never rejects. */
-  readonly done: Promise<StreamResult>;
-  /**
-   * Asks the worker to stop (cancelStream). The stream then ends with status 'cancelled'
-   * once the worker's `cancelled` end chunk (or the stored record) says so.
-   */
-  cancel(): Promise<void>;
-  /**
-   * Stops following the stream locally (closes its subscription and timers) without asking
-   * the worker to stop; the generation goes on and stays readable with `getStream`.
-   * The handle ends with status 'error', code `DETACHED`.
-   */
-  detach(): void;
-  /** Calls `listener` for every later update. Returns the function that removes it. */
-  subscribe(listener: (update: StreamUpdate) => void): () => void;
-}
-
-/** Options of `client.stream()`. */
-export interface StreamOptions {
-  /** Aborting cancels the stream (as `cancel()`). */
-  signal?: AbortSignal;
-  /** Use this id instead of a random one (must be a lowercase UUID v4). */
-  streamId?: string;
-}
-
-const TERMINAL_RECORD = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
-
-function parseJsonField<T>(
-  raw: string | null,
-  schema: { safeParse(v: unknown): { success: boolean; data?: T } },
-): T | null {
-  if (raw == null) return null;
-  try {
-    const result = schema.safeParse(typeof raw === 'string' ? JSON.parse(raw) : raw);
-    return result.success ? (result.data as T) : null;
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Drives one stream: subscribe first, wait for start_ack, startStream, assemble chunks,
@@ -151,16 +51,7 @@ export class StreamSession implements StreamHandle {
   private catchUpRunning = false;
   private catchUpAgain = false;
   private readonly t0 = Date.now();
-  private readonly _metrics: StreamMetrics = {
-    worker: null,
-    timeToFirstTextMs: null,
-    totalMs: null,
-    reconnects: 0,
-    catchUpQueries: 0,
-    catchUpChunks: 0,
-    duplicates: 0,
-    invalidPayloads: 0,
-  };
+  private readonly _metrics: StreamMetrics = emptyMetrics();
 
   constructor(
     private readonly transport: StreamTransport,
@@ -190,7 +81,11 @@ export class StreamSession implements StreamHandle {
     return this._usage;
   }
   get metrics(): StreamMetrics {
-    return { ...this._metrics, duplicates: this.asm.stats.duplicates + this.asm.stats.stale };
+    return {
+      ...this._metrics,
+      skippedEventTypes: [...this._metrics.skippedEventTypes],
+      duplicates: this.asm.stats.duplicates + this.asm.stats.stale,
+    };
   }
   get stopReason(): StopReason | null {
     return this._stopReason;
@@ -286,9 +181,14 @@ export class StreamSession implements StreamHandle {
     });
   }
 
+  /**
+   * Resubscribes after a drop under the `reconnect` policy (contracts' capped, full-jitter
+   * backoff); the subscription that dropped was try 1.
+   */
   private async reconnect(cause: StreamClientError): Promise<void> {
-    for (let i = 0; i < this.options.maxReconnects && !this.finished; i++) {
-      await delay(this.options.reconnectDelayMs * 2 ** i);
+    const policy = this.options.reconnect;
+    for (let tries = 1; canRetry(policy, tries) && !this.finished; tries++) {
+      await sleep(backoffDelayMs(policy, tries + 1));
       if (this.finished) return;
       this._metrics.reconnects++;
       try {
@@ -334,10 +234,7 @@ export class StreamSession implements StreamHandle {
         this._metrics.worker = terminal.timings;
         this.finishWith(terminal.stopReason === 'cancelled' ? 'cancelled' : 'done', null);
       } else {
-        this.finishWith(
-          'error',
-          new StreamClientError(terminal.code, terminal.message, terminal.retryable),
-        );
+        this.finishWith('error', workerError(terminal.code, terminal.message, terminal.retryable));
       }
       return;
     }
@@ -372,6 +269,9 @@ export class StreamSession implements StreamHandle {
         break; // emitted by finishWith
       case 'error':
         break; // emitted by finishWith
+      case 'skipped':
+        this.noteSkipped(u.eventTypes, u.count);
+        break;
       case 'invalid':
         this._metrics.invalidPayloads++;
         this.emit({
@@ -385,6 +285,23 @@ export class StreamSession implements StreamHandle {
         });
         break;
     }
+  }
+
+  /** Counts skipped unknown events; the first time, tells the listeners (one notice a stream). */
+  private noteSkipped(eventTypes: string[], count: number): void {
+    const first = this._metrics.skippedEvents === 0;
+    this._metrics.skippedEvents += count;
+    for (const type of eventTypes) {
+      if (!this._metrics.skippedEventTypes.includes(type))
+        this._metrics.skippedEventTypes.push(type);
+    }
+    if (!first) return;
+    this.emit({
+      type: 'notice',
+      code: 'UNKNOWN_EVENTS',
+      eventTypes,
+      message: `skipped events of types this client does not know (${eventTypes.join(', ')}); the worker is newer than this client, every known event was kept`,
+    });
   }
 
   private scheduleGapFill(): void {
@@ -454,56 +371,21 @@ export class StreamSession implements StreamHandle {
       record != null &&
       (record.attempt > this.asm.attempt ||
         (record.attempt === this.asm.attempt && record.lastSeq > this.asm.lastAppliedSeq));
-    if (record && (behind || TERMINAL_RECORD.has(record.status) || this.asm.gap())) {
+    const outcome = record && outcomeOfRecord(record);
+    if (record && (behind || outcome || this.asm.gap())) {
       await this.catchUp();
     }
     if (this.finished) return;
-    if (record && TERMINAL_RECORD.has(record.status)) {
+    if (outcome) {
       // The store has every chunk it ever fanned out; if the terminal one is still missing,
       // the worker ended without publishing it (e.g. it crashed): the record is the truth.
-      this.finishFromRecord(record);
+      this._usage = outcome.usage ?? this._usage;
+      this._metrics.worker = outcome.timings ?? this._metrics.worker;
+      this._stopReason = outcome.stopReason;
+      this.finishWith(outcome.status, outcome.error);
       return;
     }
     this.armStall(this.cancelRequested ? this.options.cancelGraceMs : this.options.stallTimeoutMs);
-  }
-
-  private finishFromRecord(record: StreamRecord): void {
-    this._usage = parseJsonField(record.usage, UsageSchema) ?? this._usage;
-    this._metrics.worker = parseJsonField(record.metrics, TimingsSchema) ?? this._metrics.worker;
-    if (record.status === 'FAILED') {
-      const e = parseJsonField<{ code: string; message: string; retryable: boolean }>(
-        record.error,
-        {
-          safeParse: (v: unknown) => {
-            const o = v as { code?: unknown; message?: unknown; retryable?: unknown } | null;
-            return o && typeof o.code === 'string'
-              ? {
-                  success: true,
-                  data: {
-                    code: o.code,
-                    message: String(o.message ?? ''),
-                    retryable: o.retryable === true,
-                  },
-                }
-              : { success: false };
-          },
-        },
-      );
-      this.finishWith(
-        'error',
-        new StreamClientError(
-          e?.code ?? 'STREAM_FAILED',
-          e?.message ?? 'the stream failed (no error details stored)',
-          e?.retryable ?? true,
-        ),
-      );
-      return;
-    }
-    this._stopReason =
-      record.status === 'CANCELLED'
-        ? 'cancelled'
-        : ((record.stopReason as StopReason | null) ?? 'end_turn');
-    this.finishWith(record.status === 'CANCELLED' ? 'cancelled' : 'done', null);
   }
 
   private setStatus(status: StreamStatus): void {
@@ -570,11 +452,23 @@ export class StreamSession implements StreamHandle {
   }
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Metrics of a stream before anything happened. */
+export function emptyMetrics(): StreamMetrics {
+  return {
+    worker: null,
+    timeToFirstTextMs: null,
+    totalMs: null,
+    reconnects: 0,
+    catchUpQueries: 0,
+    catchUpChunks: 0,
+    duplicates: 0,
+    invalidPayloads: 0,
+    skippedEvents: 0,
+    skippedEventTypes: [],
+  };
 }
 
-function toClientError(code: string, err: unknown): StreamClientError {
+function toClientError(code: ClientErrorCode, err: unknown): StreamClientError {
   if (err instanceof StreamClientError) return err;
   if (err instanceof ContractError)
     return new StreamClientError('INVALID_INPUT', err.message, false, { cause: err });

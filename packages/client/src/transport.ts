@@ -16,7 +16,7 @@ import {
   type StreamChunksQueryVariables,
 } from '@org/bedrock-stream-contracts';
 import { map } from 'rxjs';
-import { StreamClientError, describeError } from './errors.js';
+import { StreamClientError, describeError, type ClientErrorCode } from './errors.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import { ensureRealtimeGlobals } from './runtime.js';
 
@@ -86,7 +86,7 @@ const controlMessageLink = new ApolloLink((operation, forward) =>
   ),
 );
 
-function toError(code: string, prefix: string, err: unknown): StreamClientError {
+function toError(code: ClientErrorCode, prefix: string, err: unknown): StreamClientError {
   if (err instanceof StreamClientError) return err;
   // Network-level failures may pass on retry; GraphQL errors from resolvers usually won't.
   return new StreamClientError(code, `${prefix}: ${describeError(err)}`, true, { cause: err });

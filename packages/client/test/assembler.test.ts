@@ -1,19 +1,30 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler } from '../src/assembler.js';
-import { attemptChunks, storedAfter, type StoredChunk } from './helpers.js';
+import { ChunkAssembler, type AssemblerUpdate } from '../src/assembler.js';
+import {
+  attemptChunks,
+  futureAttemptChunks,
+  storedAfter,
+  type FutureChunkSpec,
+  type StoredChunk,
+} from './helpers.js';
 
-/** Catch-up as the client core does it: page through the store after what is assembled. */
-function catchUp(asm: ChunkAssembler, store: readonly StoredChunk[], pageSize: number): void {
+/**
+ * Catch-up as the client core does it: page through the store after what is assembled.
+ * Returns what the pushes reported.
+ */
+function catchUp(asm: ChunkAssembler, store: readonly StoredChunk[], pageSize: number) {
   const from = { attempt: asm.attempt, afterSeq: asm.lastAppliedSeq };
   const all = storedAfter(
     store,
     from.attempt > 0 ? from.attempt : null,
     from.attempt > 0 ? from.afterSeq : null,
   );
+  const updates: AssemblerUpdate[] = [];
   for (let i = 0; i < all.length; i += pageSize) {
-    for (const c of all.slice(i, i + pageSize)) asm.push(c);
+    for (const c of all.slice(i, i + pageSize)) updates.push(...asm.push(c, 'store'));
   }
+  return updates;
 }
 
 const textArb = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
@@ -119,7 +130,8 @@ describe('ChunkAssembler: unit', () => {
     const updates = asm.push({
       attempt: 1,
       seq: 1,
-      payload: '{"v":1,"events":[{"type":"bogus"}]}',
+      // A known event type without its required field is malformed (an unknown type is not).
+      payload: '{"v":1,"events":[{"type":"text"}]}',
     });
     expect(updates).toHaveLength(1);
     expect(updates[0]).toMatchObject({ type: 'invalid', attempt: 1, seq: 1 });
@@ -198,6 +210,57 @@ describe('ChunkAssembler: unit', () => {
     expect(asm.gap()).toBeNull();
   });
 
+  it('a newer worker’s chunk keeps its known events and text; unknown fields are dropped', () => {
+    const asm = new ChunkAssembler();
+    const [c0, c1] = futureAttemptChunks(1, [
+      { text: 'Hello ', unknown: 2 },
+      { text: 'world', unknown: 1 },
+    ]);
+    const first = asm.push(c0!);
+    expect(first).toEqual([
+      { type: 'skipped', attempt: 1, seq: 0, eventTypes: ['reasoning', 'citation'], count: 2 },
+      // Exactly the known fields: `region` and `confidence` are gone.
+      { type: 'start', attempt: 1, modelId: 'test-model', startedAt: '2026-01-01T00:00:00.000Z' },
+      { type: 'text', attempt: 1, seq: 0, delta: 'Hello ', text: 'Hello ' },
+    ]);
+    const second = asm.push(c1!);
+    expect(second.map((u) => u.type)).toEqual(['skipped', 'text', 'end']);
+    expect(asm.text).toBe('Hello world');
+    expect(asm.usage).toEqual({ inputTokens: 1, outputTokens: 2, totalTokens: 3 });
+    expect(asm.terminal).toEqual({
+      type: 'end',
+      stopReason: 'end_turn',
+      usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+      timings: { timeToFirstTokenMs: 1, totalMs: 2, modelLatencyMs: null },
+    });
+  });
+
+  it('a chunk of only unknown events is a valid chunk: it consumes its seq, also out of order', () => {
+    const asm = new ChunkAssembler();
+    const [c0, c1, c2] = futureAttemptChunks(1, [
+      { text: 'a', unknown: 0 },
+      { unknown: 3 },
+      { text: 'b', unknown: 0 },
+    ]);
+    asm.push(c0!);
+    asm.push(c2!);
+    expect(asm.gap()).toEqual({ attempt: 1, afterSeq: 0, nextArrivedSeq: 2 });
+    const updates = asm.push(c1!, 'live');
+    expect(updates.map((u) => u.type)).toEqual(['skipped', 'text', 'end']);
+    expect(updates[0]).toMatchObject({ seq: 1, count: 3 });
+    expect(asm.text).toBe('ab');
+    expect(asm.gap()).toBeNull();
+    expect(asm.lastAppliedSeq).toBe(2);
+  });
+
+  it('unknown events are reported only for chunks that are applied (not duplicates)', () => {
+    const asm = new ChunkAssembler();
+    const [c0, c1] = futureAttemptChunks(1, [{ text: 'a', unknown: 1 }, { unknown: 1 }]);
+    const all = [c0!, c0!, c1!, c1!].flatMap((c, i) => asm.push(c, i % 2 ? 'store' : 'live'));
+    expect(all.filter((u) => u.type === 'skipped')).toHaveLength(2);
+    expect(asm.stats.duplicates).toBe(2);
+  });
+
   it('accepts already-parsed payload objects', () => {
     const asm = new ChunkAssembler();
     const [c0] = attemptChunks(1, ['a']);
@@ -253,6 +316,47 @@ describe('ChunkAssembler: properties', () => {
         },
       ),
       { numRuns: 200 },
+    );
+  });
+
+  it('a newer worker’s chunks (unknown events, unknown fields) lose no text, whatever the delivery', () => {
+    const specArb: fc.Arbitrary<FutureChunkSpec> = fc.record(
+      { text: textArb, unknown: fc.integer({ min: 0, max: 3 }) },
+      { requiredKeys: ['unknown'] },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(specArb, { minLength: 1, maxLength: 20 }).chain((specs) =>
+          fc.record({
+            specs: fc.constant(specs),
+            delivery: deliveryArb(specs.length),
+            pageSize: fc.integer({ min: 1, max: 7 }),
+          }),
+        ),
+        ({ specs, delivery, pageSize }) => {
+          const store = futureAttemptChunks(1, specs);
+          const asm = new ChunkAssembler();
+          const updates = delivery.flatMap((index) => asm.push(store[index]!));
+          if (!asm.terminal) updates.push(...catchUp(asm, store, pageSize));
+          const expectedText = specs.map((s) => s.text ?? '').join('');
+          // A chunk with no known event gets one unknown event (see futureAttemptChunks).
+          const hasKnown = (s: FutureChunkSpec, seq: number) =>
+            seq === 0 || seq === specs.length - 1 || s.text !== undefined;
+          const expectedSkipped = specs.reduce(
+            (n, s, seq) => n + (s.unknown === 0 && !hasKnown(s, seq) ? 1 : s.unknown),
+            0,
+          );
+          expect(asm.text).toBe(expectedText);
+          expect(asm.terminal?.type).toBe('end');
+          expect(asm.gap()).toBeNull();
+          expect(updates.some((u) => u.type === 'invalid')).toBe(false);
+          // Each chunk is applied once, so each unknown event is reported once.
+          const skipped = updates.flatMap((u) => (u.type === 'skipped' ? [u] : []));
+          expect(new Set(skipped.map((u) => u.seq)).size).toBe(skipped.length);
+          expect(skipped.reduce((n, u) => n + u.count, 0)).toBe(expectedSkipped);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -55,7 +55,7 @@ describe.skipIf(skipReason !== null)(
         },
         { wrapper },
       );
-      act(() => result.current.start({ modelId, prompt: PROMPT }));
+      act(() => void result.current.start({ modelId, prompt: PROMPT }));
       await waitFor(() => expect(result.current.status).toBe('done'), { timeout: 15_000 });
       expect(statuses).toEqual(['idle', 'submitted', 'streaming', 'done']);
       expect(result.current.text.length).toBeGreaterThan(0);

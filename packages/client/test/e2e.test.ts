@@ -7,14 +7,22 @@
  * through package.json would make a dependency cycle; it is loaded from its build output
  * instead, and these tests are skipped with the reason when that build is missing.
  */
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StreamChunksDocument } from '@org/bedrock-stream-contracts';
+import {
+  StreamChunksDocument,
+  chunkSortKey,
+  streamPartitionKey,
+} from '@org/bedrock-stream-contracts';
 import {
   ChunkAssembler,
   createStreamClient,
   realtimeUrlFor,
   type StreamClient,
+  type StreamHandle,
+  type StreamUpdate,
 } from '../src/index.js';
+import { futureAttemptChunks, type StoredChunk } from './helpers.js';
 
 import { deterministicAnswer, skipReason, stackModule, type LocalStack } from './stack-loader.js';
 
@@ -120,6 +128,96 @@ describe.skipIf(skipReason !== null)(
       expect(result.metrics.reconnects).toBeGreaterThanOrEqual(1);
       expect(result.text).toBe(await storedText(handle.streamId));
       if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(LONG_PROMPT, modelId));
+    });
+
+    /** Resolves at the stream's first text update. */
+    function firstText(handle: StreamHandle): Promise<void> {
+      return new Promise<void>((resolve) => {
+        const off = handle.subscribe((u) => {
+          if (u.type === 'text') {
+            off();
+            resolve();
+          }
+        });
+      });
+    }
+
+    /** Stores chunks through dynalite exactly as publishChunk's putChunk step does. */
+    async function storeChunks(chunks: readonly StoredChunk[]): Promise<void> {
+      const ddb = new DynamoDBClient({
+        region: stack.config.region,
+        endpoint: stack.config.dynamodbEndpoint,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      });
+      try {
+        for (const c of chunks) {
+          await ddb.send(
+            new PutItemCommand({
+              TableName: stack.config.tableName,
+              Item: {
+                pk: { S: streamPartitionKey(c.streamId) },
+                sk: { S: chunkSortKey(c.attempt, c.seq) },
+                streamId: { S: c.streamId },
+                attempt: { N: String(c.attempt) },
+                seq: { N: String(c.seq) },
+                payload: { S: c.payload },
+                createdAt: { S: c.createdAt },
+                expiresAt: { N: String(Math.floor(Date.now() / 1000) + 3600) },
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          );
+        }
+      } finally {
+        ddb.destroy();
+      }
+    }
+
+    it('a newer worker’s chunks (unknown events and fields) lose no text; one notice', async () => {
+      // The resolvers (rightly) refuse event types they do not know, so a newer worker is
+      // played here: while the real worker streams attempt 1, "it" takes the stream over as
+      // attempt 2 (a worker of a newer version retrying it), storing its chunks through
+      // dynalite and fanning them out with the emulator's test hook. Attempt 2 never
+      // collides with the real worker's (attempt, seq)s; its chunks carry unknown fields,
+      // unknown events mixed with text, and one chunk of nothing but unknown events.
+      const handle = client.stream({ modelId, prompt: 'A long tale. [[tokens:600]]' });
+      const updates: StreamUpdate[] = [];
+      handle.subscribe((u) => updates.push(u));
+      await firstText(handle);
+      expect(handle.status).toBe('streaming');
+      const newer = futureAttemptChunks(
+        2,
+        [
+          { text: 'Hello ', unknown: 2 },
+          { unknown: 2 },
+          { text: 'from a newer ', unknown: 1 },
+          { text: 'worker!', unknown: 3 },
+        ],
+        { streamId: handle.streamId },
+      );
+      await storeChunks(newer);
+      for (const chunk of newer) {
+        // Seq 2 is lost on the way: only catch-up (the stored copy) can fill it.
+        if (chunk.seq === 2) continue;
+        stack.emulator.injectMutationResult('publishChunk', { ...chunk, owner: 'apikey' });
+      }
+      const result = await handle.done;
+      expect(result.status).toBe('done');
+      expect(result.text).toBe('Hello from a newer worker!');
+      expect(result.text).toBe(await storedText(handle.streamId));
+      expect(updates.filter((u) => u.type === 'reset')).toEqual([{ type: 'reset', attempt: 2 }]);
+      expect(updates.filter((u) => u.type === 'notice')).toEqual([
+        {
+          type: 'notice',
+          code: 'UNKNOWN_EVENTS',
+          eventTypes: ['reasoning', 'citation'],
+          message: expect.any(String),
+        },
+      ]);
+      expect(updates.filter((u) => u.type === 'error')).toEqual([]);
+      expect(result.metrics.skippedEvents).toBe(8);
+      expect(result.metrics.invalidPayloads).toBe(0);
+      expect(result.metrics.catchUpChunks).toBeGreaterThan(0);
     });
 
     it('dropped, duplicated and reordered messages still yield the complete text', async () => {

@@ -11,22 +11,14 @@ import type {
   StreamHandle,
   StreamInput,
   StreamMetrics,
+  StreamOptions,
   StreamResult,
   StreamStatus,
   StreamUpdate,
-} from '../src/stream.js';
-import { validateStreamInput } from '../src/stream.js';
+} from '../src/stream-types.js';
+import { emptyMetrics, validateStreamInput } from '../src/stream.js';
 
-const METRICS: StreamMetrics = {
-  worker: null,
-  timeToFirstTextMs: null,
-  totalMs: null,
-  reconnects: 0,
-  catchUpQueries: 0,
-  catchUpChunks: 0,
-  duplicates: 0,
-  invalidPayloads: 0,
-};
+const METRICS: StreamMetrics = emptyMetrics();
 
 export class FakeHandle implements StreamHandle {
   status: StreamStatus = 'submitted';
@@ -125,8 +117,9 @@ export class FakeHandle implements StreamHandle {
 export class FakeClient implements StreamClientLike {
   handles: FakeHandle[] = [];
   private n = 0;
-  stream(input: StreamInput): StreamHandle {
-    const streamId = `00000000-0000-4000-8000-${String(++this.n).padStart(12, '0')}`;
+  stream(input: StreamInput, options: StreamOptions = {}): StreamHandle {
+    const streamId =
+      options.streamId ?? `00000000-0000-4000-8000-${String(++this.n).padStart(12, '0')}`;
     validateStreamInput({ ...input, streamId });
     const handle = new FakeHandle(streamId, input);
     this.handles.push(handle);

@@ -58,3 +58,58 @@ export function storedAfter(
     )
     .sort((a, b) => a.attempt - b.attempt || a.seq - b.seq);
 }
+
+/** One chunk of a newer worker's attempt: optional text plus `unknown` events of future types. */
+export interface FutureChunkSpec {
+  text?: string;
+  /** How many events of types this client does not know to mix in (0-3). */
+  unknown: number;
+}
+
+const FUTURE_TYPES = ['reasoning', 'citation', 'tool_progress'] as const;
+
+/**
+ * The chunks a worker NEWER than this client could publish (written as JSON by hand: the
+ * contracts' writer refuses them): envelope and known events carry fields this version does
+ * not know, and events of unknown types sit before, between and after the known ones (also
+ * after the terminal event; only known events must end with it). A spec with neither text
+ * nor unknown events is given one unknown event, so every chunk has an event.
+ */
+export function futureAttemptChunks(
+  attempt: number,
+  specs: readonly FutureChunkSpec[],
+  opts: { streamId?: string } = {},
+): StoredChunk[] {
+  return specs.map((spec, seq) => {
+    const known: Record<string, unknown>[] = [];
+    if (seq === 0) {
+      known.push({ type: 'start', modelId: 'test-model', attempt, startedAt: at, region: 'x' });
+    }
+    if (spec.text !== undefined) known.push({ type: 'text', text: spec.text, confidence: 0.5 });
+    if (seq === specs.length - 1) {
+      known.push({
+        type: 'end',
+        stopReason: 'end_turn',
+        usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3, cacheReadTokens: 7 },
+        timings: { timeToFirstTokenMs: 1, totalMs: 2, modelLatencyMs: null, queueMs: 3 },
+      });
+    }
+    const unknown = spec.unknown > 0 || known.length > 0 ? spec.unknown : 1;
+    const events = [...known];
+    for (let i = 0; i < unknown; i++) {
+      // Spread over the chunk: first, then last, then in between.
+      const position = i % 3 === 0 ? 0 : i % 3 === 1 ? events.length : Math.ceil(events.length / 2);
+      events.splice(position, 0, {
+        type: FUTURE_TYPES[(seq + i) % FUTURE_TYPES.length],
+        detail: { seq, i },
+      });
+    }
+    return {
+      streamId: opts.streamId ?? 's',
+      attempt,
+      seq,
+      payload: JSON.stringify({ v: 1, traceId: `t-${seq}`, events }),
+      createdAt: at,
+    };
+  });
+}

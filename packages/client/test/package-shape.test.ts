@@ -1,14 +1,17 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  StreamClientError,
-  createStreamClient,
-  realtimeUrlFor,
-  resolveOptions,
-} from '../src/index.js';
+import * as core from '../src/index.js';
+import { StreamClientError, createStreamClient, realtimeUrlFor } from '../src/index.js';
+import * as internal from '../src/internal.js';
+import { DEFAULT_RECONNECT_POLICY, resolveOptions } from '../src/internal.js';
 
 const srcDir = new URL('../src/', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  exports: Record<string, { types: string; default: string }>;
+  dependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional: boolean }>;
+};
 
 describe('package shape', () => {
   it('the core entry never imports react (react is an optional peer)', () => {
@@ -18,12 +21,37 @@ describe('package shape', () => {
       const text = readFileSync(join(srcDir, f), 'utf8');
       expect(text, f).not.toMatch(/from ['"]react|import\(['"]react|\/react\//);
     }
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      exports: Record<string, { types: string }>;
-      peerDependenciesMeta: Record<string, { optional: boolean }>;
-    };
     expect(pkg.exports['./react']?.types).toBe('./dist/react/index.d.ts');
     expect(pkg.peerDependenciesMeta['react']?.optional).toBe(true);
+  });
+
+  it('the core entry exports only what an app uses; the plumbing is at /internal', () => {
+    expect(Object.keys(core).sort()).toEqual([
+      'ChunkAssembler',
+      'StreamClientError',
+      'createStreamClient',
+      'newStreamId',
+      'realtimeUrlFor',
+    ]);
+    for (const name of [
+      'resolveOptions',
+      'StreamClientOptionsSchema',
+      'createApolloTransport',
+      'ensureRealtimeGlobals',
+      'describeError',
+      'validateStreamInput',
+    ]) {
+      expect(core, name).not.toHaveProperty(name);
+      expect(internal, name).toHaveProperty(name);
+    }
+    expect(pkg.exports['./internal']).toEqual({
+      types: './dist/internal.d.ts',
+      default: './dist/internal.js',
+    });
+  });
+
+  it('declares only dependencies it imports (no uuid: ids come from crypto)', () => {
+    expect(pkg.dependencies).not.toHaveProperty('uuid');
   });
 });
 
@@ -80,6 +108,32 @@ describe('options validation', () => {
     expect(e.message).toMatch(/region/);
     expect(e.message).toMatch(/auth\.apiKey/);
     expect(e.message).toMatch(/ackTimeoutMs/);
+  });
+
+  it('takes the reconnect policy in contracts’ RetryPolicy shape, defaults filled in', () => {
+    const auth = { type: 'API_KEY', apiKey: 'k' } as const;
+    expect(resolveOptions({ ...ok, auth }).reconnect).toEqual(DEFAULT_RECONNECT_POLICY);
+    expect(DEFAULT_RECONNECT_POLICY).toEqual({
+      maxTries: 6, // the dropped subscription + 5 resubscriptions, as before
+      initialDelayMs: 200,
+      maxDelayMs: 5_000,
+      jitter: true,
+    });
+    expect(
+      resolveOptions({ ...ok, auth, reconnect: { maxTries: 2, initialDelayMs: undefined } })
+        .reconnect,
+    ).toEqual({ ...DEFAULT_RECONNECT_POLICY, maxTries: 2 });
+    expect(() => resolveOptions({ ...ok, auth, reconnect: { maxTries: 0 } })).toThrow(
+      /reconnect\.maxTries/,
+    );
+    expect(() => resolveOptions({ ...ok, auth, reconnect: { retries: 3 } as never })).toThrow(
+      /reconnect/,
+    );
+  });
+
+  it('rejects unknown options (a typo or a removed option is not silently ignored)', () => {
+    const auth = { type: 'API_KEY', apiKey: 'k' } as const;
+    expect(() => resolveOptions({ ...ok, auth, maxReconnects: 5 })).toThrow(/maxReconnects/);
   });
 
   it('rejects an unknown auth type', () => {

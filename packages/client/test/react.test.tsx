@@ -8,6 +8,7 @@ import { act, cleanup, render, renderHook, screen } from '@testing-library/react
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamClientError } from '../src/errors.js';
+import type { StreamResult } from '../src/stream-types.js';
 import {
   BedrockStreamProvider,
   useBedrockStream,
@@ -35,7 +36,7 @@ describe('useBedrockStream', () => {
   it('goes idle -> submitted -> streaming -> done', async () => {
     const { client, result } = setup({ throttleMs: 0 });
     expect(result.current.status).toBe('idle');
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     expect(result.current.status).toBe('submitted');
     expect(result.current.streamId).toBe(client.last.streamId);
     act(() => client.last.begin());
@@ -54,7 +55,7 @@ describe('useBedrockStream', () => {
 
   it('cancel() asks the handle; status follows the worker’s confirmation', async () => {
     const { client, result } = setup({ throttleMs: 0 });
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     act(() => client.last.pushText('partial'));
     act(() => result.current.cancel());
     expect(client.last.cancelCalls).toBe(1);
@@ -69,7 +70,7 @@ describe('useBedrockStream', () => {
 
   it('errors become status error with the typed error; retry starts a new stream', async () => {
     const { client, result } = setup({ throttleMs: 0 });
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     const first = client.last;
     await act(async () => {
       first.fail(new StreamClientError('ThrottlingException', 'slow down', true));
@@ -88,7 +89,7 @@ describe('useBedrockStream', () => {
 
   it('invalid input is rejected before anything is sent: status error INVALID_INPUT', () => {
     const { client, result } = setup();
-    act(() => result.current.start({ modelId: 'm', prompt: '' }));
+    act(() => void result.current.start({ modelId: 'm', prompt: '' }));
     expect(result.current.status).toBe('error');
     expect(result.current.error?.code).toBe('INVALID_INPUT');
     expect(result.current.error?.message).toMatch(/prompt/);
@@ -97,10 +98,10 @@ describe('useBedrockStream', () => {
 
   it('starting again replaces (and cancels) the running stream', () => {
     const { client, result } = setup({ throttleMs: 0 });
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     const first = client.last;
     act(() => first.pushText('old'));
-    act(() => result.current.start({ ...input, prompt: 'Again' }));
+    act(() => void result.current.start({ ...input, prompt: 'Again' }));
     expect(first.cancelCalls).toBe(1);
     expect(first.listenerCount).toBe(0);
     expect(result.current.text).toBe('');
@@ -110,7 +111,7 @@ describe('useBedrockStream', () => {
 
   it('unmount during a stream stops listening and cancels the generation', () => {
     const { client, result, unmount } = setup({ throttleMs: 0 });
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     act(() => client.last.pushText('some'));
     const errors = vi.spyOn(console, 'error');
     unmount();
@@ -125,10 +126,61 @@ describe('useBedrockStream', () => {
 
   it('with cancelOnUnmount: false, unmount only detaches', () => {
     const { client, result, unmount } = setup({ cancelOnUnmount: false });
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     unmount();
     expect(client.last.cancelCalls).toBe(0);
     expect(client.last.detachCalls).toBe(1);
+  });
+
+  it('start() resolves with the stream’s result when it ends', async () => {
+    const { client, result } = setup({ throttleMs: 0 });
+    let finished: Promise<StreamResult> | undefined;
+    act(() => {
+      finished = result.current.start(input);
+    });
+    act(() => client.last.pushText('All of it'));
+    await act(async () => {
+      client.last.end();
+      await client.last.done;
+    });
+    await expect(finished).resolves.toMatchObject({
+      streamId: client.last.streamId,
+      status: 'done',
+      text: 'All of it',
+      stopReason: 'end_turn',
+      error: null,
+    });
+  });
+
+  it('start() with rejected input resolves at once with the INVALID_INPUT result', async () => {
+    const { client, result } = setup();
+    let finished: Promise<StreamResult> | undefined;
+    act(() => {
+      finished = result.current.start({ modelId: 'm', prompt: '' });
+    });
+    const rejected = await finished!;
+    expect(rejected).toMatchObject({ status: 'error', text: '', error: { code: 'INVALID_INPUT' } });
+    expect(rejected.streamId).toBe(result.current.streamId);
+    expect(client.handles).toHaveLength(0);
+  });
+
+  it('a replaced stream’s start() promise settles with that stream’s own end', async () => {
+    const { client, result } = setup({ throttleMs: 0 });
+    let first: Promise<StreamResult> | undefined;
+    act(() => {
+      first = result.current.start(input);
+    });
+    const firstHandle = client.last;
+    act(() => void result.current.start({ ...input, prompt: 'Again' }));
+    await act(async () => {
+      firstHandle.end('cancelled');
+      await firstHandle.done;
+    });
+    await expect(first).resolves.toMatchObject({
+      streamId: firstHandle.streamId,
+      status: 'cancelled',
+    });
+    expect(result.current.status).toBe('submitted'); // the new stream, untouched
   });
 
   it('works under StrictMode (effects run twice)', () => {
@@ -136,7 +188,7 @@ describe('useBedrockStream', () => {
     const { result } = renderHook(() => useBedrockStream({ client, throttleMs: 0 }), {
       wrapper: StrictMode,
     });
-    act(() => result.current.start(input));
+    act(() => void result.current.start(input));
     act(() => client.last.pushText('ok'));
     expect(result.current.text).toBe('ok');
   });
@@ -161,7 +213,7 @@ describe('useBedrockStream: throttled rendering', () => {
     onRender();
     return (
       <div>
-        <button onClick={() => s.start(input)}>go</button>
+        <button onClick={() => void s.start(input)}>go</button>
         <output data-testid="text">{s.text}</output>
         <output data-testid="status">{s.status}</output>
       </div>

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createStreamClient } from '../src/client.js';
-import type { StreamUpdate } from '../src/stream.js';
-import { attemptChunks } from './helpers.js';
+import type { StreamUpdate } from '../src/stream-types.js';
+import { attemptChunks, futureAttemptChunks } from './helpers.js';
 import { MemoryTransport } from './memory-transport.js';
 
 const input = { modelId: 'anthropic.claude-3-haiku-20240307-v1:0', prompt: 'Tell me' };
@@ -20,9 +20,9 @@ function setup(transport = new MemoryTransport()) {
       auth: { type: 'API_KEY', apiKey: 'k' },
       gapFillDelayMs: 5,
       stallTimeoutMs: 40,
-      reconnectDelayMs: 2,
       cancelGraceMs: 20,
-      maxReconnects: 3,
+      // Up to 3 resubscriptions after the subscription that dropped.
+      reconnect: { maxTries: 4, initialDelayMs: 2, maxDelayMs: 10 },
     },
     { transport },
   );
@@ -106,6 +106,28 @@ describe('stream session (over the in-memory boundary stub)', () => {
     expect(result.metrics.reconnects).toBe(3);
   });
 
+  it('reconnect maxTries 1 (the dropped subscription was the only try) fails at the first drop', async () => {
+    const transport = new MemoryTransport();
+    const client = createStreamClient(
+      {
+        url: 'http://127.0.0.1:1/graphql',
+        region: 'us-east-1',
+        auth: { type: 'API_KEY', apiKey: 'k' },
+        stallTimeoutMs: 10_000,
+        reconnect: { maxTries: 1 },
+      },
+      { transport },
+    );
+    transport.onStart = ({ streamId }) => {
+      transport.publish(attemptChunks(1, texts, { streamId })[0]!);
+      transport.dropConnections();
+    };
+    const result = await client.stream(input).done;
+    expect(result.error?.code).toBe('CONNECTION_LOST');
+    expect(result.metrics.reconnects).toBe(0);
+    expect(transport.log.filter((e) => e === 'subscribe')).toHaveLength(1);
+  });
+
   it('a lost terminal chunk is found by the stall watchdog (getStream + catch-up)', async () => {
     const { client, transport } = setup();
     transport.onStart = ({ streamId }) => {
@@ -125,12 +147,66 @@ describe('stream session (over the in-memory boundary stub)', () => {
       transport.publish(attemptChunks(1, texts, { streamId, end: false })[0]!);
       transport.finishRecord(streamId, {
         status: 'FAILED',
-        error: JSON.stringify({ code: 'WorkerCrashed', message: 'boom', retryable: true }),
+        error: JSON.stringify({ code: 'WorkerFailed', message: 'boom', retryable: true }),
       });
     };
     const result = await client.stream(input).done;
     expect(result.status).toBe('error');
-    expect(result.error).toMatchObject({ code: 'WorkerCrashed', message: 'boom', retryable: true });
+    expect(result.error).toMatchObject({
+      code: 'WorkerFailed',
+      workerCode: 'WorkerFailed',
+      message: 'boom',
+      retryable: true,
+    });
+  });
+
+  it('a stored error code this client does not know maps to UNKNOWN_WORKER_ERROR, keeping it', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      transport.publish(attemptChunks(1, texts, { streamId, end: false })[0]!);
+      transport.finishRecord(streamId, {
+        status: 'FAILED',
+        error: JSON.stringify({ code: 'GpuMeltdown', message: 'boom', retryable: false, at: 1 }),
+      });
+    };
+    const result = await client.stream(input).done;
+    expect(result.error).toMatchObject({
+      code: 'UNKNOWN_WORKER_ERROR',
+      workerCode: 'GpuMeltdown',
+      message: 'boom',
+      retryable: false,
+    });
+  });
+
+  it('a stored error that breaks StoredErrorSchema is STREAM_FAILED, not half-read', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      transport.publish(attemptChunks(1, texts, { streamId, end: false })[0]!);
+      transport.finishRecord(streamId, {
+        status: 'FAILED',
+        error: JSON.stringify({ code: 'WorkerFailed', message: 'boom', retryable: 'yes' }),
+      });
+    };
+    const result = await client.stream(input).done;
+    expect(result.error).toMatchObject({
+      code: 'STREAM_FAILED',
+      workerCode: null,
+      retryable: true,
+    });
+  });
+
+  it('a completed record carries a stop reason this client does not know as it is', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      const cs = attemptChunks(1, texts, { streamId });
+      cs.forEach((c, i) => transport.publish(c, { deliver: i < cs.length - 1 }));
+      // The record says more than the (lost) end chunk would: the record wins at a stall.
+      transport.chunks.get(streamId)!.pop();
+      transport.finishRecord(streamId, { status: 'COMPLETED', stopReason: 'reasoning_budget' });
+    };
+    const result = await client.stream(input).done;
+    expect(result.status).toBe('done');
+    expect(result.stopReason).toBe('reasoning_budget');
   });
 
   it('the worker’s error event ends the stream with its code', async () => {
@@ -151,6 +227,72 @@ describe('stream session (over the in-memory boundary stub)', () => {
     const result = await client.stream(input).done;
     expect(result.status).toBe('error');
     expect(result.error).toMatchObject({ code: 'ModelNotAllowed', retryable: false });
+  });
+
+  it('a newer worker’s chunks: all text kept, ONE non-fatal notice for the unknown events', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      const cs = futureAttemptChunks(
+        1,
+        [
+          { text: 'Once ', unknown: 1 },
+          { unknown: 2 }, // nothing this client knows, still a chunk
+          { text: 'upon ', unknown: 0 },
+          { text: 'a time', unknown: 3 },
+        ],
+        { streamId },
+      );
+      // Seq 1 is lost live: the gap is filled from the store, unknown events and all.
+      cs.forEach((c, i) => transport.publish(c, { deliver: i !== 1 }));
+    };
+    const handle = client.stream(input);
+    const updates: StreamUpdate[] = [];
+    handle.subscribe((u) => updates.push(u));
+    const result = await handle.done;
+    expect(result.status).toBe('done');
+    expect(result.text).toBe('Once upon a time');
+    const notices = updates.filter((u) => u.type === 'notice');
+    expect(notices).toEqual([
+      {
+        type: 'notice',
+        code: 'UNKNOWN_EVENTS',
+        eventTypes: ['reasoning'],
+        message: expect.stringMatching(/reasoning/),
+      },
+    ]);
+    expect(updates.some((u) => u.type === 'error')).toBe(false);
+    expect(result.metrics.skippedEvents).toBe(6);
+    expect(result.metrics.skippedEventTypes).toEqual(['reasoning', 'citation', 'tool_progress']);
+    expect(result.metrics.invalidPayloads).toBe(0);
+    expect(result.metrics.catchUpChunks).toBeGreaterThan(0);
+    // The notice comes in stream order, before the text of its chunk.
+    expect(updates.findIndex((u) => u.type === 'notice')).toBeLessThan(
+      updates.findIndex((u) => u.type === 'text'),
+    );
+  });
+
+  it('an error code this client does not know ends the stream as UNKNOWN_WORKER_ERROR', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      transport.publish(attemptChunks(1, ['x'], { streamId, end: false })[0]!);
+      transport.publish({
+        streamId,
+        attempt: 1,
+        seq: 1,
+        createdAt: 'now',
+        payload: JSON.stringify({
+          v: 1,
+          events: [{ type: 'error', code: 'QuantumDecoherence', message: 'no', retryable: true }],
+        }),
+      });
+    };
+    const result = await client.stream(input).done;
+    expect(result.error).toMatchObject({
+      code: 'UNKNOWN_WORKER_ERROR',
+      workerCode: 'QuantumDecoherence',
+      message: 'no',
+      retryable: true,
+    });
   });
 
   it('a newer attempt replaces the text of a failed one', async () => {

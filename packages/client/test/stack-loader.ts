@@ -12,6 +12,9 @@ export interface LocalStack {
     apiKey: string;
     modelId?: string;
     allowedModelIds?: string[];
+    /** The stack's dynalite (DynamoDB) endpoint and table. */
+    dynamodbEndpoint: string;
+    tableName: string;
   };
   emulator: {
     setFaults(f: {
@@ -21,6 +24,11 @@ export interface LocalStack {
       seed?: number;
     }): void;
     closeAllConnections(): void;
+    /**
+     * Fans `value` out to the subscriptions `mutationField` triggers, bypassing its resolver
+     * (which would refuse, e.g., events of types it does not know).
+     */
+    injectMutationResult(mutationField: string, value: Record<string, unknown>): void;
   };
   stop(): Promise<void>;
 }

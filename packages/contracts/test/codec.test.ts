@@ -3,6 +3,7 @@ import {
   ContractError,
   LIMITS,
   APPSYNC_LIMITS,
+  CHUNK_EVENT_TYPES,
   decodeChunkPayload,
   encodeChunkPayload,
   safeDecodeChunkPayload,
@@ -27,6 +28,31 @@ const everyEvent: ChunkEvent[] = [
     timings: { timeToFirstTokenMs: 120, totalMs: 900, modelLatencyMs: 850 },
   },
   { type: 'error', code: 'ThrottlingException', message: 'Too many requests', retryable: true },
+  { type: 'reasoning', text: 'The user asks for the weather; call get_weather. 🤔' },
+  { type: 'reasoning-signature', signature: 'EqQBCkgIARABGAIiQL+/x9==' },
+  { type: 'reasoning-redacted', data: 'QUJDRA==' },
+  { type: 'tool-call-start', toolCallId: 'tooluse_AbC-12', toolName: 'get_weather' },
+  { type: 'tool-call-delta', toolCallId: 'tooluse_AbC-12', inputDelta: '{"city": "Pa' },
+  {
+    type: 'tool-call',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+    input: { city: 'Paris', days: [1, 2], metric: true, hint: null, nested: { ü: -1.5 } },
+  },
+  {
+    type: 'tool-result',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+    output: [{ day: 1, temperature: 21.5, sky: 'sunny' }, null],
+    isError: false,
+  },
+  { type: 'step-start', step: 1 },
+  {
+    type: 'step-end',
+    step: 1,
+    stopReason: 'tool_use',
+    usage: { ...usage, cacheReadInputTokens: 1024, cacheWriteInputTokens: 0 },
+  },
 ];
 
 function expectError(raw: unknown, code: ContractError['code'], fragment: string | RegExp) {
@@ -46,6 +72,24 @@ describe('chunk payload codec', () => {
     expect(JSON.parse(json)).toEqual(payload);
     expect(decodeChunkPayload(json)).toEqual(payload);
     expect(decodeChunkPayload(JSON.parse(json))).toEqual(payload);
+  });
+
+  it('has a round-trip case for every event type', () => {
+    expect(everyEvent.map((e) => e.type).sort()).toEqual([...CHUNK_EVENT_TYPES].sort());
+  });
+
+  it.each([
+    ['a string', 'sunny', false],
+    ['null', null, false],
+    ['a number', 0, false],
+    ['a boolean', true, false],
+    ['an error message', 'city not found', true],
+  ])('round-trips a tool result whose output is %s', (_label, output, isError) => {
+    const payload: ChunkPayload = {
+      v: 1,
+      events: [{ type: 'tool-result', toolCallId: 't1', toolName: 'lookup', output, isError }],
+    };
+    expect(decodeChunkPayload(encodeChunkPayload(payload))).toEqual(payload);
   });
 
   it('keeps several events of one flush in order, terminal last', () => {

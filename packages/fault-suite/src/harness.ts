@@ -38,8 +38,7 @@ export function suiteClient(
     auth: { type: 'API_KEY', apiKey: stack.config.apiKey },
     gapFillDelayMs: 100,
     stallTimeoutMs: 2_000,
-    reconnectDelayMs: 100,
-    maxReconnects: 20,
+    reconnect: { maxTries: 21, initialDelayMs: 100 },
     cancelGraceMs: 500,
     ...overrides,
   });

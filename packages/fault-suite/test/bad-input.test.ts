@@ -460,9 +460,9 @@ describe('publishChunk refuses bad calls', () => {
         /terminal 'end' event but not the last/,
       ],
       [
-        'unknown stop reason',
-        '{"v":1,"events":[{"type":"end","stopReason":"bored","usage":null,"timings":{"timeToFirstTokenMs":null,"totalMs":1,"modelLatencyMs":null}}]}',
-        /stopReason must be one of/,
+        'stop reason that is not a snake_case identifier',
+        '{"v":1,"events":[{"type":"end","stopReason":"Bored!","usage":null,"timings":{"timeToFirstTokenMs":null,"totalMs":1,"modelLatencyMs":null}}]}',
+        /stopReason must be a snake_case identifier/,
       ],
       [
         'negative usage',

@@ -72,7 +72,7 @@ function jwtClient(target: StackEndpoints, jwt: string): StreamClient {
     auth: { type: 'OPENID_CONNECT', jwtToken: jwt },
     gapFillDelayMs: 100,
     stallTimeoutMs: 2_000,
-    reconnectDelayMs: 100,
+    reconnect: { initialDelayMs: 100 },
     cancelGraceMs: 500,
   });
 }

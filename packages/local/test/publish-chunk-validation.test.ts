@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import {
+  CHUNK_EVENT_TYPES,
   ChunkPayloadSchema,
   LIMITS,
   encodeChunkPayload,
@@ -51,7 +52,62 @@ const every: Record<ChunkEvent['type'], ChunkEvent> = {
     timings: { timeToFirstTokenMs: 10, totalMs: 20, modelLatencyMs: null },
   },
   error: { type: 'error', code: 'ThrottlingException', message: 'slow down', retryable: true },
+  reasoning: { type: 'reasoning', text: 'Weather asked: call get_weather. 🤔' },
+  'reasoning-signature': { type: 'reasoning-signature', signature: 'EqQBCkgIARABGAIiQL+/==' },
+  'reasoning-redacted': { type: 'reasoning-redacted', data: 'QUJDRA==' },
+  'tool-call-start': {
+    type: 'tool-call-start',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+  },
+  'tool-call-delta': {
+    type: 'tool-call-delta',
+    toolCallId: 'tooluse_AbC-12',
+    inputDelta: '{"city": "Pa',
+  },
+  'tool-call': {
+    type: 'tool-call',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+    input: { city: 'Paris', days: [1, 2], metric: true, hint: null },
+  },
+  'tool-result': {
+    type: 'tool-result',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+    output: { temperature: 21.5, sky: 'sunny' },
+    isError: false,
+  },
+  'step-start': { type: 'step-start', step: 1 },
+  'step-end': {
+    type: 'step-end',
+    step: 1,
+    stopReason: 'tool_use',
+    usage: {
+      inputTokens: 10,
+      outputTokens: 20,
+      totalTokens: 30,
+      cacheReadInputTokens: 512,
+      cacheWriteInputTokens: 0,
+    },
+  },
 };
+/** One answer with reasoning, a tool call and its result, then text: one step per model call. */
+const mixedTurn: ChunkEvent[] = [
+  every['step-start'],
+  every.reasoning,
+  every['reasoning-signature'],
+  every['tool-call-start'],
+  every['tool-call-delta'],
+  { ...every['tool-call-delta'], inputDelta: 'ris"}' } as ChunkEvent,
+  every['tool-call'],
+  every['tool-result'],
+  every['step-end'],
+  { type: 'step-start', step: 2 },
+  every['reasoning-redacted'],
+  every.text,
+  every.end,
+];
 
 const PUBLISH = `mutation PublishChunk($input: PublishChunkInput!) {
   publishChunk(input: $input) { streamId attempt seq payload }
@@ -168,8 +224,38 @@ describe('publishChunk over GraphQL', () => {
       seq += 1;
     }
     const after = await stored(streamId);
-    expect(after.seqs).toEqual([0, 1, 2, 3, 4]);
+    expect(after.seqs).toEqual(types.map((_, i) => i));
     expect(after.payloads.map((p) => safeDecodeChunkPayload(p).ok)).toEqual(types.map(() => true));
+  });
+
+  it('stores a mixed reasoning, tool-use and text turn as one chunk', async () => {
+    const streamId = await runningStream();
+    const payload = encodeChunkPayload({ v: 1, events: mixedTurn });
+    const res = await gql(PUBLISH, { input: { streamId, attempt: 1, seq: 0, payload } }, true);
+    expect(res.errors).toBeUndefined();
+    const after = await stored(streamId);
+    expect(after.seqs).toEqual([0]);
+    const decoded = safeDecodeChunkPayload(after.payloads[0]);
+    expect(decoded.ok && decoded.value).toEqual({ v: 1, events: mixedTurn });
+  });
+
+  it('rejects a mixed turn with one bad tool event, naming it, storing nothing', async () => {
+    const streamId = await runningStream();
+    const events = mixedTurn.map((e) =>
+      e.type === 'tool-call' ? { ...e, input: ['not', 'an', 'object'] } : e,
+    );
+    const res = await gql(
+      PUBLISH,
+      { input: { streamId, attempt: 1, seq: 0, payload: JSON.stringify({ v: 1, events }) } },
+      true,
+    );
+    expect(res.errors).toEqual([
+      expect.objectContaining({
+        errorType: 'ValidationError',
+        message: 'invalid chunk payload: events[6].input must be a JSON object, got array',
+      }),
+    ]);
+    expect((await stored(streamId)).seqs).toEqual([]);
   });
 
   it('rejects hostile payloads with a ValidationError naming the path, storing nothing', async () => {
@@ -181,7 +267,7 @@ describe('publishChunk over GraphQL', () => {
       [{ v: 1, events: [] }, 'events must not be empty'],
       [
         { v: 1, events: [every.start, every.text, { type: 'delta', text: 'x' }] },
-        'events[2].type is not a known event type (start, text, usage, end, error)',
+        `events[2].type is not a known event type (${CHUNK_EVENT_TYPES.join(', ')})`,
       ],
       [
         { v: 1, events: [every.start, every.text, { type: 'text', text: 42 }] },
@@ -233,6 +319,71 @@ describe('publishChunk over GraphQL', () => {
   });
 });
 
+/** Bounds of the reasoning, tool and step events, on both sides of each. */
+function newEventSamples(): unknown[] {
+  const bound = LIMITS.chunkTextBytes;
+  const one = (type: ChunkEvent['type'], fields: Record<string, unknown>) => ({
+    v: 1,
+    events: [{ ...every[type], ...fields }],
+  });
+  const withProto = (json: string): unknown => JSON.parse(json);
+  const xs = (n: number) => `"${'x'.repeat(n)}"`;
+  return [
+    one('reasoning', { text: 'é'.repeat(bound / 2) }),
+    one('reasoning', { text: 'é'.repeat(bound / 2) + 'a' }),
+    one('reasoning', { text: '' }),
+    one('reasoning-signature', { signature: 'x'.repeat(LIMITS.reasoningSignatureChars) }),
+    one('reasoning-signature', { signature: 'x'.repeat(LIMITS.reasoningSignatureChars + 1) }),
+    one('reasoning-signature', { signature: '' }),
+    ...['', 'ab==', 'abc=', '+/+/', 'A'.repeat(bound), 'A'.repeat(bound + 4)].map((data) =>
+      one('reasoning-redacted', { data }),
+    ),
+    ...['abc', 'a===', '====', 'ab=c', 'ab c', 'AAAA\n', '-_-_', 'é==='].map((data) =>
+      one('reasoning-redacted', { data }),
+    ),
+    ...['a', 'x'.repeat(64), 'x'.repeat(65), '', 'a.b', 'a b', 'ü'].map((toolCallId) =>
+      one('tool-call-start', { toolCallId }),
+    ),
+    ...['get-weather_2', 'x'.repeat(65), 'get weather', 7].map((toolName) =>
+      one('tool-call-start', { toolName }),
+    ),
+    one('tool-call-delta', { inputDelta: '' }),
+    one('tool-call-delta', { inputDelta: '😀'.repeat(bound / 4) }),
+    one('tool-call-delta', { inputDelta: '😀'.repeat(bound / 4) + 'a' }),
+    ...[{}, [], 'x', null, 1].map((input) => one('tool-call', { input })),
+    // `{"a":"…"}` is 8 bytes of JSON around the string.
+    one('tool-call', { input: { a: 'x'.repeat(bound - 8) } }),
+    one('tool-call', { input: { a: 'x'.repeat(bound - 7) } }),
+    one('tool-call', { input: { a: '\n'.repeat((bound - 8) / 2) } }),
+    one('tool-call', { input: { a: '\n'.repeat((bound - 8) / 2) + 'x' } }),
+    // zod drops `__proto__` members before it counts.
+    one('tool-call', { input: withProto(`{"a":${xs(bound - 8)},"__proto__":{"b":1}}`) }),
+    one('tool-call', { input: withProto(`{"a":${xs(bound - 7)},"__proto__":{"b":1}}`) }),
+    one('tool-call', { input: withProto(`{"b":[{"__proto__":1}],"a":${xs(bound - 17)}}`) }),
+    one('tool-call', { input: withProto(`{"b":[{"__proto__":1}],"a":${xs(bound - 16)}}`) }),
+    ...[null, 'x', 0, true, [], {}, 'x'.repeat(bound - 2), 'x'.repeat(bound - 1)].map((output) =>
+      one('tool-result', { output }),
+    ),
+    one('tool-result', { isError: 'true' }),
+    (() => {
+      const { output: _dropped, ...rest } = every['tool-result'] as Record<string, unknown>;
+      return { v: 1, events: [rest] };
+    })(),
+    ...[1, Number.MAX_SAFE_INTEGER, 0, -1, 1.5, '1'].map((step) => one('step-start', { step })),
+    one('step-end', { usage: null }),
+    one('step-end', { stopReason: 'Tool Use' }),
+    ...[0, 7, -1, 0.5, null, '1'].map((cacheWriteInputTokens) => ({
+      v: 1,
+      events: [
+        {
+          type: 'usage',
+          usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3, cacheWriteInputTokens },
+        },
+      ],
+    })),
+  ];
+}
+
 describe('bundled getStreamForPublish vs the contracts ChunkPayloadSchema', () => {
   // Runs the deployed file through the APPSYNC_JS runtime against a stub table holding a
   // running stream: a payload passes iff the resolver answers with no error.
@@ -271,6 +422,9 @@ describe('bundled getStreamForPublish vs the contracts ChunkPayloadSchema', () =
   const samples: unknown[] = [
     ...Object.values(every).map((e) => ({ v: 1, events: [e] })),
     { v: 1, events: [every.start, every.text, every.usage, every.end] },
+    { v: 1, events: mixedTurn },
+    { v: 1, events: [...mixedTurn.slice(0, -1), every.error] },
+    { v: 1, events: [every.end, ...mixedTurn] },
     { v: 1, events: Array.from({ length: LIMITS.chunkEvents }, () => every.text) },
     { v: 1, events: Array.from({ length: LIMITS.chunkEvents + 1 }, () => every.text) },
     { v: 1, events: [big('a', LIMITS.chunkTextBytes)] },
@@ -307,6 +461,7 @@ describe('bundled getStreamForPublish vs the contracts ChunkPayloadSchema', () =
       events: [{ type: 'usage', usage: { inputTokens: -1, outputTokens: 0, totalTokens: 0 } }],
     },
     { v: 1, events: [{ type: 'usage', usage: null }] },
+    ...newEventSamples(),
     { v: 1, events: [every.end, every.text] },
     { v: 1, events: [{ type: 'text', text: 'x', type2: 1 }] },
     { v: 1, events: [null] },

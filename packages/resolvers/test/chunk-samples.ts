@@ -3,9 +3,17 @@
 // unknown types, bounds ±1, misplaced terminal events, non-object payloads). Seeded, so a
 // failure reproduces.
 
-import { STOP_REASONS } from '@org/bedrock-stream-contracts';
+import { CHUNK_EVENT_TYPES, STOP_REASONS } from '@org/bedrock-stream-contracts';
 
 type Json = Record<string, unknown>;
+
+const TERMINAL_TYPES = ['end', 'error'];
+const NON_TERMINAL_TYPES = CHUNK_EVENT_TYPES.filter((t) => !TERMINAL_TYPES.includes(t));
+
+/** A JSON object text with `__proto__` own keys (a literal or an assignment would not make them). */
+const withProto = (json: string): Json => JSON.parse(json) as Json;
+/** `{"a":"<n × unit>"}`: 8 bytes of JSON around the string. */
+const objectOf = (unit: string, n: number): Json => ({ a: unit.repeat(n) });
 
 /** mulberry32: a small seeded PRNG. */
 export function seeded(seed: number): () => number {
@@ -49,6 +57,55 @@ const VALID = {
   ms: [0, 0.5, 120, 1e9],
   code: ['a', 'ThrottlingException', 'A.b_c9', 'x'.repeat(100), 'Z.'],
   message: ['', 'Too many requests', 'x'.repeat(2000), 'ünïcode\nmessage'],
+  signature: ['s', 'EqQBCkgIARABGAIiQL+/==', 'x'.repeat(16 * 1024), 'ünï\ncode', ' '],
+  // Base64 at and near its rules: padding, the full alphabet, the length bound.
+  data: [
+    'AAAA',
+    'ab==',
+    'abc=',
+    '+/+/',
+    'QUJDRA==',
+    'AB==', // non-zero unused bits: still accepted (atob is forgiving)
+    'A'.repeat(32 * 1024),
+    'A'.repeat(32 * 1024 - 4) + 'AA==',
+  ],
+  toolCallId: ['a', '0', '-', '_', 'tooluse_AbC-12_x', 'x'.repeat(64)],
+  toolName: ['a', 'get_weather', 'tool-1', 'Z'.repeat(64)],
+  inputDelta: ['{', '{"city": "Par', 'is"}', ' ', 'é'.repeat(16 * 1024), '😀'.repeat(8 * 1024)],
+  input: [
+    {},
+    { city: 'Paris' },
+    { a: [1, null, true, { b: 'x' }], n: -0.5, e: 1e21 },
+    { ünï: { '': [] } },
+    objectOf('x', 32 * 1024 - 8), // exactly 32 KiB of JSON
+    objectOf('é', 16 * 1024 - 4),
+    objectOf('"', 16 * 1024 - 4), // each quote is escaped: 2 bytes
+    // zod drops `__proto__` keys and counts the JSON without them.
+    withProto(`{"__proto__":"${'x'.repeat(32 * 1024)}","a":1}`),
+    withProto(`{"a":{"__proto__":{"b":"${'x'.repeat(32 * 1024)}"}}}`),
+    withProto(`{"__proto__":1}`),
+    // Exactly 32 KiB once `__proto__` members (and their commas) are left out.
+    withProto(`{"a":"${'x'.repeat(32 * 1024 - 8)}","__proto__":1}`),
+    withProto(`{"b":[{"__proto__":{"c":1},"d":"${'x'.repeat(32 * 1024 - 16)}"}]}`),
+    withProto(`{"a":{"__proto__":"zzz"},"b":"${'x'.repeat(32 * 1024 - 15)}"}`),
+    withProto(`{"a":[{"__proto__":[1,2]},{"b":"${'é'.repeat(16 * 1024 - 10)}"}]}`),
+  ] as unknown[],
+  output: [
+    null,
+    '',
+    'sunny, 21°C',
+    0,
+    -1.5,
+    true,
+    [],
+    [1, 'a', null, { b: [] }],
+    {},
+    { temperature: 21 },
+    'x'.repeat(32 * 1024 - 2), // the JSON string with its quotes: exactly 32 KiB
+    ['é'.repeat(16 * 1024 - 2)],
+    withProto(`{"ok":true,"__proto__":"${'x'.repeat(32 * 1024)}"}`),
+  ] as unknown[],
+  step: [1, 2, 50, Number.MAX_SAFE_INTEGER],
 };
 
 /** Hostile values for any field. */
@@ -70,6 +127,7 @@ const HOSTILE: unknown[] = [
   ['x'],
   { x: 1 },
   'start',
+  'tool-call',
 ];
 
 function pick<T>(rand: () => number, list: readonly T[]): T {
@@ -77,25 +135,38 @@ function pick<T>(rand: () => number, list: readonly T[]): T {
 }
 
 function usage(rand: () => number): Json {
-  return {
+  const counts: Json = {
     inputTokens: pick(rand, VALID.count),
     outputTokens: pick(rand, VALID.count),
     totalTokens: pick(rand, VALID.count),
   };
+  // The prompt-cache counts are optional: absent, either one, or both.
+  if (rand() < 0.4) counts['cacheReadInputTokens'] = pick(rand, VALID.count);
+  if (rand() < 0.4) counts['cacheWriteInputTokens'] = pick(rand, VALID.count);
+  return counts;
 }
 
-/** One valid event of `type`. */
-export function validEvent(rand: () => number, type: string): Json {
+/** The valid values whose JSON is short: for samples of many events, which test the count. */
+const SMALL = Object.fromEntries(
+  Object.entries(VALID).map(([key, list]) => [
+    key,
+    (list as unknown[]).filter((value) => JSON.stringify(value).length <= 256),
+  ]),
+) as unknown as typeof VALID;
+
+/** One valid event of `type` (`small`: only short values). */
+export function validEvent(rand: () => number, type: string, small = false): Json {
+  const valid = <K extends keyof typeof VALID>(key: K) => pick(rand, (small ? SMALL : VALID)[key]);
   switch (type) {
     case 'start':
       return {
         type,
-        modelId: pick(rand, VALID.modelId),
-        attempt: pick(rand, VALID.attempt),
-        startedAt: pick(rand, VALID.startedAt),
+        modelId: valid('modelId'),
+        attempt: valid('attempt'),
+        startedAt: valid('startedAt'),
       };
     case 'text':
-      return { type, text: pick(rand, VALID.text) };
+      return { type, text: valid('text') };
     case 'usage':
       return { type, usage: usage(rand) };
     case 'end':
@@ -104,16 +175,58 @@ export function validEvent(rand: () => number, type: string): Json {
         stopReason: pick(rand, STOP_REASONS),
         usage: rand() < 0.3 ? null : usage(rand),
         timings: {
-          timeToFirstTokenMs: rand() < 0.3 ? null : pick(rand, VALID.ms),
-          totalMs: pick(rand, VALID.ms),
-          modelLatencyMs: rand() < 0.3 ? null : pick(rand, VALID.ms),
+          timeToFirstTokenMs: rand() < 0.3 ? null : valid('ms'),
+          totalMs: valid('ms'),
+          modelLatencyMs: rand() < 0.3 ? null : valid('ms'),
         },
+      };
+    case 'reasoning':
+      return { type, text: valid('text') };
+    case 'reasoning-signature':
+      return { type, signature: valid('signature') };
+    case 'reasoning-redacted':
+      return { type, data: valid('data') };
+    case 'tool-call-start':
+      return {
+        type,
+        toolCallId: valid('toolCallId'),
+        toolName: valid('toolName'),
+      };
+    case 'tool-call-delta':
+      return {
+        type,
+        toolCallId: valid('toolCallId'),
+        inputDelta: rand() < 0.5 ? valid('inputDelta') : valid('text'),
+      };
+    case 'tool-call':
+      return {
+        type,
+        toolCallId: valid('toolCallId'),
+        toolName: valid('toolName'),
+        input: valid('input'),
+      };
+    case 'tool-result':
+      return {
+        type,
+        toolCallId: valid('toolCallId'),
+        toolName: valid('toolName'),
+        output: valid('output'),
+        isError: rand() < 0.5,
+      };
+    case 'step-start':
+      return { type, step: valid('step') };
+    case 'step-end':
+      return {
+        type,
+        step: valid('step'),
+        stopReason: pick(rand, STOP_REASONS),
+        usage: rand() < 0.3 ? null : usage(rand),
       };
     default:
       return {
         type: 'error',
-        code: pick(rand, VALID.code),
-        message: pick(rand, VALID.message),
+        code: valid('code'),
+        message: valid('message'),
         retryable: rand() < 0.5,
       };
   }
@@ -125,12 +238,7 @@ export function validPayload(rand: () => number, max = 6): Json {
   const events: Json[] = [];
   for (let i = 0; i < n; i += 1) {
     const last = i === n - 1;
-    events.push(
-      validEvent(
-        rand,
-        pick(rand, last ? ['start', 'text', 'usage', 'end', 'error'] : ['start', 'text', 'usage']),
-      ),
-    );
+    events.push(validEvent(rand, pick(rand, last ? CHUNK_EVENT_TYPES : NON_TERMINAL_TYPES)));
   }
   return { v: 1, events };
 }
@@ -169,27 +277,100 @@ const NEAR_MISS: Record<string, unknown[]> = {
     'x'.repeat(32 * 1024 - 1) + '\uDBFF',
   ],
   inputTokens: [-1, 0.5, 2 ** 53, '0'],
+  cacheReadInputTokens: [-1, 0.5, 2 ** 53, '0', null],
+  cacheWriteInputTokens: [-1, 1.5, '1', null],
   totalMs: [-1, -0.001, '0'],
   timeToFirstTokenMs: [-1],
   stopReason: ['END_TURN', '', 'end turn', '_end', 'x'.repeat(65), 7],
   code: ['', '1a', '_a', '.a', 'a-b', 'a b', 'x'.repeat(101), 'ab\n', 'é'],
   message: ['x'.repeat(2001)],
   retryable: ['true', 0, 1],
-  type: ['Text', 'TEXT', 'foo', '', 'text ', 'chunk'],
+  type: ['Text', 'TEXT', 'foo', '', 'text ', 'chunk', 'tool_call', 'toolCall', 'reasoning '],
+  signature: ['', 'x'.repeat(16 * 1024 + 1), 7],
+  data: [
+    'ab',
+    'abc',
+    'abcde',
+    'a===',
+    '====',
+    '=AAA',
+    'ab=c',
+    'ab==abcd',
+    'ab c',
+    'ab\n=',
+    'AAAA\n',
+    'AAA\u00a0',
+    'é===',
+    '-_-_',
+    'A'.repeat(32 * 1024 + 4),
+  ],
+  toolCallId: ['', 'x'.repeat(65), 'a b', 'a.b', 'tool/1', 'é', 'a\n', 'a:b'],
+  toolName: ['', 'x'.repeat(65), 'get weather', 'a.b', 'ü', 'a\n'],
+  inputDelta: ['', 'é'.repeat(16 * 1024) + 'a', 'x'.repeat(32 * 1024 - 1) + '\uDBFF'],
+  input: [
+    [],
+    [{}],
+    'x',
+    '{}',
+    1,
+    objectOf('x', 32 * 1024 - 7),
+    objectOf('é', 16 * 1024 - 3),
+    objectOf('\n', 16 * 1024 - 3),
+    objectOf('\u0001', 5462), // escaped as \u0001: 6 bytes each
+    withProto(`{"__proto__":1,"a":"${'x'.repeat(32 * 1024 - 7)}"}`),
+    // One byte over once `__proto__` members are left out.
+    withProto(`{"a":"${'x'.repeat(32 * 1024 - 7)}","__proto__":1}`),
+    withProto(`{"b":[{"__proto__":{"c":1},"d":"${'x'.repeat(32 * 1024 - 15)}"}]}`),
+    withProto(`{"a":{"__proto__":"zzz"},"b":"${'x'.repeat(32 * 1024 - 14)}"}`),
+  ],
+  output: [
+    'x'.repeat(32 * 1024 - 1),
+    ['é'.repeat(16 * 1024 - 1)],
+    objectOf('x', 32 * 1024 - 7),
+    withProto(`{"__proto__":null,"b":[${'1,'.repeat(16 * 1024)}1]}`),
+  ],
+  isError: ['true', 0, 1, null],
+  step: [0, -1, 1.5, 2 ** 53, '1'],
 };
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
-/** The objects inside an event that have fields of their own (usage, timings). */
+/** The objects inside an event that have fields of their own (usage, timings, tool input/output). */
 function holders(event: Json): Array<{ obj: Json; keys: string[] }> {
   const out = [{ obj: event, keys: Object.keys(event) }];
-  for (const key of ['usage', 'timings']) {
+  for (const key of ['usage', 'timings', 'input', 'output']) {
     const inner = event[key];
     if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
       out.push({ obj: inner as Json, keys: Object.keys(inner as Json) });
     }
+  }
+  return out;
+}
+
+/**
+ * Every listed valid and near-miss value of every field, each in a one-event payload of
+ * every event type that has the field: the bounds without leaving them to chance.
+ */
+export function edgePayloads(rand: () => number): Json[] {
+  const lists = [VALID, NEAR_MISS] as Array<Record<string, readonly unknown[] | undefined>>;
+  const out: Json[] = [];
+  for (const type of CHUNK_EVENT_TYPES) {
+    const base = validEvent(rand, type, true);
+    const counts = base['usage'];
+    if (counts && typeof counts === 'object') {
+      Object.assign(counts, { cacheReadInputTokens: 1, cacheWriteInputTokens: 2 });
+    }
+    holders(base).forEach((holder, at) => {
+      for (const key of holder.keys) {
+        for (const value of lists.flatMap((list) => list[key] ?? [])) {
+          const event = clone(base);
+          holders(event)[at]!.obj[key] = value;
+          out.push({ v: 1, events: [event] });
+        }
+      }
+    });
   }
   return out;
 }
@@ -220,9 +401,9 @@ export function mutatedPayload(rand: () => number): unknown {
       return { ...payload, events: pick(rand, [[], {}, 'x', null, [null], [[]], ['text'], [1]]) };
     case 2: {
       const many = Array.from({ length: pick(rand, [63, 64, 65, 100]) }, () =>
-        validEvent(rand, pick(rand, ['text', 'usage', 'start'])),
+        validEvent(rand, pick(rand, NON_TERMINAL_TYPES), true),
       );
-      if (rand() < 0.5) many[many.length - 1] = validEvent(rand, pick(rand, ['end', 'error']));
+      if (rand() < 0.5) many[many.length - 1] = validEvent(rand, pick(rand, TERMINAL_TYPES), true);
       return { v: 1, events: many };
     }
     case 3:
@@ -233,7 +414,7 @@ export function mutatedPayload(rand: () => number): unknown {
       copy.splice(
         Math.floor(rand() * (copy.length + 1)),
         0,
-        validEvent(rand, pick(rand, ['end', 'error'])),
+        validEvent(rand, pick(rand, TERMINAL_TYPES)),
       );
       return { v: 1, events: copy };
     }
@@ -241,7 +422,7 @@ export function mutatedPayload(rand: () => number): unknown {
       // Another event type's fields under this type.
       const copy = clone(payload);
       const target = (copy['events'] as Json[])[at]!;
-      target['type'] = pick(rand, ['start', 'text', 'usage', 'end', 'error']);
+      target['type'] = pick(rand, CHUNK_EVENT_TYPES);
       return copy;
     }
     case 6: {
@@ -253,10 +434,14 @@ export function mutatedPayload(rand: () => number): unknown {
       // An extra field on an event or a nested object.
       const copy = clone(payload);
       const holder = pick(rand, holders((copy['events'] as Json[])[at]!));
-      holder.obj[pick(rand, ['extra', 'Text', 'seq', 'attempt', 'usage', '__proto__'])] = pick(
-        rand,
-        [1, null, 'x'],
-      );
+      const extra = pick(rand, ['extra', 'Text', 'seq', 'attempt', 'usage', 'name', '__proto__']);
+      // Defined, not assigned: assigning `__proto__` would set the prototype, not a field.
+      Object.defineProperty(holder.obj, extra, {
+        value: pick(rand, [1, null, 'x']),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       return copy;
     }
     case 8: {

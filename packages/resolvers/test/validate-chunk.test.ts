@@ -1,5 +1,6 @@
 import { util, type Context } from '@aws-appsync/utils';
 import {
+  CHUNK_EVENT_TYPES,
   ChunkEventSchema,
   ChunkPayloadSchema,
   LIMITS,
@@ -13,7 +14,7 @@ import {
   STOP_REASONS,
   validateChunkPayload,
 } from '../src/appsync/lib/validate-chunk.js';
-import { mutatedPayload, seeded, validEvent, validPayload } from './chunk-samples.js';
+import { edgePayloads, mutatedPayload, seeded, validEvent, validPayload } from './chunk-samples.js';
 
 // The source of the validator runs here with the few `util` functions it calls stubbed
 // (`@aws-appsync/utils` is types only: its `util` is an empty object). The bundled file
@@ -69,6 +70,35 @@ const every = {
   usage: { type: 'usage', usage },
   end: { type: 'end', stopReason: 'end_turn', usage: null, timings },
   error: { type: 'error', code: 'ThrottlingException', message: 'slow down', retryable: true },
+  reasoning: { type: 'reasoning', text: 'The user wants the weather, so…' },
+  'reasoning-signature': { type: 'reasoning-signature', signature: 'EqQBCkgIARABGAIiQL+/==' },
+  'reasoning-redacted': { type: 'reasoning-redacted', data: 'QUJDRA==' },
+  'tool-call-start': {
+    type: 'tool-call-start',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+  },
+  'tool-call-delta': { type: 'tool-call-delta', toolCallId: 'tooluse_AbC-12', inputDelta: '{"ci' },
+  'tool-call': {
+    type: 'tool-call',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+    input: { city: 'Paris', days: [1, 2], metric: true, hint: null },
+  },
+  'tool-result': {
+    type: 'tool-result',
+    toolCallId: 'tooluse_AbC-12',
+    toolName: 'get_weather',
+    output: [{ day: 1, temperature: 21.5 }],
+    isError: false,
+  },
+  'step-start': { type: 'step-start', step: 1 },
+  'step-end': {
+    type: 'step-end',
+    step: 1,
+    stopReason: 'tool_use',
+    usage: { ...usage, cacheReadInputTokens: 0, cacheWriteInputTokens: 1024 },
+  },
 };
 const text = (t: unknown) => ({ v: 1, events: [{ type: 'text', text: t }] });
 
@@ -101,6 +131,86 @@ describe('validateChunkPayload', () => {
         ],
       }),
     ).toEqual({ ok: true });
+  });
+
+  it('accepts a reasoning, tool-use and text turn in one chunk', () => {
+    const events = [
+      every['step-start'],
+      every.reasoning,
+      every['reasoning-signature'],
+      every['reasoning-redacted'],
+      every['tool-call-start'],
+      every['tool-call-delta'],
+      every['tool-call'],
+      every['tool-result'],
+      every['step-end'],
+      { ...every['step-start'], step: 2 },
+      every.text,
+      every.end,
+    ];
+    expect(validate({ v: 1, events })).toEqual({ ok: true });
+    expect(ChunkPayloadSchema.safeParse({ v: 1, events }).success).toBe(true);
+  });
+
+  it('accepts any JSON tool output and optional prompt-cache counts', () => {
+    for (const output of [null, 'sunny', 0, -1.5, false, [], {}, [{ a: [null] }]]) {
+      expect(validate({ v: 1, events: [{ ...every['tool-result'], output }] })).toEqual({
+        ok: true,
+      });
+    }
+    for (const counts of [{ cacheReadInputTokens: 5 }, { cacheWriteInputTokens: 0 }, {}]) {
+      expect(
+        validate({ v: 1, events: [{ type: 'usage', usage: { ...usage, ...counts } }] }),
+      ).toEqual({ ok: true });
+    }
+  });
+
+  it('counts tool input and output as JSON in UTF-8 bytes, as zod does', () => {
+    const bound = LIMITS.chunkTextBytes;
+    // `{"a":"…"}` is 8 bytes of JSON around the string; é is 2 bytes.
+    const input = (value: unknown) => ({ v: 1, events: [{ ...every['tool-call'], input: value }] });
+    expect(validate(input({ a: 'é'.repeat((bound - 8) / 2) }))).toEqual({ ok: true });
+    expectRejected(
+      input({ a: 'é'.repeat((bound - 8) / 2) + 'x' }),
+      `events[0].input exceeds ${bound} UTF-8 bytes as JSON`,
+    );
+    const output = (value: unknown) => ({
+      v: 1,
+      events: [{ ...every['tool-result'], output: value }],
+    });
+    // A JSON string: its quotes count, and escapes count as written.
+    expect(validate(output('x'.repeat(bound - 2)))).toEqual({ ok: true });
+    expectRejected(
+      output('\n'.repeat(bound / 2)),
+      `events[0].output exceeds ${bound} UTF-8 bytes as JSON`,
+    );
+  });
+
+  it('leaves __proto__ members out of the JSON count, as zod (which drops them) does', () => {
+    const bound = LIMITS.chunkTextBytes;
+    const input = (json: string) => ({
+      v: 1,
+      events: [{ ...every['tool-call'], input: JSON.parse(json) as unknown }],
+    });
+    const padded = (n: number) => `"${'x'.repeat(n)}"`;
+    // zod sees {"a":"x…"} (bound - 8 x's: exactly the bound), then one byte more.
+    expect(validate(input(`{"a":${padded(bound - 8)},"__proto__":[1,{"b":2}]}`))).toEqual({
+      ok: true,
+    });
+    expectRejected(
+      input(`{"a":${padded(bound - 7)},"__proto__":[1,{"b":2}]}`),
+      `events[0].input exceeds ${bound} UTF-8 bytes as JSON`,
+    );
+    // Nested, alone in its object (no comma to drop).
+    expect(
+      validate(input(`{"a":{"__proto__":${padded(bound)}},"b":${padded(bound - 15)}}`)),
+    ).toEqual({
+      ok: true,
+    });
+    expectRejected(
+      input(`{"a":{"__proto__":1},"b":${padded(bound - 14)}}`),
+      `events[0].input exceeds ${bound} UTF-8 bytes as JSON`,
+    );
   });
 
   it('rejects a payload that is not an object, naming it', () => {
@@ -138,11 +248,11 @@ describe('validateChunkPayload', () => {
   it('rejects an unknown event type', () => {
     expectRejected(
       { v: 1, events: [every.text, every.text, { type: 'delta', text: 'x' }] },
-      'events[2].type is not a known event type (start, text, usage, end, error)',
+      `events[2].type is not a known event type (${CHUNK_EVENT_TYPES.join(', ')})`,
     );
     expectRejected(
       { v: 1, events: [{ text: 'x' }] },
-      'events[0].type is not a known event type (start, text, usage, end, error)',
+      `events[0].type is not a known event type (${CHUNK_EVENT_TYPES.join(', ')})`,
     );
   });
 
@@ -192,6 +302,66 @@ describe('validateChunkPayload', () => {
     );
   });
 
+  it('rejects bad reasoning, tool and step fields, naming the path', () => {
+    const one = (event: Record<string, unknown>) => ({ v: 1, events: [event] });
+    expectRejected(
+      one({
+        ...every['reasoning-signature'],
+        signature: 'x'.repeat(LIMITS.reasoningSignatureChars + 1),
+      }),
+      `events[0].signature exceeds ${LIMITS.reasoningSignatureChars} characters`,
+    );
+    for (const data of ['abc', 'a===', 'ab=c', 'ab c', 'AAAA\n', '-_-_']) {
+      expectRejected(
+        one({ ...every['reasoning-redacted'], data }),
+        'events[0].data must be base64',
+      );
+    }
+    expectRejected(
+      one({ ...every['reasoning-redacted'], data: '' }),
+      'events[0].data must not be empty',
+    );
+    expectRejected(
+      one({ ...every['tool-call-start'], toolCallId: 'tool.1' }),
+      'events[0].toolCallId must be 1-64 of [A-Za-z0-9_-]',
+    );
+    expectRejected(
+      one({ ...every['tool-call-start'], toolName: 'x'.repeat(65) }),
+      'events[0].toolName must be 1-64 of [a-zA-Z0-9_-]',
+    );
+    expectRejected(
+      one({ ...every['tool-call-delta'], inputDelta: '' }),
+      'events[0].inputDelta must not be empty',
+    );
+    expectRejected(
+      one({ ...every['tool-call'], input: [1] }),
+      'events[0].input must be a JSON object, got array',
+    );
+    expectRejected(
+      one({ ...every['tool-call'], input: null }),
+      'events[0].input must be a JSON object, got null',
+    );
+    const { output: _output, ...noOutput } = every['tool-result'];
+    expectRejected(one(noOutput), 'events[0].output is required');
+    expectRejected(
+      one({ ...every['tool-result'], isError: 'false' }),
+      'events[0].isError must be a boolean',
+    );
+    expectRejected(one({ ...every['step-start'], step: 0 }), 'events[0].step must be >= 1');
+    expectRejected(
+      one({ ...every['step-end'], stopReason: 'Tool Use' }),
+      'events[0].stopReason must be a snake_case identifier such as end_turn',
+    );
+    expectRejected(
+      one({ type: 'usage', usage: { ...usage, cacheReadInputTokens: null } }),
+      'events[0].usage.cacheReadInputTokens must be a number',
+    );
+    expectRejected(
+      one({ type: 'usage', usage: { ...usage, cacheWriteInputTokens: -1 } }),
+      'events[0].usage.cacheWriteInputTokens must be >= 0',
+    );
+  });
+
   it('rejects unknown fields (every schema object is strict)', () => {
     expectRejected({ v: 1, events: [every.text], seq: 3 }, 'seq is not a known field');
     expectRejected(
@@ -229,6 +399,7 @@ describe('parity with the contracts ChunkPayloadSchema', () => {
     for (const type of EVENT_TYPES) {
       for (let i = 0; i < 30; i += 1) samples.push({ v: 1, events: [validEvent(rand, type)] });
     }
+    samples.push(...edgePayloads(rand));
     for (let i = 0; i < 500; i += 1) samples.push(validPayload(rand));
     for (let i = 0; i < 4000; i += 1) samples.push(mutatedPayload(rand));
     let accepted = 0;

@@ -14,20 +14,18 @@ import {
   useEffect,
   useRef,
   useState,
+  useSyncExternalStore,
   type ReactNode,
 } from 'react';
 import type { Usage } from '@org/bedrock-stream-contracts';
-import type { StreamClient } from '../client.js';
+import { newStreamId, type StreamClient } from '../client.js';
 import { StreamClientError, describeError } from '../errors.js';
-import type {
-  StreamHandle,
-  StreamInput,
-  StreamMetrics,
-  StreamResult,
-  StreamStatus,
-  StreamUpdate,
-} from '../stream.js';
+import { emptyMetrics } from '../stream.js';
+import type { StreamInput, StreamMetrics, StreamResult, StreamUpdate } from '../stream-types.js';
 import type { StreamChunkMessage } from '../transport.js';
+import { StreamStore, type BedrockStreamStatus } from './stream-store.js';
+
+export type { BedrockStreamStatus } from './stream-store.js';
 
 /**
  * What the hooks need from a client: `createStreamClient()`'s result, or anything with the
@@ -64,9 +62,6 @@ export function useStreamClient(client?: StreamClientLike): StreamClientLike {
   return resolved;
 }
 
-/** The hook's status: the stream's, plus 'idle' before `start`. */
-export type BedrockStreamStatus = 'idle' | StreamStatus;
-
 /** Options of {@link useBedrockStream}. */
 export interface UseBedrockStreamOptions {
   /** Overrides the provider's client. */
@@ -93,150 +88,83 @@ export interface UseBedrockStreamResult {
   status: BedrockStreamStatus;
   error: StreamClientError | null;
   usage: Usage | null;
+  /** The stream's metrics as of the last render-causing change. */
   metrics: StreamMetrics | null;
   streamId: string | null;
-  /** Starts a stream (replacing a running one). Invalid input sets status 'error'. */
-  start: (input: StreamInput) => void;
+  /**
+   * Starts a stream (replacing a running one) and resolves with its result once it ends,
+   * however it ends (never rejects, like `handle.done`). Input the contract rejects makes
+   * status 'error' (`INVALID_INPUT`) at once and resolves with that error.
+   */
+  start: (input: StreamInput) => Promise<StreamResult>;
   /** Cancels the running stream (status becomes 'cancelled' when the worker confirms). */
   cancel: () => void;
   /** Starts a new stream with the last input. */
   retry: () => void;
 }
 
-interface Snapshot {
-  text: string;
-  status: BedrockStreamStatus;
-  error: StreamClientError | null;
-  usage: Usage | null;
-  metrics: StreamMetrics | null;
-  streamId: string | null;
-}
-
-const IDLE: Snapshot = {
-  text: '',
-  status: 'idle',
-  error: null,
-  usage: null,
-  metrics: null,
-  streamId: null,
-};
-
-function snapshotOf(handle: StreamHandle): Snapshot {
-  return {
-    text: handle.text,
-    status: handle.status,
-    error: handle.error,
-    usage: handle.usage,
-    metrics: handle.metrics,
-    streamId: handle.streamId,
-  };
-}
-
 /**
- * Streams a generation into component state.
+ * Streams a generation into component state: a thin hook over an external store that
+ * follows `StreamHandle.subscribe` (./stream-store.ts), read with `useSyncExternalStore`.
  *
  * @example
  * ```tsx
  * const { text, status, start, cancel } = useBedrockStream({ throttleMs: 50 });
- * <button onClick={() => start({ modelId, prompt })}>Ask</button>
+ * <button onClick={() => void start({ modelId, prompt })}>Ask</button>
  * <pre>{text}</pre>
  * ```
  */
 export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedrockStreamResult {
   const client = useStreamClient(options.client);
-  const [snapshot, setSnapshot] = useState<Snapshot>(IDLE);
-  // Refs, not state: these change without needing a render.
+  // The latest options, read by the store at each use (no stale callbacks, no re-subscribe).
   const optionsRef = useRef(options);
   optionsRef.current = options;
-  const handleRef = useRef<StreamHandle | null>(null);
-  const detachRef = useRef<(() => void) | null>(null);
+  const [store] = useState(() => new StreamStore(() => optionsRef.current));
+  const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
   const inputRef = useRef<StreamInput | null>(null);
-  const mountedRef = useRef(true);
 
-  const release = useCallback((cancel: boolean) => {
-    detachRef.current?.();
-    detachRef.current = null;
-    const handle = handleRef.current;
-    handleRef.current = null;
-    if (handle && !isTerminal(handle.status)) {
-      if (cancel) void handle.cancel();
-      else handle.detach();
-    }
-  }, []);
-
-  useEffect(() => {
-    mountedRef.current = true;
-    return () => {
-      mountedRef.current = false;
-      release(optionsRef.current.cancelOnUnmount ?? true);
-    };
-  }, [release]);
+  useEffect(() => () => store.release(optionsRef.current.cancelOnUnmount ?? true), [store]);
 
   const start = useCallback(
-    (input: StreamInput) => {
-      release(optionsRef.current.cancelOnUnmount ?? true);
+    (input: StreamInput): Promise<StreamResult> => {
+      store.release(optionsRef.current.cancelOnUnmount ?? true);
       inputRef.current = input;
-      let handle: StreamHandle;
+      // Named here so a stream whose input is rejected still has an id in its result.
+      const streamId = newStreamId();
       try {
-        handle = client.stream(input);
+        return store.follow(client.stream(input, { streamId }));
       } catch (err) {
         const error =
           err instanceof StreamClientError
             ? err
             : new StreamClientError('INVALID_INPUT', describeError(err), false, { cause: err });
-        setSnapshot({ ...IDLE, status: 'error', error });
-        return;
+        store.fail(streamId, error);
+        return Promise.resolve(rejectedResult(streamId, error));
       }
-      handleRef.current = handle;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let lastCommit = 0;
-      let lastStatus: BedrockStreamStatus = handle.status;
-      let active = true;
-      const commit = () => {
-        clearTimeout(timer);
-        timer = undefined;
-        if (!active || !mountedRef.current) return;
-        lastCommit = Date.now();
-        lastStatus = handle.status;
-        setSnapshot(snapshotOf(handle));
-      };
-      const unsubscribe = handle.subscribe((update) => {
-        optionsRef.current.onUpdate?.(update);
-        const throttleMs = optionsRef.current.throttleMs ?? 50;
-        // Status changes (and the end) render at once; text is throttled.
-        if (handle.status !== lastStatus || throttleMs <= 0) return commit();
-        const wait = throttleMs - (Date.now() - lastCommit);
-        if (wait <= 0) return commit();
-        timer ??= setTimeout(commit, wait);
-      });
-      void handle.done.then((result) => {
-        if (!active) return;
-        commit();
-        optionsRef.current.onFinish?.(result);
-      });
-      detachRef.current = () => {
-        active = false;
-        clearTimeout(timer);
-        unsubscribe();
-      };
-      commit();
     },
-    [client, release],
+    [client, store],
   );
 
-  const cancel = useCallback(() => {
-    void handleRef.current?.cancel();
-  }, []);
+  const cancel = useCallback(() => store.cancel(), [store]);
 
   const retry = useCallback(() => {
-    if (inputRef.current) start(inputRef.current);
+    if (inputRef.current) void start(inputRef.current);
   }, [start]);
 
   return { ...snapshot, start, cancel, retry };
 }
 
-function isTerminal(status: BedrockStreamStatus): boolean {
-  return status === 'done' || status === 'cancelled' || status === 'error';
+/** The result of a stream that was refused before it started. */
+function rejectedResult(streamId: string, error: StreamClientError): StreamResult {
+  return {
+    streamId,
+    status: 'error',
+    text: '',
+    stopReason: null,
+    usage: null,
+    metrics: emptyMetrics(),
+    error,
+  };
 }
 
 /** Options of {@link useStreamSubscription}. */

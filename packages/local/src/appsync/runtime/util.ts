@@ -105,7 +105,6 @@ export const util = {
   isNullOrEmpty: (v: unknown): boolean => v === null || v === undefined || v === '',
   defaultIfNull: <T>(v: T | null | undefined, d: T): T => (v === null || v === undefined ? d : v),
   escapeJavaScript: (v: string): string => JSON.stringify(v).slice(1, -1),
-  toJson: (v: unknown): string => JSON.stringify(v) ?? 'null',
   urlEncode: (v: string): string => encodeURIComponent(v),
   urlDecode: (v: string): string => decodeURIComponent(v),
   base64Encode: (v: string): string => Buffer.from(v, 'utf8').toString('base64'),

@@ -69,7 +69,7 @@ function checkBase64(field: string, value: unknown): number {
 
 /** Characters of a JSON value (an AWSJSON argument AppSync already parsed). */
 function jsonChars(value: unknown): number {
-  return util.toJson(value).length;
+  return JSON.stringify(value).length;
 }
 
 function isObject(value: unknown): boolean {
