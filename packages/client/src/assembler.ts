@@ -39,7 +39,14 @@ export type AssemblerUpdate =
       timings: Timings;
     }
   /** The worker's terminal error event. */
-  | { type: 'error'; attempt: number; code: string; message: string; retryable: boolean }
+  | {
+      type: 'error';
+      attempt: number;
+      code: string;
+      message: string;
+      retryable: boolean;
+      retryAfterSeconds?: number;
+    }
   /**
    * A chunk whose payload broke the contract; the stream goes on. A live copy changes
    * nothing (its seq stays open for the stored copy, which catch-up brings); a stored
@@ -57,7 +64,14 @@ export type ChunkOrigin = 'live' | 'store';
 /** The terminal state of an attempt, if reached. */
 export type AssemblerTerminal =
   | { type: 'end'; stopReason: StopReason; usage: Usage | null; timings: Timings }
-  | { type: 'error'; code: string; message: string; retryable: boolean };
+  | {
+      type: 'error';
+      code: string;
+      message: string;
+      retryable: boolean;
+      /** When a retry can succeed (e.g. a daily quota: the next UTC day). */
+      retryAfterSeconds?: number;
+    };
 
 /** Where assembled text stops: ask the store for chunks strictly after this. */
 export interface GapInfo {
@@ -248,6 +262,9 @@ export class ChunkAssembler {
               code: event.code,
               message: event.message,
               retryable: event.retryable,
+              ...(event.retryAfterSeconds !== undefined
+                ? { retryAfterSeconds: event.retryAfterSeconds }
+                : {}),
             };
             updates.push({ ...this._terminal, attempt: this._attempt });
             break;

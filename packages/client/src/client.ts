@@ -12,6 +12,7 @@ import {
   type StreamHandleRecord,
   type StreamRecord,
   type StreamTransport,
+  type UsageReport,
 } from './transport.js';
 import type { ApolloClient } from '@apollo/client/core';
 
@@ -44,6 +45,13 @@ export interface StreamClient {
   cancel(streamId: string): Promise<StreamHandleRecord>;
   /** The stored record of a stream, or null when unknown / not the caller's. */
   getStream(streamId: string): Promise<StreamRecord | null>;
+  /**
+   * The caller's usage ledger (tokens per UTC day and month, all models and per model) and
+   * the quotas in force. `from`/`to` are UTC days (YYYY-MM-DD, at most 92 days apart);
+   * both default to today.
+   * @throws StreamClientError `QUERY_FAILED`.
+   */
+  usage(range?: { from?: string; to?: string }): Promise<UsageReport>;
   /**
    * Low-level typed subscription to onStreamChunk(streamId) (the codegen OnStreamChunkDocument):
    * raw chunks, no assembly. Returns the unsubscribe function.
@@ -106,6 +114,15 @@ export function createStreamClient(
     },
     cancel: (streamId) => transport.cancelStream(streamId),
     getStream: (streamId) => transport.getStream(streamId),
+    usage(range = {}) {
+      if (!transport.myUsage) {
+        return Promise.reject(
+          new StreamClientError('QUERY_FAILED', 'this transport cannot read usage', false),
+        );
+      }
+      const today = new Date().toISOString().slice(0, 10);
+      return transport.myUsage(range.from ?? today, range.to ?? range.from ?? today);
+    },
     subscribeChunks: (streamId, handlers) => transport.subscribe(streamId, handlers),
     close() {
       if (closed) return;

@@ -1,4 +1,9 @@
-import { isWorkerErrorCode, type WorkerErrorCode } from '@org/bedrock-stream-contracts';
+import {
+  isWorkerErrorCode,
+  parseQuotaErrorInfo,
+  type QuotaErrorInfo,
+  type WorkerErrorCode,
+} from '@org/bedrock-stream-contracts';
 
 /**
  * The client's own error codes (the worker's are contracts' `WORKER_ERROR_CODES`):
@@ -6,6 +11,8 @@ import { isWorkerErrorCode, type WorkerErrorCode } from '@org/bedrock-stream-con
  * - `INVALID_PAYLOAD`: a received chunk broke the contract (see contracts' ChunkPayloadSchema).
  * - `SUBSCRIBE_FAILED`: the real-time subscription was not acknowledged.
  * - `START_FAILED` / `CANCEL_FAILED` / `QUERY_FAILED`: a GraphQL operation failed.
+ * - `THROTTLED`: startStream stayed busy (concurrent starts of one user) after its retries;
+ *   try again after `retryAfterSeconds`.
  * - `CONNECTION_LOST`: the WebSocket dropped and could not be re-established.
  * - `STREAM_FAILED`: the stream record says FAILED but no error details were stored.
  * - `UNKNOWN_WORKER_ERROR`: the worker ended the stream with a code this client version does
@@ -20,6 +27,7 @@ export const CLIENT_ERROR_CODES = [
   'START_FAILED',
   'CANCEL_FAILED',
   'QUERY_FAILED',
+  'THROTTLED',
   'CONNECTION_LOST',
   'STREAM_FAILED',
   'UNKNOWN_WORKER_ERROR',
@@ -40,7 +48,13 @@ export type StreamErrorCode = WorkerErrorCode | ClientErrorCode;
 
 /**
  * The one error type the client reports. `retryable` tells a UI whether offering
- * "try again" (a new stream with the same input) makes sense.
+ * "try again" (a new stream with the same input) makes sense; `retryAfterSeconds`, when
+ * set, says when.
+ *
+ * Quotas: a start the server refused has code `QuotaExceeded` with {@link quota} (which
+ * limit, its value, the current count) and `retryAfterSeconds`; a stream the worker stopped
+ * because its owner's daily output tokens ran out mid-answer has code `QuotaExceeded` too,
+ * with `retryAfterSeconds` (the next UTC day) and `retryable` false.
  */
 export class StreamClientError extends Error {
   override readonly name = 'StreamClientError';
@@ -49,6 +63,10 @@ export class StreamClientError extends Error {
    * to `code` unless `code` is `UNKNOWN_WORKER_ERROR`); null for the client's own errors.
    */
   readonly workerCode: string | null;
+  /** Seconds after which trying again can succeed (quotas, throttling); null when unknown. */
+  readonly retryAfterSeconds: number | null;
+  /** The limit that refused a start (code `QuotaExceeded` from startStream); else null. */
+  readonly quota: QuotaErrorInfo | null;
 
   constructor(
     /** Stable machine-readable code. */
@@ -56,10 +74,17 @@ export class StreamClientError extends Error {
     message: string,
     /** Whether starting the stream again may succeed. */
     readonly retryable: boolean,
-    options?: { cause?: unknown; workerCode?: string },
+    options?: {
+      cause?: unknown;
+      workerCode?: string;
+      retryAfterSeconds?: number | null;
+      quota?: QuotaErrorInfo | null;
+    },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.workerCode = options?.workerCode ?? null;
+    this.quota = options?.quota ?? null;
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? this.quota?.retryAfterSeconds ?? null;
   }
 }
 
@@ -68,13 +93,55 @@ export class StreamClientError extends Error {
  * error). A code this version does not know maps to `UNKNOWN_WORKER_ERROR`, keeping the
  * original in `workerCode`.
  */
-export function workerError(code: string, message: string, retryable: boolean): StreamClientError {
+export function workerError(
+  code: string,
+  message: string,
+  retryable: boolean,
+  retryAfterSeconds?: number | null,
+): StreamClientError {
   return new StreamClientError(
     isWorkerErrorCode(code) ? code : 'UNKNOWN_WORKER_ERROR',
     message,
     retryable,
-    { workerCode: code },
+    { workerCode: code, retryAfterSeconds: retryAfterSeconds ?? null },
   );
+}
+
+/** One GraphQL error as AppSync sends it (`errorType`, `errorInfo` beside `message`). */
+interface AppSyncErrorEntry {
+  message?: unknown;
+  errorType?: unknown;
+  errorInfo?: unknown;
+}
+
+/** The GraphQL errors inside anything Apollo threw or returned. */
+function graphQLErrors(err: unknown): AppSyncErrorEntry[] {
+  const errors = (err as { errors?: unknown } | null)?.errors;
+  return Array.isArray(errors) ? (errors as AppSyncErrorEntry[]) : [];
+}
+
+/**
+ * The typed error of a startStream the server refused because of a limit: `QuotaExceeded`
+ * (with the limit, the current count and `retryAfterSeconds`) or `THROTTLED` (the user's
+ * counters were busy). Null when `err` is something else.
+ */
+export function refusedStartError(err: unknown): StreamClientError | null {
+  for (const entry of graphQLErrors(err)) {
+    const message = typeof entry.message === 'string' ? entry.message : 'startStream refused';
+    if (entry.errorType === 'QuotaExceeded') {
+      const quota = parseQuotaErrorInfo(entry.errorInfo);
+      return new StreamClientError('QuotaExceeded', message, true, { cause: err, quota });
+    }
+    if (entry.errorType === 'Throttled') {
+      const info = entry.errorInfo as { retryAfterSeconds?: unknown } | null;
+      const after = typeof info?.retryAfterSeconds === 'number' ? info.retryAfterSeconds : 1;
+      return new StreamClientError('THROTTLED', message, true, {
+        cause: err,
+        retryAfterSeconds: after,
+      });
+    }
+  }
+  return null;
 }
 
 /** Best-effort human message of anything thrown (Apollo errors, link error objects, strings). */

@@ -27,6 +27,8 @@ export type {
   GapInfo,
   ChunkOrigin,
 } from './assembler.js';
+export type { UsageReport } from './transport.js';
+export type { QuotaErrorInfo, QuotaName } from '@org/bedrock-stream-contracts';
 export type {
   StreamHandle,
   StreamStatus,

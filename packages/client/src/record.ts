@@ -52,7 +52,7 @@ export function outcomeOfRecord(record: StreamRecord): RecordOutcome | null {
     case 'FAILED': {
       const stored = readJsonField(record.error, StoredErrorSchema);
       const error = stored
-        ? workerError(stored.code, stored.message, stored.retryable)
+        ? workerError(stored.code, stored.message, stored.retryable, stored.retryAfterSeconds)
         : new StreamClientError(
             'STREAM_FAILED',
             'the stream failed (no error details stored)',

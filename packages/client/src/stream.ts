@@ -234,7 +234,15 @@ export class StreamSession implements StreamHandle {
         this._metrics.worker = terminal.timings;
         this.finishWith(terminal.stopReason === 'cancelled' ? 'cancelled' : 'done', null);
       } else {
-        this.finishWith('error', workerError(terminal.code, terminal.message, terminal.retryable));
+        this.finishWith(
+          'error',
+          workerError(
+            terminal.code,
+            terminal.message,
+            terminal.retryable,
+            terminal.retryAfterSeconds,
+          ),
+        );
       }
       return;
     }

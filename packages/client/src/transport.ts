@@ -4,11 +4,13 @@ import { CONTROL_EVENTS_KEY, createSubscriptionHandshakeLink } from 'aws-appsync
 import {
   CancelStreamDocument,
   GetStreamDocument,
+  MyUsageDocument,
   OnStreamChunkDocument,
   StartStreamDocument,
   StreamChunksDocument,
   type CancelStreamMutation,
   type GetStreamQuery,
+  type MyUsageQuery,
   type OnStreamChunkSubscription,
   type StartStreamInput,
   type StartStreamMutation,
@@ -16,7 +18,12 @@ import {
   type StreamChunksQueryVariables,
 } from '@org/bedrock-stream-contracts';
 import { map } from 'rxjs';
-import { StreamClientError, describeError, type ClientErrorCode } from './errors.js';
+import {
+  StreamClientError,
+  describeError,
+  refusedStartError,
+  type ClientErrorCode,
+} from './errors.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import { ensureRealtimeGlobals } from './runtime.js';
 
@@ -28,6 +35,8 @@ export type StreamRecord = NonNullable<GetStreamQuery['getStream']>;
 export type StreamHandleRecord = StartStreamMutation['startStream'];
 /** One page of the streamChunks catch-up query. */
 export type StreamChunkPage = StreamChunksQuery['streamChunks'];
+/** The caller's usage ledger over a range of UTC days (myUsage). */
+export type UsageReport = MyUsageQuery['myUsage'];
 
 /** Callbacks of {@link StreamTransport.subscribe}. */
 export interface ChunkSubscriptionHandlers {
@@ -50,6 +59,8 @@ export interface StreamTransport {
   cancelStream(streamId: string): Promise<CancelStreamMutation['cancelStream']>;
   getStream(streamId: string): Promise<StreamRecord | null>;
   streamChunks(variables: StreamChunksQueryVariables): Promise<StreamChunkPage>;
+  /** The caller's usage from..to (UTC days, YYYY-MM-DD); optional for custom transports. */
+  myUsage?(from: string, to: string): Promise<UsageReport>;
   /** Ends every subscription and stops the underlying client. */
   close(): void;
 }
@@ -85,6 +96,9 @@ const controlMessageLink = new ApolloLink((operation, forward) =>
     ),
   ),
 );
+
+/** Tries of a startStream that the server answered THROTTLED (busy counters). */
+const THROTTLED_START_TRIES = 3;
 
 function toError(code: ClientErrorCode, prefix: string, err: unknown): StreamClientError {
   if (err instanceof StreamClientError) return err;
@@ -202,13 +216,32 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
       };
     },
     async startStream(input) {
+      // A busy counter (THROTTLED) is retried with the same stream id: startStream is
+      // idempotent, and the refused attempt wrote nothing.
+      for (let tries = 1; ; tries += 1) {
+        try {
+          const res = await apollo.mutate({ mutation: StartStreamDocument, variables: { input } });
+          if (res.error) throw res.error;
+          if (!res.data) throw new Error('startStream returned no data');
+          return res.data.startStream;
+        } catch (err) {
+          const refused = refusedStartError(err);
+          if (refused?.code === 'THROTTLED' && tries < THROTTLED_START_TRIES) {
+            await new Promise((r) => setTimeout(r, (refused.retryAfterSeconds ?? 1) * 1000));
+            continue;
+          }
+          throw refused ?? toError('START_FAILED', 'startStream failed', err);
+        }
+      }
+    },
+    async myUsage(from, to) {
       try {
-        const res = await apollo.mutate({ mutation: StartStreamDocument, variables: { input } });
+        const res = await apollo.query({ query: MyUsageDocument, variables: { from, to } });
         if (res.error) throw res.error;
-        if (!res.data) throw new Error('startStream returned no data');
-        return res.data.startStream;
+        if (!res.data) throw new Error('myUsage returned no data');
+        return res.data.myUsage;
       } catch (err) {
-        throw toError('START_FAILED', 'startStream failed', err);
+        throw toError('QUERY_FAILED', 'myUsage failed', err);
       }
     },
     async cancelStream(streamId) {

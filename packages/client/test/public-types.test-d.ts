@@ -12,6 +12,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import type * as core from '../src/index.js';
 import type {
   ClientErrorCode,
+  QuotaErrorInfo,
   StreamClient,
   StreamClientError,
   StreamClientOptions,
@@ -20,6 +21,7 @@ import type {
   StreamNotice,
   StreamResult,
   StreamUpdate,
+  UsageReport,
 } from '../src/index.js';
 import type { UseBedrockStreamResult } from '../src/react/index.js';
 
@@ -88,5 +90,17 @@ describe('options', () => {
 describe('useBedrockStream', () => {
   it('start() returns a Promise of the stream’s result', () => {
     expectTypeOf<UseBedrockStreamResult['start']>().returns.toEqualTypeOf<Promise<StreamResult>>();
+  });
+});
+
+describe('quota errors', () => {
+  it('carry when to retry and, for a refused start, the limit', () => {
+    expectTypeOf<'QuotaExceeded'>().toExtend<StreamErrorCode>();
+    expectTypeOf<'THROTTLED'>().toExtend<ClientErrorCode>();
+    expectTypeOf<StreamClientError['retryAfterSeconds']>().toEqualTypeOf<number | null>();
+    expectTypeOf<StreamClientError['quota']>().toEqualTypeOf<QuotaErrorInfo | null>();
+    expectTypeOf<UseBedrockStreamResult['quota']>().toEqualTypeOf<QuotaErrorInfo | null>();
+    expectTypeOf<UseBedrockStreamResult['retryAfterSeconds']>().toEqualTypeOf<number | null>();
+    expectTypeOf<StreamClient['usage']>().returns.toEqualTypeOf<Promise<UsageReport>>();
   });
 });

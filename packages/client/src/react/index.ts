@@ -17,7 +17,7 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react';
-import type { Usage } from '@org/bedrock-stream-contracts';
+import type { QuotaErrorInfo, Usage } from '@org/bedrock-stream-contracts';
 import { newStreamId, type StreamClient } from '../client.js';
 import { StreamClientError, describeError } from '../errors.js';
 import { emptyMetrics } from '../stream.js';
@@ -87,6 +87,13 @@ export interface UseBedrockStreamResult {
   text: string;
   status: BedrockStreamStatus;
   error: StreamClientError | null;
+  /**
+   * The limit that refused the last start (`error.code === 'QuotaExceeded'` from
+   * startStream): which quota, its limit, the current count; null otherwise.
+   */
+  quota: QuotaErrorInfo | null;
+  /** Seconds until trying again can succeed (quotas, throttling), from `error`; else null. */
+  retryAfterSeconds: number | null;
   usage: Usage | null;
   /** The stream's metrics as of the last render-causing change. */
   metrics: StreamMetrics | null;
@@ -151,7 +158,14 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
     if (inputRef.current) void start(inputRef.current);
   }, [start]);
 
-  return { ...snapshot, start, cancel, retry };
+  return {
+    ...snapshot,
+    quota: snapshot.error?.quota ?? null,
+    retryAfterSeconds: snapshot.error?.retryAfterSeconds ?? null,
+    start,
+    cancel,
+    retry,
+  };
 }
 
 /** The result of a stream that was refused before it started. */
