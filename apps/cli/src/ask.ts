@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createStreamClient, type StreamHandle } from '@org/bedrock-stream-client';
+import {
+  createStreamClient,
+  type StreamClientError,
+  type StreamHandle,
+  type UsageReport,
+} from '@org/bedrock-stream-client';
 import { z } from 'zod';
 
 /** Exit codes of `bedrock-ask`. */
-export const EXIT = { ok: 0, streamError: 1, usage: 2, cancelled: 130 } as const;
+export const EXIT = { ok: 0, streamError: 1, usage: 2, quota: 3, cancelled: 130 } as const;
 
 /** The usage text printed with `--help` and after every usage error. */
 export const USAGE = `usage: bedrock-ask [options] "prompt"
@@ -13,13 +18,14 @@ export const USAGE = `usage: bedrock-ask [options] "prompt"
   --system TEXT       system prompt
   --max-tokens N      maximum output tokens (1-64000)
   --json              print events as JSON lines instead of text
+  --usage             print your token usage today (UTC) and the quotas in force, then exit
   --config PATH       stack config JSON (default: $BEDROCK_STREAM_CONFIG or <repo>/.state/local-stack.json)
   --url URL           GraphQL URL (overrides the config's graphqlUrl)
   --api-key KEY       API key (overrides the config's apiKey)
   --region R          region (overrides the config's region; default us-east-1)
   -h, --help          show this help
 Ctrl-C cancels the stream server-side.
-exit codes: 0 done, 1 stream error, 2 usage/config error, 130 cancelled`;
+exit codes: 0 done, 1 stream error, 2 usage/config error, 3 quota exceeded, 130 cancelled`;
 
 /** Where the CLI writes and how it is stopped (the process in main.ts; buffers in tests). */
 export interface AskIo {
@@ -52,6 +58,7 @@ const FlagsSchema = z.object({
     .max(64_000, { error: 'must be a whole number from 1 to 64000' })
     .optional(),
   json: z.boolean().default(false),
+  usage: z.boolean().default(false),
   help: z.boolean().default(false),
   config: z.string().min(1).optional(),
   url: z.url().optional(),
@@ -138,6 +145,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
         system: { type: 'string' },
         'max-tokens': { type: 'string' },
         json: { type: 'boolean' },
+        usage: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         config: { type: 'string' },
         url: { type: 'string' },
@@ -156,7 +164,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
       return EXIT.ok;
     }
     prompt = positionals.join(' ').trim();
-    if (!prompt) throw new UsageError('give a prompt');
+    if (!prompt && !flags.usage) throw new UsageError('give a prompt');
     connection = loadConnection(flags, io.env);
     modelId = pickModel(flags, connection);
   } catch (error) {
@@ -169,6 +177,15 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
     auth: { type: 'API_KEY', apiKey: connection.apiKey },
   });
   try {
+    if (flags.usage) {
+      const report = await client.usage().catch((error: unknown) => error as Error);
+      if (report instanceof Error) {
+        io.stderr(`bedrock-ask: ${report.message}\n`);
+        return EXIT.streamError;
+      }
+      io.stdout(flags.json ? `${JSON.stringify(report)}\n` : formatUsage(report));
+      return EXIT.ok;
+    }
     let handle: StreamHandle;
     try {
       handle = client.stream(
@@ -190,7 +207,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
     for await (const update of handle) {
       if (flags.json)
         io.stdout(
-          `${JSON.stringify(update.type === 'error' ? { type: 'error', fatal: update.fatal, code: update.error.code, message: update.error.message } : update)}\n`,
+          `${JSON.stringify(update.type === 'error' ? { type: 'error', fatal: update.fatal, code: update.error.code, message: update.error.message, retryAfterSeconds: update.error.retryAfterSeconds, quota: update.error.quota } : update)}\n`,
         );
       else if (update.type === 'text') io.stdout(update.delta);
       else if (update.type === 'reset') io.stderr('\n[model retried; restarting the answer]\n');
@@ -202,6 +219,11 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
       return EXIT.cancelled;
     }
     if (result.status === 'error') {
+      const quota = quotaLine(result.error);
+      if (quota) {
+        io.stderr(`bedrock-ask: ${quota}\n`);
+        return EXIT.quota;
+      }
       io.stderr(`bedrock-ask: ${result.error?.message ?? 'stream failed'}\n`);
       return EXIT.streamError;
     }
@@ -209,4 +231,42 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/**
+ * The line for a quota refusal or stop (`QuotaExceeded`, `THROTTLED`): what hit which limit
+ * and when to retry; null for other errors.
+ */
+export function quotaLine(error: StreamClientError | null): string | null {
+  if (!error || (error.code !== 'QuotaExceeded' && error.code !== 'THROTTLED')) return null;
+  const q = error.quota;
+  const what = q
+    ? `quota ${q.quota} exceeded (${q.current} of ${q.limit})`
+    : error.code === 'THROTTLED'
+      ? 'throttled: too many starts at once'
+      : 'quota exceeded: your output tokens for today are used up (the answer was stopped)';
+  const when = error.retryAfterSeconds === null ? '' : `; retry in ${error.retryAfterSeconds} s`;
+  return `${what}${when}`;
+}
+
+/** The --usage report: today's totals, per model, and the quotas in force. */
+export function formatUsage(report: UsageReport): string {
+  const t = report.total;
+  const lines = [
+    `usage ${report.from} (UTC) for ${report.owner}: ${t.streams} streams, ${t.inputTokens} input / ${t.outputTokens} output tokens` +
+      (t.cacheReadInputTokens || t.cacheWriteInputTokens
+        ? `, cache ${t.cacheReadInputTokens} read / ${t.cacheWriteInputTokens} written`
+        : '') +
+      (t.estimatedStreams ? ` (${t.estimatedStreams} estimated)` : ''),
+  ];
+  for (const day of report.days)
+    for (const m of day.byModel)
+      lines.push(
+        `  ${m.modelId}: ${m.usage.streams} streams, ${m.usage.inputTokens} in / ${m.usage.outputTokens} out`,
+      );
+  const limits = Object.entries(report.quotas)
+    .filter(([key, value]) => key !== '__typename' && typeof value === 'number')
+    .map(([key, value]) => `${key} ${value as number}`);
+  lines.push(`quotas: ${limits.length ? limits.join(', ') : 'none'}`);
+  return `${lines.join('\n')}\n`;
 }

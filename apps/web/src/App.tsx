@@ -1,7 +1,9 @@
+import type { UsageReport } from '@org/bedrock-stream-client';
 import { useBedrockStream } from '@org/bedrock-stream-client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { WebConfig } from './config.js';
 import { figuresOf, messagesFor, type Turn } from './conversation.js';
+import { quotaMessage, usageSummary } from './quota.js';
 
 const STATUS_LABEL: Record<string, string> = {
   idle: 'Ready',
@@ -17,8 +19,16 @@ const STATUS_LABEL: Record<string, string> = {
  * the answer being written is streamed by useBedrockStream and moved into the history when it
  * ends, with its status, error and figures.
  */
-export function App({ config }: { config: WebConfig }) {
+export function App({
+  config,
+  loadUsage,
+}: {
+  config: WebConfig;
+  /** Reads the user's usage today (`client.usage()`); the header shows it when given. */
+  loadUsage?: () => Promise<UsageReport>;
+}) {
   const stream = useBedrockStream({ throttleMs: 50 });
+  const [usage, setUsage] = useState<UsageReport | null>(null);
   const [history, setHistory] = useState<Turn[]>([]);
   const [prompt, setPrompt] = useState('');
   const [modelId, setModelId] = useState(config.defaultModelId ?? config.allowedModelIds[0]!);
@@ -40,11 +50,27 @@ export function App({ config }: { config: WebConfig }) {
         role: 'ASSISTANT',
         text: stream.text,
         status,
-        ...(status === 'error' && stream.error ? { error: stream.error.message } : {}),
+        ...(status === 'error' && stream.error
+          ? { error: quotaMessage(stream.error) ?? stream.error.message }
+          : {}),
         figures: figuresOf(stream.metrics, stream.usage),
       },
     ]);
   }, [stream.status, stream.text, stream.metrics, stream.usage, stream.error]);
+
+  // The user's usage today: on load and whenever an answer ends (it was just added).
+  const settled = stream.status !== 'submitted' && stream.status !== 'streaming';
+  useEffect(() => {
+    if (!loadUsage || !settled) return;
+    let current = true;
+    loadUsage().then(
+      (report) => current && setUsage(report),
+      () => undefined,
+    );
+    return () => {
+      current = false;
+    };
+  }, [loadUsage, settled]);
 
   // Keep the newest text in view while it streams.
   useEffect(() => {
@@ -109,6 +135,11 @@ export function App({ config }: { config: WebConfig }) {
             New chat
           </button>
         </div>
+        {usage && (
+          <small className="usage" data-testid="usage">
+            {usageSummary(usage)}
+          </small>
+        )}
       </header>
       {history.length === 0 && (
         <p className="empty" data-testid="empty">

@@ -17,7 +17,7 @@ loadConfig()
     root.render(
       <StrictMode>
         <BedrockStreamProvider client={client}>
-          <App config={config} />
+          <App config={config} loadUsage={() => client.usage()} />
         </BedrockStreamProvider>
       </StrictMode>,
     );

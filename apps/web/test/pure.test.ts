@@ -3,6 +3,8 @@ import { parseStartStreamInput } from '@org/bedrock-stream-contracts';
 import { describe, expect, it } from 'vitest';
 import { configSource, parseWebConfig } from '../src/config.js';
 import { figuresOf, messagesFor, type Turn } from '../src/conversation.js';
+import { formatWait, quotaMessage, usageSummary } from '../src/quota.js';
+import { StreamClientError } from '@org/bedrock-stream-client';
 
 const stackJson = {
   ready: true,
@@ -113,5 +115,71 @@ describe('config', () => {
       url: '/outputs.json',
     });
     expect(configSource('', {})).toEqual({ url: '/config.json' });
+  });
+});
+
+describe('quota messages and usage', () => {
+  const error = (fields: Partial<StreamClientError>) =>
+    Object.assign(new StreamClientError('QuotaExceeded', 'refused', true), fields);
+
+  it('say which limit stopped the user and when to try again', () => {
+    expect(
+      quotaMessage(
+        error({
+          retryAfterSeconds: 5,
+          quota: { quota: 'concurrentStreamsPerOwner', limit: 2, current: 2, retryAfterSeconds: 5 },
+        }),
+      ),
+    ).toBe('You already have 2 of 2 answers running: wait for one to finish. Try again in 5 s.');
+    expect(
+      quotaMessage(
+        error({
+          retryAfterSeconds: 3 * 3600 + 600,
+          quota: {
+            quota: 'outputTokensPerDayPerOwner',
+            limit: 100_000,
+            current: 100_250,
+            retryAfterSeconds: 3 * 3600 + 600,
+          },
+        }),
+      ),
+    ).toBe('You used 100,250 of your 100,000 output tokens for today. Try again in 3 h 10 min.');
+    expect(quotaMessage(error({ retryAfterSeconds: 7200 }))).toBe(
+      'This answer was stopped: you used your output tokens for today. Try again in 2 h.',
+    );
+    expect(quotaMessage(new StreamClientError('START_FAILED', 'x', true))).toBeNull();
+    expect(quotaMessage(null)).toBeNull();
+    expect(formatWait(42)).toBe('42 s');
+    expect(formatWait(61)).toBe('2 min');
+  });
+
+  it('summarise usage today', () => {
+    const totals = (streams: number, outputTokens: number) => ({
+      streams,
+      estimatedStreams: 0,
+      inputTokens: 0,
+      outputTokens,
+      cacheReadInputTokens: 0,
+      cacheWriteInputTokens: 0,
+    });
+    const report = (streams: number, out: number, limit: number | null) => ({
+      owner: 'apikey',
+      from: '2026-01-01',
+      to: '2026-01-01',
+      days: [],
+      months: [],
+      total: totals(streams, out),
+      quotas: {
+        concurrentStreamsPerOwner: null,
+        streamsPerMinutePerOwner: null,
+        outputTokensPerDayPerOwner: limit,
+        concurrentStreamsGlobal: null,
+      },
+    });
+    expect(usageSummary(report(0, 0, null))).toBe('Today: no usage yet');
+    expect(usageSummary(report(3, 12_345, 200_000))).toBe(
+      'Today: 12,345 output tokens (of 200,000) · 3 answers',
+    );
+    expect(usageSummary(report(1, 7, null))).toBe('Today: 7 output tokens · 1 answer');
   });
 });
