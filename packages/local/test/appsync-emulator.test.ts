@@ -4,6 +4,7 @@
  * fan-out with arguments, filters and projection), fault injection and stats.
  */
 import { readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -13,6 +14,9 @@ const fixture = (name: string) => new URL(`./fixtures/appsync/${name}`, import.m
 const apiKey = 'da2-emulator-test';
 const MAX_PAYLOAD = 2048;
 const MAX_BODY = 64 * 1024;
+/** A self-signed test certificate for localhost and 127.0.0.1 (not a secret). */
+const TLS_CERT = readFileSync(fixture('tls-cert.pem'), 'utf8');
+const TLS_KEY = readFileSync(fixture('tls-key.pem'), 'utf8');
 
 let emulator: AppSyncEmulator;
 beforeAll(async () => {
@@ -53,6 +57,7 @@ beforeAll(async () => {
     maxBodyBytes: MAX_BODY,
     maxSubscriptionsPerConnection: 3,
     maxPayloadBytes: MAX_PAYLOAD,
+    tls: { cert: TLS_CERT, key: TLS_KEY },
   });
 });
 afterAll(async () => {
@@ -95,20 +100,23 @@ const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('
 
 /** Opens a real-time socket; `header: null` sends none. Sends connection_init at once. */
 function connect(
-  options: { header?: Record<string, string> | null; legacy?: boolean; path?: string } = {},
+  options: {
+    header?: Record<string, string> | null;
+    legacy?: boolean;
+    path?: string;
+    tls?: boolean;
+  } = {},
 ): Client {
   const header = options.header === undefined ? authHeader() : options.header;
-  const base = emulator.realtimeUrl.replace(
-    '/graphql/realtime',
-    options.path ?? '/graphql/realtime',
-  );
+  const realtimeUrl = options.tls ? emulator.tls!.realtimeUrl : emulator.realtimeUrl;
+  const base = realtimeUrl.replace('/graphql/realtime', options.path ?? '/graphql/realtime');
   const url =
     options.legacy && header
       ? `${base}?header=${Buffer.from(JSON.stringify(header)).toString('base64')}&payload=e30=`
       : base;
   const protocols =
     options.legacy || !header ? ['graphql-ws'] : ['graphql-ws', `header-${b64url(header)}`];
-  const socket = new WebSocket(url, protocols);
+  const socket = new WebSocket(url, protocols, options.tls ? { ca: TLS_CERT } : {});
   const messages: Message[] = [];
   const waiters: Array<() => void> = [];
   socket.on('message', (raw) => {
@@ -496,5 +504,67 @@ describe('fault injection', () => {
     expect(first.length).toBeGreaterThan(0);
     expect(first.length).toBeLessThan(20);
     expect(await run('seed-2')).toEqual(first);
+  });
+});
+
+describe('over TLS', () => {
+  /** POSTs to the HTTPS listener, trusting only the test certificate. */
+  function postTls(path: string, body: string | null): Promise<{ status: number; json: Message }> {
+    const url = new URL(path, emulator.tls!.graphqlUrl);
+    return new Promise((resolve, reject) => {
+      const req = request(
+        url,
+        {
+          method: body === null ? 'GET' : 'POST',
+          ca: TLS_CERT,
+          headers: { 'content-type': 'application/json', ...authHeader() },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, json: JSON.parse(text) as Message }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body ?? undefined);
+    });
+  }
+
+  it('serves the same API over HTTPS and WSS on its own port', async () => {
+    const tls = emulator.tls!;
+    expect(tls.port).not.toBe(emulator.port);
+    expect(tls.graphqlUrl).toBe(`https://127.0.0.1:${tls.port}/graphql`);
+    expect(tls.realtimeUrl).toBe(`wss://127.0.0.1:${tls.port}/graphql/realtime`);
+    expect((await postTls('/', null)).json).toEqual({
+      service: 'appsync-local',
+      graphqlUrl: tls.graphqlUrl,
+      realtimeUrl: `${tls.graphqlUrl}/realtime`,
+    });
+    const client = connect({ tls: true });
+    expect((await client.subscribe('t', ON_SEND, { room: 'tls' })).type).toBe('start_ack');
+    const sent = await postTls(
+      '/graphql',
+      JSON.stringify({ query: SEND, variables: { room: 'tls', text: 'secure', n: 1 } }),
+    );
+    expect(sent).toEqual({
+      status: 200,
+      json: { data: { send: { room: 'tls', text: 'secure', n: 1 } } },
+    });
+    await waitFor(() => client.data('t').length === 1, 'data over wss');
+    expect(client.data('t')).toEqual([{ onSend: { room: 'tls', text: 'secure', n: 1 } }]);
+  });
+
+  it('rejects when its TLS port is taken, instead of crashing', async () => {
+    await expect(
+      startAppSyncEmulator({
+        schemaSdl: 'type Query { a: String }',
+        definition: { functions: {}, resolvers: [] },
+        dataSources: {},
+        auth: { defaultMode: 'API_KEY', apiKeys: [{ key: apiKey }] },
+        tls: { cert: TLS_CERT, key: TLS_KEY, port: emulator.tls!.port },
+      }),
+    ).rejects.toThrow(/EADDRINUSE/);
   });
 });

@@ -40,6 +40,19 @@ export interface AppSyncEmulatorOptions {
   maxPayloadBytes?: number;
   /** One JSON line per request to this function (never secrets or variables). */
   log?: (line: Record<string, unknown>) => void;
+  /**
+   * Also serve GraphQL and real-time over HTTPS/WSS (what AppSync serves), on a port of
+   * its own, for clients that only dial `wss://` (Amplify JS) or pages served over https.
+   */
+  tls?: EmulatorTlsOptions;
+}
+
+/** The TLS listener's certificate chain, key (PEM) and port. */
+export interface EmulatorTlsOptions {
+  cert: string;
+  key: string;
+  /** 0 (default) picks a free port. */
+  port?: number;
 }
 
 /** The emulator's limits, defaults applied (AppSync's where it has one). */
