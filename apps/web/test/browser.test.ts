@@ -1,8 +1,12 @@
 /**
  * Browser end to end: Debian's chromium driven by playwright-core against the local stack
- * serving the built web app. Screenshots go to test-artifacts/.
+ * serving the built web app, once over http and once over https (the stack's local CA;
+ * Chromium trusts the server key through --ignore-certificate-errors-spki-list, as a
+ * headless browser cannot be handed a CA). Screenshots go to test-artifacts/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deterministicAnswer } from '@org/bedrock-stream-local';
 import { startLocalStack, type LocalStack } from '@org/bedrock-stream-stack';
@@ -20,15 +24,22 @@ const artifacts = fileURLToPath(new URL('../test-artifacts/', import.meta.url));
 const webDir = fileURLToPath(new URL('../dist/', import.meta.url));
 const OUTPUT_TOKENS = 60;
 
-describe.skipIf(!haveChromium)('web chat in Chromium', () => {
+describe.skipIf(!haveChromium).each([
+  { scheme: 'http', shots: '' },
+  { scheme: 'https', shots: 'https-' },
+])('web chat in Chromium over $scheme', ({ scheme, shots }) => {
   let stack: LocalStack;
   let browser: Browser;
   let page: Page;
+  let tlsDir: string | null = null;
+  const sockets: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
+    if (scheme === 'https') tlsDir = mkdtempSync(join(tmpdir(), 'bedrock-stream-web-tls-'));
     stack = await startLocalStack({
       webDir,
+      ...(tlsDir ? { tls: { dir: tlsDir, port: 0 }, webHttps: true } : {}),
       model: { timeToFirstTokenMs: 100, tokensPerSecond: 40, outputTokens: OUTPUT_TOKENS },
     });
     browser = await chromium.launch({
@@ -41,15 +52,23 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        ...(stack.tls ? [`--ignore-certificate-errors-spki-list=${stack.tls.spkiSha256}`] : []),
       ],
     });
     page = await browser.newPage();
+    page.on('websocket', (socket) => sockets.push(socket.url()));
     await page.goto(stack.config.webUrl!);
     await page.getByTestId('prompt').waitFor();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
     await stack?.stop();
+    if (tlsDir) rmSync(tlsDir, { recursive: true, force: true });
+  });
+
+  it(`loads the page and reaches the API over ${scheme}`, () => {
+    expect(stack.config.webUrl!.startsWith(`${scheme}://`)).toBe(true);
+    expect(page.url().startsWith(`${scheme}://`)).toBe(true);
   });
 
   async function ask(text: string) {
@@ -82,7 +101,11 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     expect(await answer.getByTestId('figures').textContent()).toMatch(
       new RegExp(`first token \\d+ ms · [\\d.]+ tokens/s · \\d+ in / ${OUTPUT_TOKENS} out tokens`),
     );
-    await page.screenshot({ path: `${artifacts}answer.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}${shots}answer.png`, fullPage: true });
+    // The answer streamed over the real-time endpoint of the page's own scheme.
+    expect(sockets.length).toBeGreaterThan(0);
+    const realtime = scheme === 'https' ? stack.config.wssRealtimeUrl! : stack.config.realtimeUrl;
+    expect(sockets.every((url) => url.startsWith(realtime))).toBe(true);
   }, 40_000);
 
   it('Stop leaves a partial answer marked cancelled', async () => {
@@ -99,7 +122,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
       .toBe('cancelled');
     expect(((await answer.locator('p').textContent()) ?? '').length).toBeGreaterThan(0);
     expect(await answer.getByTestId('cancelled').textContent()).toBe('Stopped');
-    await page.screenshot({ path: `${artifacts}cancelled.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}${shots}cancelled.png`, fullPage: true });
   }, 40_000);
 
   it('shows a readable message for a model error', async () => {
@@ -107,7 +130,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     const answer = page.getByTestId('assistant-turn').last();
     await expect.poll(() => answer.getAttribute('data-status'), { timeout: 15_000 }).toBe('error');
     expect(await answer.getByTestId('error').textContent()).toMatch(/access|denied/i);
-    await page.screenshot({ path: `${artifacts}error.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}${shots}error.png`, fullPage: true });
   }, 40_000);
 
   it('carries the history into a second turn', async () => {
@@ -140,7 +163,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     expect(expected).not.toBe(alone);
     expect((await answers.last().locator('p').textContent())?.trim()).toBe(expected.trim());
     expect(await page.getByTestId('user-turn').count()).toBe(2);
-    await page.screenshot({ path: `${artifacts}two-turns.png`, fullPage: true });
+    await page.screenshot({ path: `${artifacts}${shots}two-turns.png`, fullPage: true });
   }, 40_000);
 
   it('Retry asks the last question again', async () => {

@@ -97,7 +97,7 @@ export async function spawnLocalStack(args: string[] = []): Promise<StackProcess
     [
       bin,
       ...['--port', '0', '--bedrock-port', '0', '--dynamodb-port', '0'],
-      ...['--no-web', '--no-state-file'],
+      ...['--no-web', '--no-state-file', '--no-tls'],
       ...args,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },

@@ -5,16 +5,20 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { QUOTA_MAX, type QuotaSettings } from '@org/bedrock-stream-contracts';
-import { defaultStatePath } from './config.js';
+import { defaultStatePath, defaultTlsDir } from './config.js';
 import { startLocalStack, type LocalStackOptions } from './stack.js';
 
 const USAGE = `usage: bedrock-stream-local [options]
   --port N              GraphQL + real-time port (default 4000; 0 = ephemeral)
+  --tls-port N          the same over HTTPS/WSS (default 4443; 0 = ephemeral)
+  --tls-dir DIR         local CA + server certificate (default <repo>/.state/tls)
+  --no-tls              plain HTTP/WS only
   --bedrock-port N      Bedrock endpoint port (default 4010)
   --dynamodb-port N     DynamoDB port (default 4020)
   --web-port N          web app port (default 5173)
   --web-dir DIR         serve this built web app (default apps/web/dist when built)
   --no-web              do not serve the web app
+  --web-https           serve the web app over https (with the TLS certificate)
   --data-dir DIR        persist DynamoDB data and worker failure records in DIR
                         (default: in memory, gone on exit)
   --state-file PATH     where to write the ready JSON (default <repo>/.state/local-stack.json)
@@ -40,6 +44,10 @@ const quota = z.coerce.number().int().min(1).max(QUOTA_MAX).optional();
 const Flags = z
   .object({
     port: port.default(4000),
+    'tls-port': port.optional(),
+    'tls-dir': z.string().min(1).optional(),
+    'no-tls': z.boolean().default(false),
+    'web-https': z.boolean().default(false),
     'bedrock-port': port.default(4010),
     'dynamodb-port': port.default(4020),
     'web-port': port.default(5173),
@@ -76,6 +84,11 @@ const Flags = z
       ctx.addIssue({ code: 'custom', path: ['region'], message: '--bedrock aws needs --region' });
     if (f['no-web'] && f['web-dir'])
       ctx.addIssue({ code: 'custom', path: ['web-dir'], message: 'conflicts with --no-web' });
+    for (const flag of ['tls-port', 'tls-dir', 'web-https'] as const)
+      if (f['no-tls'] && f[flag] !== undefined && f[flag] !== false)
+        ctx.addIssue({ code: 'custom', path: [flag], message: 'conflicts with --no-tls' });
+    if (f['no-web'] && f['web-https'])
+      ctx.addIssue({ code: 'custom', path: ['web-https'], message: 'conflicts with --no-web' });
     if (f['no-state-file'] && f['state-file'])
       ctx.addIssue({
         code: 'custom',
@@ -95,8 +108,14 @@ function fail(message: string): never {
 let values: Record<string, unknown>;
 try {
   ({ values } = parseArgs({
+    // `pnpm start -- --flag` forwards the `--` itself; npm habits should still work.
+    args: process.argv.slice(2).filter((arg, i) => !(i === 0 && arg === '--')),
     options: {
       port: { type: 'string' },
+      'tls-port': { type: 'string' },
+      'tls-dir': { type: 'string' },
+      'no-tls': { type: 'boolean' },
+      'web-https': { type: 'boolean' },
       'bedrock-port': { type: 'string' },
       'dynamodb-port': { type: 'string' },
       'web-port': { type: 'string' },
@@ -145,6 +164,14 @@ const webDir = flags['no-web']
       : undefined;
 const options: LocalStackOptions = {
   port: flags.port,
+  ...(flags['no-tls']
+    ? {}
+    : {
+        tls: {
+          dir: resolve(flags['tls-dir'] ?? defaultTlsDir()),
+          port: flags['tls-port'] ?? 4443,
+        },
+      }),
   bedrockPort: flags['bedrock-port'],
   dynamodbPort: flags['dynamodb-port'],
   ...(flags['data-dir'] ? { dataDir: resolve(flags['data-dir']) } : {}),
@@ -183,13 +210,19 @@ const options: LocalStackOptions = {
         { requestId: record.requestId, payload: record.payload, error: record.error },
       )}\n`,
     ),
-  ...(webDir ? { webDir, webPort: flags['web-port'] } : {}),
+  ...(webDir ? { webDir, webPort: flags['web-port'], webHttps: flags['web-https'] } : {}),
 };
 
 try {
   const stack = await startLocalStack(options);
   process.stdout.write(`${JSON.stringify(stack.config)}\n`);
-  if (stack.config.webUrl) process.stderr.write(`\n  Open ${stack.config.webUrl}\n\n`);
+  const { webUrl, httpsGraphqlUrl, caFile } = stack.config;
+  if (webUrl) process.stderr.write(`\n  Open ${webUrl}\n`);
+  if (httpsGraphqlUrl)
+    process.stderr.write(
+      `  HTTPS/WSS at ${httpsGraphqlUrl}, certificates from the local CA ${caFile}\n  (Node: NODE_EXTRA_CA_CERTS=${caFile}; browsers: see packages/stack/README.md)\n`,
+    );
+  process.stderr.write('\n');
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -16,12 +16,23 @@ export const ReadyConfigSchema = z.object({
   defaultModelId: z.string().min(1),
   webUrl: z.url().nullable(),
   oidcIssuer: z.string(),
+  /** The GraphQL endpoint over HTTPS (null when TLS is off). */
+  httpsGraphqlUrl: z.url().nullable(),
+  /** The real-time endpoint over WSS (null when TLS is off). */
+  wssRealtimeUrl: z.string().startsWith('wss://').nullable(),
+  /** The local CA certificate clients trust for the two above (null when TLS is off). */
+  caFile: z.string().min(1).nullable(),
 });
 export type ReadyConfig = z.infer<typeof ReadyConfigSchema>;
 
 /** `<repo>/.state/local-stack.json` (gitignored). */
 export function defaultStatePath(): string {
   return fileURLToPath(new URL('../../../.state/local-stack.json', import.meta.url));
+}
+
+/** `<repo>/.state/tls/` (gitignored): the local CA and server certificate. */
+export function defaultTlsDir(): string {
+  return fileURLToPath(new URL('../../../.state/tls/', import.meta.url));
 }
 
 /**

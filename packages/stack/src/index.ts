@@ -5,5 +5,11 @@
  * emulator running the deployed resolvers.
  */
 export { startLocalStack, issueLocalJwt } from './stack.js';
+export type { LocalCertificates } from './tls.js';
 export type { LocalStack, LocalStackOptions, ReadyConfig, BedrockBackendOption } from './stack.js';
-export { readLocalStackConfig, ReadyConfigSchema, defaultStatePath } from './config.js';
+export {
+  readLocalStackConfig,
+  ReadyConfigSchema,
+  defaultStatePath,
+  defaultTlsDir,
+} from './config.js';

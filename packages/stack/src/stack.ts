@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE, quotaEnvironment, type QuotaSettings } from '@org/bedrock-stream-contracts';
@@ -23,10 +22,13 @@ import {
   type LocalDynamoDB,
 } from '@org/bedrock-stream-local';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import type { ReadyConfig } from './config.js';
+import { createLocalOidc } from './oidc.js';
+import { writeStateFile } from './state-file.js';
 import { startStaticServer, type StaticServer } from './static.js';
+import type { LocalCertificates } from './tls.js';
 
+export { issueLocalJwt } from './oidc.js';
 export type { ReadyConfig };
 
 /** Where the worker's model calls go. */
@@ -67,9 +69,20 @@ export interface LocalStackOptions {
     timeoutMs?: number;
     retryDelaysMs?: number[];
   };
+  /**
+   * Also serve GraphQL and real-time over HTTPS/WSS on `port` (0 = ephemeral), with a
+   * server certificate for localhost, 127.0.0.1 and ::1 from a local CA kept in `dir`
+   * (created once, reused, renewed before it expires). Clients trust `<dir>/ca.pem`.
+   */
+  tls?: { dir: string; port?: number };
   /** Serve this directory (the built web app) and /config.json on `webPort`. */
   webDir?: string;
   webPort?: number;
+  /**
+   * Serve the web app over https with the `tls` certificate; its /config.json then points
+   * at the HTTPS/WSS endpoints. Needs `tls`.
+   */
+  webHttps?: boolean;
   /** Also write the ready JSON to this file (the CLI uses `<repo>/.state/local-stack.json`). */
   stateFile?: string | false;
   /** Request logs (one JSON line each) to stderr. */
@@ -89,6 +102,8 @@ export interface LocalStack {
   workerCredentials: { accessKeyId: string; secretAccessKey: string };
   /** Signs a JWT the emulator accepts in OIDC mode (owner = `sub`). */
   issueJwt(sub: string): Promise<string>;
+  /** The local CA and server certificate when `tls` is on. */
+  tls: LocalCertificates | null;
   /**
    * Restarts the AppSync emulator on the same port, dropping every connection (clients
    * must reconnect), as an AppSync outage would. With `dataDir` the DynamoDB store is
@@ -101,32 +116,6 @@ export interface LocalStack {
 }
 
 const TABLE_NAME = 'bedrock-stream';
-
-type JwtIssuer = (sub: string) => Promise<string>;
-/** Issuers of the running stacks in this process, newest last. */
-const issuers: JwtIssuer[] = [];
-
-function jwtIssuer(key: CryptoKey, issuer: string): JwtIssuer {
-  return (sub) =>
-    new SignJWT({ username: sub })
-      .setProtectedHeader({ alg: 'RS256', kid: 'local' })
-      .setSubject(sub)
-      .setIssuer(issuer)
-      .setIssuedAt()
-      .setExpirationTime('1h')
-      .sign(key);
-}
-
-/**
- * Signs a JWT (RS256, 1 h, `sub` = owner) for the local OIDC issuer of the most recently
- * started stack in this process. Prefer `stack.issueJwt` when several stacks run.
- * @throws Error when no stack is running.
- */
-export async function issueLocalJwt(sub: string): Promise<string> {
-  const issue = issuers.at(-1);
-  if (!issue) throw new Error('no local stack is running in this process');
-  return issue(sub);
-}
 
 function workerModulePath(): string {
   return fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'));
@@ -154,6 +143,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     throw new Error(
       'bedrock backend \'aws\' needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if temporary) in the environment, e.g. eval "$(aws configure export-credentials --format env)"',
     );
+  if (options.webHttps && !options.tls)
+    throw new Error('webHttps serves the web app with the tls certificate: set tls too');
   const started: Array<{ close(): Promise<void> }> = [];
   let stopping: Promise<void> | null = null;
   // Idempotent: the CLI may get SIGINT and SIGTERM, tests call stop() in afterAll.
@@ -212,26 +203,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         };
 
     const apiKey = `da2-${randomBytes(13).toString('hex')}`;
-    // A local OIDC provider: a fresh RSA key per stack, its public JWK handed to the emulator.
-    const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'local', alg: 'RS256', use: 'sig' };
-    const issuer = `http://${host}/local-oidc`;
-    const issueJwt = jwtIssuer(privateKey, issuer);
-    issuers.push(issueJwt);
-    started.push({
-      close: async () => {
-        const index = issuers.indexOf(issueJwt);
-        if (index !== -1) issuers.splice(index, 1);
-      },
-    });
+    const oidc = await createLocalOidc(`http://${host}/local-oidc`);
+    started.push({ close: async () => oidc.release() });
+    // Loaded only when asked for: certificate generation brings its own dependencies.
+    const tls = options.tls
+      ? await (await import('./tls.js')).ensureLocalCertificates(options.tls.dir, { host })
+      : null;
 
     // The emulator's URL is known only once it listens; the Lambda data source calls the
     // invoker through this late-bound reference.
     let invoker: AsyncInvoker | null = null;
-    const startEmulator = (port: number) =>
+    const startEmulator = (port: number, tlsPort: number) =>
       startAppSyncEmulator({
         host,
         port,
+        ...(tls ? { tls: { cert: tls.cert, key: tls.key, port: tlsPort } } : {}),
         schemaFiles: [schemaFiles.awsBuiltins, schemaFiles.deployable],
         definition: apiDefinition,
         dataSources: {
@@ -258,7 +244,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               },
             ],
           },
-          oidc: { issuer, jwks: { keys: [jwk] } },
+          oidc: { issuer: oidc.issuer, jwks: { keys: [oidc.jwk] } },
         },
         environmentVariables: apiDefinition.environmentVariables({
           allowedModelIds,
@@ -267,7 +253,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
         log,
       });
-    let emulator = await startEmulator(options.port ?? 0);
+    let emulator = await startEmulator(options.port ?? 0, options.tls?.port ?? 0);
     started.push({ close: () => emulator.close() });
 
     const worker = options.worker ?? {};
@@ -337,37 +323,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       allowedModelIds,
       defaultModelId: allowedModelIds[0]!,
       webUrl: null,
-      oidcIssuer: issuer,
+      oidcIssuer: oidc.issuer,
+      httpsGraphqlUrl: emulator.tls?.graphqlUrl ?? null,
+      wssRealtimeUrl: emulator.tls?.realtimeUrl ?? null,
+      caFile: tls?.caFile ?? null,
     };
     if (options.webDir) {
+      const webTls = options.webHttps && tls ? tls : null;
       web = await startStaticServer({
         dir: options.webDir,
         host,
         port: options.webPort ?? 0,
-        config: () => config,
+        // A page served over https talks to the API over https/wss too (no mixed content).
+        config: () =>
+          webTls
+            ? { ...config, graphqlUrl: config.httpsGraphqlUrl, realtimeUrl: config.wssRealtimeUrl }
+            : config,
+        ...(webTls ? { tls: { cert: webTls.cert, key: webTls.key } } : {}),
       });
       started.push(web);
       config.webUrl = web.url;
     }
-    const statePath = options.stateFile;
-    if (statePath) {
-      const line = `${JSON.stringify(config)}\n`;
-      mkdirSync(dirname(statePath), { recursive: true });
-      writeFileSync(statePath, line);
-      // A stale file would point apps at dead ports: remove it on stop, unless another
-      // stack has overwritten it since.
-      started.unshift({
-        close: async () => {
-          const current = (() => {
-            try {
-              return readFileSync(statePath, 'utf8');
-            } catch {
-              return null;
-            }
-          })();
-          if (current === line) rmSync(statePath, { force: true });
-        },
-      });
+    if (options.stateFile) {
+      const state = writeStateFile(options.stateFile, config);
+      started.unshift({ close: () => state.remove() });
     }
     let restarting: Promise<void> | null = null;
     const restart = async (downMs: number) => {
@@ -377,7 +356,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       await new Promise((r) => setTimeout(r, downMs));
       if (stopping) return;
       if (persistent) dynamo = await startStore(dynamo.port);
-      emulator = await startEmulator(emulator.port);
+      emulator = await startEmulator(emulator.port, emulator.tls?.port ?? 0);
     };
     return {
       config,
@@ -390,7 +369,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return dynamo;
       },
       workerCredentials,
-      issueJwt,
+      issueJwt: oidc.issueJwt,
+      tls,
       restartAppSync: async ({ downMs = 0 } = {}) => {
         if (stopping) throw new Error('the stack is stopping');
         // Concurrent calls share one restart.

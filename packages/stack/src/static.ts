@@ -1,5 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 
@@ -19,15 +20,19 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-/** Serves `dir` (SPA fallback to index.html) and the stack's config at /config.json. */
+/**
+ * Serves `dir` (SPA fallback to index.html) and the stack's config at /config.json, over
+ * https when `tls` is given.
+ */
 export async function startStaticServer(options: {
   dir: string;
   host: string;
   port: number;
   config: () => unknown;
+  tls?: { cert: string; key: string };
 }): Promise<StaticServer> {
   const root = resolve(options.dir);
-  const server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
     if (path === '/config.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -46,11 +51,18 @@ export async function startStaticServer(options: {
     }
     res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });
     createReadStream(file).pipe(res);
+  };
+  const server = options.tls ? createHttpsServer(options.tls, listener) : createServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
-  await new Promise<void>((r) => server.listen(options.port, options.host, r));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${options.host}:${port}/`,
+    url: `${options.tls ? 'https' : 'http'}://${options.host}:${port}/`,
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();

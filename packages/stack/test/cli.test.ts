@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -51,6 +52,19 @@ async function startCli(
   return { proc, line, config: ReadyConfigSchema.parse(JSON.parse(line)) };
 }
 
+/** GETs `url` trusting only the CA in `caFile`; the JSON answer. */
+function getTrusting(caFile: string, url: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { ca: readFileSync(caFile, 'utf8') }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve(JSON.parse(body)));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 async function completedStream(config: ReadyConfig, prompt: string) {
   const headers = { 'x-api-key': config.apiKey };
   const streamId = randomUUID();
@@ -77,7 +91,11 @@ describe('bedrock-stream-local CLI', () => {
     const dataDir = join(dir, 'data');
     const prompt = 'Persist me.';
 
-    const first = await startCli(['--state-file', stateFile, '--data-dir', dataDir]);
+    const tlsDir = join(dir, 'tls');
+    const first = await startCli([
+      ...['--state-file', stateFile, '--data-dir', dataDir],
+      ...['--tls-port', '0', '--tls-dir', tlsDir],
+    ]);
     const { config } = first;
     expect(config).toMatchObject({
       ready: true,
@@ -87,8 +105,16 @@ describe('bedrock-stream-local CLI', () => {
       bedrockEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+/),
       dynamodbEndpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
       webUrl: null,
+      httpsGraphqlUrl: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/graphql$/),
+      wssRealtimeUrl: expect.stringMatching(/^wss:\/\/127\.0\.0\.1:\d+\/graphql\/realtime$/),
+      caFile: join(tlsDir, 'ca.pem'),
     });
     expect(readFileSync(stateFile, 'utf8')).toBe(`${first.line}\n`);
+    // The HTTPS endpoint answers a client that trusts the CA file.
+    expect(await getTrusting(config.caFile!, config.httpsGraphqlUrl!)).toMatchObject({
+      service: 'appsync-local',
+      graphqlUrl: config.httpsGraphqlUrl,
+    });
     expect(readLocalStackConfig(stateFile)).toEqual(config);
 
     const { streamId, record } = await completedStream(config, prompt);
@@ -111,7 +137,12 @@ describe('bedrock-stream-local CLI', () => {
     await expect(fetch(config.graphqlUrl, { method: 'POST' })).rejects.toThrow();
 
     // Restarted on the same data dir: the stream record and its chunks are still there.
-    const second = await startCli(['--no-state-file', '--data-dir', dataDir]);
+    const second = await startCli(['--no-state-file', '--data-dir', dataDir, '--no-tls']);
+    expect(second.config).toMatchObject({
+      httpsGraphqlUrl: null,
+      wssRealtimeUrl: null,
+      caFile: null,
+    });
     const headers = { 'x-api-key': second.config.apiKey };
     const again = await gql(second.config.graphqlUrl, headers, GET, { streamId });
     expect(again.data?.['getStream']).toMatchObject({ streamId, status: 'COMPLETED' });
@@ -128,6 +159,8 @@ describe('bedrock-stream-local CLI', () => {
     [['--no-web', '--web-dir', '/tmp'], /conflicts with --no-web/],
     [['--web-dir', '/definitely/not/here'], /is not a directory/],
     [['--tps', '0'], /--tps: /],
+    [['--no-tls', '--tls-port', '4443'], /--tls-port: conflicts with --no-tls/],
+    [['--no-tls', '--web-https'], /--web-https: conflicts with --no-tls/],
   ])('rejects %j with exit code 2 and a clear message', async (args, message) => {
     const proc = run(args);
     expect(await proc.exited).toBe(2);

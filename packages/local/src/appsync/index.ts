@@ -8,6 +8,8 @@ export type {
   AppSyncEmulatorOptions,
   EmulatorApiDefinition,
   EmulatorStats,
+  EmulatorTlsOptions,
+  EmulatorUrls,
   SubscriptionFaults,
 } from './server/emulator.js';
 export type { AuthConfig, AuthMode, LocalIamCredentials } from './server/auth.js';
