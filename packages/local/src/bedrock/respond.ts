@@ -5,6 +5,14 @@ import type { FaultPlan } from './faults.js';
 import type { Res } from './http.js';
 import type { ChatRequest } from './model.js';
 import { countToken, type BedrockRequestRecord } from './request-log.js';
+import {
+  BlockTracker,
+  blocksFromDeltas,
+  toModelDelta,
+  type AnswerBlock,
+  type ModelDelta,
+} from './output.js';
+import type { CacheUsage } from './prompt-cache.js';
 import type { NativeDialect } from './requests.js';
 
 /** Everything a response writer needs about one accepted request. */
@@ -19,6 +27,31 @@ export interface ResponseContext {
   rec: BedrockRequestRecord;
   /** Native body dialect for InvokeModel*; Converse ignores it. */
   dialect: NativeDialect;
+  /** Prompt-cache tokens of this request. */
+  cache: CacheUsage;
+}
+
+/** Token usage as a response reports it: cached prompt tokens are not counted as input. */
+export interface ResponseUsage {
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadInputTokens: number;
+  cacheWriteInputTokens: number;
+  totalTokens: number;
+}
+
+/** The usage of a finished generation, with the request's cache reads and writes taken out. */
+export function usageOf(ctx: ResponseContext, r: GenerationResult): ResponseUsage {
+  // A request the guardrail blocked never reached the model or its cache.
+  const cache = r.guardrail === 'input' ? { readTokens: 0, writeTokens: 0 } : ctx.cache;
+  const inputTokens = Math.max(0, r.inputTokens - cache.readTokens - cache.writeTokens);
+  return {
+    inputTokens,
+    outputTokens: r.outputTokens,
+    cacheReadInputTokens: cache.readTokens,
+    cacheWriteInputTokens: cache.writeTokens,
+    totalTokens: inputTokens + r.outputTokens + cache.readTokens + cache.writeTokens,
+  };
 }
 
 /** How driving a generation ended. */
@@ -42,10 +75,19 @@ export interface StreamFormat {
   headers?: Record<string, string>;
   /** Frames before the first delta. */
   start(out: FrameWriter): Promise<void>;
-  /** Frames of one output delta. */
-  delta(out: FrameWriter, text: string): Promise<void>;
-  /** Frames after the last delta of a completed generation. */
-  end(out: FrameWriter, result: GenerationResult, timing: ResponseTiming): Promise<void>;
+  /** Frames opening content block `index`; `first` is its first delta (a `toolUse` names the tool). */
+  blockStart(out: FrameWriter, index: number, first: ModelDelta): Promise<void>;
+  /** Frames of one delta of block `index` (never a `toolUse` opener). */
+  delta(out: FrameWriter, index: number, delta: ModelDelta): Promise<void>;
+  /** Frames closing content block `index`. */
+  blockStop(out: FrameWriter, index: number): Promise<void>;
+  /** Frames after the last block of a completed generation; `text` is the streamed text. */
+  end(
+    out: FrameWriter,
+    result: GenerationResult,
+    timing: ResponseTiming,
+    text: string,
+  ): Promise<void>;
 }
 
 /**
@@ -56,7 +98,7 @@ export async function runGeneration(
   gen: Generation,
   plan: FaultPlan,
   signal: AbortSignal,
-  onToken: (text: string, index: number) => Promise<void>,
+  onToken: (delta: ModelDelta, index: number) => Promise<void>,
 ): Promise<RunEnd> {
   const end = await driveGeneration(gen, plan, signal, onToken);
   // Stop the backend whenever we stop reading early (fault, abort), e.g. to close a proxied request.
@@ -68,7 +110,7 @@ async function driveGeneration(
   gen: Generation,
   plan: FaultPlan,
   signal: AbortSignal,
-  onToken: (text: string, index: number) => Promise<void>,
+  onToken: (delta: ModelDelta, index: number) => Promise<void>,
 ): Promise<RunEnd> {
   let sent = 0;
   let stalled = false;
@@ -100,7 +142,7 @@ async function driveGeneration(
       // Loop once more so faults configured beyond the answer's length still fire at its end.
       continue;
     }
-    await onToken(next.value, sent);
+    await onToken(toModelDelta(next.value), sent);
     sent++;
   }
   return { kind: 'aborted', sent };
@@ -109,8 +151,9 @@ async function driveGeneration(
 /**
  * The one streaming skeleton every event-stream response shares: headers first (the SDK resolves
  * the command on them, before any token), the format's opening frames, each delta counted and
- * framed, then either the format's closing frames or the in-stream exception a fault asked for.
- * On a drop or a client abort nothing more is written (the caller tears the connection down).
+ * framed inside its content block, then either the closing frames or the in-stream exception a
+ * fault asked for. On a drop or a client abort nothing more is written (the caller tears the
+ * connection down).
  */
 export async function streamResponse(ctx: ResponseContext, format: StreamFormat): Promise<RunEnd> {
   const started = ctx.rec.startedAt;
@@ -123,17 +166,30 @@ export async function streamResponse(ctx: ResponseContext, format: StreamFormat)
   });
   ctx.res.flushHeaders();
   await format.start(out);
-  const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, async (text) => {
+  const blocks = new BlockTracker();
+  let text = '';
+  const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, async (delta) => {
     firstByte ??= Date.now() - started;
     countToken(ctx.rec);
-    await format.delta(out, text);
+    const step = blocks.next(delta);
+    if (step.closes !== undefined) await format.blockStop(out, step.closes);
+    if (step.opens) await format.blockStart(out, step.index, delta);
+    if (delta.type !== 'toolUse') await format.delta(out, step.index, delta);
+    if (delta.type === 'text') text += delta.text;
   });
   if (end.kind === 'midStream') {
     await out.exception(end.error);
     ctx.res.end();
   } else if (end.kind === 'done') {
+    const open = blocks.openBlock();
+    if (open !== undefined) await format.blockStop(out, open);
     const latencyMs = Date.now() - started;
-    await format.end(out, end.result, { latencyMs, firstByteLatencyMs: firstByte ?? latencyMs });
+    await format.end(
+      out,
+      end.result,
+      { latencyMs, firstByteLatencyMs: firstByte ?? latencyMs },
+      text,
+    );
     ctx.res.end();
   }
   return end;
@@ -142,16 +198,20 @@ export async function streamResponse(ctx: ResponseContext, format: StreamFormat)
 /** Runs a generation to its end for a non-streaming answer, with the same faults and aborts. */
 export async function collectResponse(
   ctx: ResponseContext,
-): Promise<{ end: RunEnd; text: string; timing: ResponseTiming }> {
+): Promise<{ end: RunEnd; content: AnswerBlock[]; timing: ResponseTiming }> {
   const started = ctx.rec.startedAt;
   let firstByte: number | undefined;
-  let text = '';
-  const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, (t) => {
+  const deltas: ModelDelta[] = [];
+  const end = await runGeneration(ctx.gen, ctx.plan, ctx.signal, (delta) => {
     firstByte ??= Date.now() - started;
-    text += t;
+    deltas.push(delta);
     countToken(ctx.rec);
     return Promise.resolve();
   });
   const latencyMs = Date.now() - started;
-  return { end, text, timing: { latencyMs, firstByteLatencyMs: firstByte ?? latencyMs } };
+  return {
+    end,
+    content: blocksFromDeltas(deltas),
+    timing: { latencyMs, firstByteLatencyMs: firstByte ?? latencyMs },
+  };
 }

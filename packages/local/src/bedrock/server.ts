@@ -14,10 +14,13 @@ import { jsonResponse } from './formats/json.js';
 import { novaStreamFormat } from './formats/nova.js';
 import { dropConnection, type Req, type Res } from './http.js';
 import { listenHttp1And2 } from './listener.js';
+import { parseConverseBody } from './converse-request.js';
 import { estimateInputTokens, rawPromptText, type ChatRequest } from './model.js';
-import { DEFAULT_MODEL_IDS, resolveModelId } from './models.js';
+import { DEFAULT_MODEL_IDS, assertInvocable, modelInfo, resolveModelId } from './models.js';
+import { PromptCache } from './prompt-cache.js';
 import { RequestLog, type BedrockRequestRecord, type BedrockStats } from './request-log.js';
-import { parseConverseBody, parseNativeBody, type NativeDialect } from './requests.js';
+import { parseNativeBody, type NativeDialect, type NativeGuardrailHeaders } from './requests.js';
+import { checkRequest } from './rules.js';
 import { streamResponse, type ResponseContext, type RunEnd } from './respond.js';
 import {
   decodeURIComponentSafe,
@@ -38,11 +41,24 @@ export interface BedrockServerOptions extends DeterministicTiming {
   port?: number;
   /** Bind address; default 127.0.0.1 (loopback only). */
   host?: string;
-  /** Accepted model ids (default {@link DEFAULT_MODEL_IDS}); others get ValidationException. */
+  /**
+   * Accepted foundation-model ids (default {@link DEFAULT_MODEL_IDS}); others get
+   * ValidationException. Their system inference profiles (`us.`, `eu.`, `global.` ...) and ARNs
+   * are accepted too.
+   */
   modelIds?: readonly string[];
+  /**
+   * Accept the bare foundation id of models Bedrock serves only through inference profiles
+   * (Claude 3.7 and newer, Nova Premier). Default false: "with on-demand throughput isn't
+   * supported", as on Bedrock.
+   */
+  allowOnDemandForProfileOnlyModels?: boolean;
   /** Known model ids the caller has no access to: AccessDeniedException, as for an un-granted model. */
   deniedModelIds?: readonly string[];
-  /** Input token estimate above which requests get "Input is too long" (default 200 000). */
+  /**
+   * Input token estimate above which requests get "Input is too long" (default 200 000); also the
+   * context window: an answer that would overflow it stops with `model_context_window_exceeded`.
+   */
   maxInputTokens?: number;
   /** Largest accepted request body (default 20 MiB). */
   maxBodyBytes?: number;
@@ -74,6 +90,8 @@ export interface BedrockServer {
   setTiming(timing: DeterministicTiming): void;
   /** Forgets `times=N` counters of prompt markers. */
   resetPromptFaultCounters(): void;
+  /** Empties the prompt cache (the next request with a cache checkpoint writes again). */
+  clearPromptCache(): void;
   /** Aborts running generations, closes connections and the listener. */
   close(): Promise<void>;
 }
@@ -88,11 +106,24 @@ function writePlainError(res: Res, status: number, errorType: string, message: s
   res.end(JSON.stringify({ message }));
 }
 
+/** The guardrail headers of an InvokeModel* request (the SDK's `guardrailIdentifier` etc.). */
+function nativeGuardrailHeaders(req: Req): NativeGuardrailHeaders {
+  const header = (name: string): string | undefined => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  return {
+    identifier: header('x-amzn-bedrock-guardrailidentifier'),
+    version: header('x-amzn-bedrock-guardrailversion'),
+    trace: header('x-amzn-bedrock-trace'),
+  };
+}
+
 /** Writes the response of an accepted request in the operation's wire format. */
 function respond(ctx: ResponseContext, operation: BedrockOperation): Promise<RunEnd> {
-  if (operation === 'ConverseStream') return streamResponse(ctx, converseStreamFormat());
+  if (operation === 'ConverseStream') return streamResponse(ctx, converseStreamFormat(ctx));
   if (operation === 'InvokeModelWithResponseStream') {
-    const format = ctx.dialect === 'nova' ? novaStreamFormat() : anthropicStreamFormat(ctx);
+    const format = ctx.dialect === 'nova' ? novaStreamFormat(ctx) : anthropicStreamFormat(ctx);
     return streamResponse(ctx, format);
   }
   return jsonResponse(ctx, operation);
@@ -117,6 +148,7 @@ export async function startBedrockServer(
   const faults = new FaultState(options.faults);
   const active = new Map<string, AbortController>();
   const requests = new RequestLog(options.log);
+  const promptCache = new PromptCache();
 
   /** Validates an accepted route's request and streams or returns the answer. */
   async function serve(
@@ -141,20 +173,26 @@ export async function startBedrockServer(
         return;
       }
     }
-    const modelId = resolveModelId(rawModelId, allowed);
-    rec.modelId = modelId ?? decodeURIComponentSafe(rawModelId);
-    if (modelId === undefined) {
+    const resolved = resolveModelId(rawModelId, allowed);
+    rec.modelId = resolved?.modelId ?? decodeURIComponentSafe(rawModelId);
+    if (resolved === undefined) {
       throw new BedrockHttpError(
         'ValidationException',
         'The provided model identifier is invalid.',
       );
     }
+    const modelId = resolved.modelId;
     if (denied.has(modelId)) throw new BedrockHttpError('AccessDeniedException');
+    if (!options.allowOnDemandForProfileOnlyModels) assertInvocable(resolved);
+    const converse = operation === 'Converse' || operation === 'ConverseStream';
     let chat: ChatRequest;
     let dialect: NativeDialect = 'anthropic';
-    if (operation === 'Converse' || operation === 'ConverseStream') chat = parseConverseBody(body);
-    else ({ chat, dialect } = parseNativeBody(body, modelId));
-    if (estimateInputTokens(chat) > maxInputTokens) {
+    if (converse) chat = parseConverseBody(body);
+    else ({ chat, dialect } = parseNativeBody(body, modelId, nativeGuardrailHeaders(req)));
+    const model = modelInfo(modelId);
+    checkRequest(chat, model, converse ? 'converse' : 'native');
+    const inputTokens = estimateInputTokens(chat);
+    if (inputTokens > maxInputTokens) {
       throw new BedrockHttpError('ValidationException', 'Input is too long for requested model.');
     }
     const raw = rawPromptText(chat);
@@ -168,10 +206,21 @@ export async function startBedrockServer(
       await dropConnection(res);
       return;
     }
-    const gen = await backend.generate(chat, { modelId, signal });
+    const cache = promptCache.use(
+      modelId,
+      chat.cacheCheckpoints ?? [],
+      model.cacheMinTokens ?? 0,
+      inputTokens,
+    );
+    const gen = await backend.generate(chat, {
+      modelId,
+      signal,
+      contextWindowTokens: maxInputTokens,
+    });
     const ctx: ResponseContext = {
       res,
       signal,
+      cache,
       modelId,
       chat,
       gen,
@@ -249,6 +298,7 @@ export async function startBedrockServer(
       timing = { ...timing, ...t };
     },
     resetPromptFaultCounters: () => faults.resetPromptCounters(),
+    clearPromptCache: () => promptCache.clear(),
     close: async () => {
       for (const c of active.values()) c.abort();
       await listener.close();

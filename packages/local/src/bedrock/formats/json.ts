@@ -1,5 +1,5 @@
 import { BedrockHttpError, toRequestErrorName, writeHttpError } from '../errors.js';
-import { collectResponse, type ResponseContext, type RunEnd } from '../respond.js';
+import { collectResponse, usageOf, type ResponseContext, type RunEnd } from '../respond.js';
 import { anthropicBody } from './anthropic.js';
 import { converseBody } from './converse.js';
 
@@ -8,7 +8,7 @@ export async function jsonResponse(
   ctx: ResponseContext,
   operation: 'Converse' | 'InvokeModel',
 ): Promise<RunEnd> {
-  const { end, text, timing } = await collectResponse(ctx);
+  const { end, content, timing } = await collectResponse(ctx);
   if (end.kind === 'midStream') {
     // Without a stream the same failure surfaces as the request-level error of that name.
     const name = toRequestErrorName(end.error) ?? 'ModelErrorException';
@@ -23,8 +23,8 @@ export async function jsonResponse(
   const r = end.result;
   const payload =
     operation === 'Converse' || ctx.dialect === 'nova'
-      ? converseBody(text, r, timing)
-      : anthropicBody(ctx, text, r);
+      ? converseBody(ctx, content, r, timing)
+      : anthropicBody(ctx, content, r);
   const body = JSON.stringify(payload);
   ctx.res.writeHead(200, {
     'content-type': 'application/json',
@@ -32,7 +32,7 @@ export async function jsonResponse(
     'x-amzn-requestid': ctx.requestId,
     ...(operation === 'InvokeModel'
       ? {
-          'x-amzn-bedrock-input-token-count': String(r.inputTokens),
+          'x-amzn-bedrock-input-token-count': String(usageOf(ctx, r).inputTokens),
           'x-amzn-bedrock-output-token-count': String(r.outputTokens),
           'x-amzn-bedrock-invocation-latency': String(timing.latencyMs),
         }

@@ -1,23 +1,30 @@
 import { invocationMetrics } from './anthropic.js';
-import type { StreamFormat } from '../respond.js';
+import { converseDelta, converseUsage } from './converse.js';
+import type { ResponseContext, StreamFormat } from '../respond.js';
 
 /** Nova's native stream: Converse-shaped JSON objects inside the chunk bytes. */
-export function novaStreamFormat(): StreamFormat {
+export function novaStreamFormat(ctx: ResponseContext): StreamFormat {
   return {
     headers: { 'x-amzn-bedrock-content-type': 'application/json' },
     start: (out) => out.chunk({ messageStart: { role: 'assistant' } }),
-    delta: (out, text) =>
-      out.chunk({ contentBlockDelta: { delta: { text }, contentBlockIndex: 0 } }),
+    blockStart: async (out, index, first) => {
+      if (first.type !== 'toolUse') return;
+      await out.chunk({
+        contentBlockStart: {
+          start: { toolUse: { toolUseId: first.id, name: first.name } },
+          contentBlockIndex: index,
+        },
+      });
+    },
+    delta: (out, index, d) =>
+      out.chunk({ contentBlockDelta: { delta: converseDelta(d), contentBlockIndex: index } }),
+    blockStop: (out, index) => out.chunk({ contentBlockStop: { contentBlockIndex: index } }),
     end: async (out, r, timing) => {
-      await out.chunk({ contentBlockStop: { contentBlockIndex: 0 } });
+      const { inputTokens, outputTokens } = converseUsage(ctx, r);
       await out.chunk({ messageStop: { stopReason: r.stopReason } });
       await out.chunk({
-        metadata: {
-          usage: { inputTokens: r.inputTokens, outputTokens: r.outputTokens },
-          metrics: {},
-          trace: {},
-        },
-        'amazon-bedrock-invocationMetrics': invocationMetrics(r, timing),
+        metadata: { usage: { inputTokens, outputTokens }, metrics: {}, trace: {} },
+        'amazon-bedrock-invocationMetrics': invocationMetrics(ctx, r, timing),
       });
     },
   };
