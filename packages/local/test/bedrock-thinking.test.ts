@@ -6,6 +6,7 @@ import {
   ValidationException,
   type BedrockRuntimeClient,
   type ContentBlock,
+  type ConverseStreamCommandInput,
   type Message,
 } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,7 +30,9 @@ import {
 
 const MODEL = 'global.anthropic.claude-sonnet-4-5-20250929-v1:0';
 const OLD_MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
-const THINKING = { thinking: { type: 'enabled', budget_tokens: 2048 } };
+/** The SDK's JSON document type (what `additionalModelRequestFields` takes). */
+type Document = ConverseStreamCommandInput['additionalModelRequestFields'];
+const THINKING: Document = { thinking: { type: 'enabled', budget_tokens: 2048 } };
 
 const user = (text: string): Message => ({ role: 'user', content: [{ text }] });
 
@@ -64,7 +67,11 @@ describe('bedrock endpoint: extended thinking (real SDK)', () => {
       .filter((e) => e.contentBlockDelta)
       .map((e) => {
         const d = e.contentBlockDelta?.delta;
-        return d?.reasoningContent?.signature ? 'signature' : d?.reasoningContent ? 'reasoning' : 'text';
+        return d?.reasoningContent?.signature
+          ? 'signature'
+          : d?.reasoningContent
+            ? 'reasoning'
+            : 'text';
       });
     expect(kinds.indexOf('signature')).toBe(REASONING_TOKENS);
     expect(kinds.lastIndexOf('reasoning')).toBeLessThan(kinds.indexOf('signature'));
@@ -181,7 +188,7 @@ describe('bedrock endpoint: extended thinking (real SDK)', () => {
   });
 
   it('thinking constraints: budget minimum, max_tokens above budget, temperature, forced tools', async () => {
-    const send = (extra: object, fields: object = THINKING): Promise<unknown> =>
+    const send = (extra: object, fields: Document = THINKING): Promise<unknown> =>
       client.send(
         new ConverseStreamCommand({
           modelId: MODEL,
@@ -214,7 +221,14 @@ describe('bedrock endpoint: extended thinking (real SDK)', () => {
 
   it('reasoning round-trips with tool use; a missing or tampered thinking block is rejected', async () => {
     const toolConfig = {
-      tools: [{ toolSpec: { name: 'lookup', inputSchema: { json: { type: 'object', properties: { q: { type: 'string' } } } } } }],
+      tools: [
+        {
+          toolSpec: {
+            name: 'lookup',
+            inputSchema: { json: { type: 'object', properties: { q: { type: 'string' } } } },
+          },
+        },
+      ],
     };
     const first = await client.send(
       new ConverseCommand({
@@ -232,19 +246,30 @@ describe('bedrock endpoint: extended thinking (real SDK)', () => {
     expect(call?.input).toEqual({ q: 'tides' });
     const result: Message = {
       role: 'user',
-      content: [{ toolResult: { toolUseId: call?.toolUseId, content: [{ text: 'high at noon' }] } }],
+      content: [
+        { toolResult: { toolUseId: call?.toolUseId, content: [{ text: 'high at noon' }] } },
+      ],
     };
     const base = { modelId: MODEL, additionalModelRequestFields: THINKING, toolConfig };
     const ok = await client.send(
-      new ConverseStreamCommand({ ...base, messages: [user('please lookup q=tides'), assistant, result] }),
+      new ConverseStreamCommand({
+        ...base,
+        messages: [user('please lookup q=tides'), assistant, result],
+      }),
     );
     const { text } = await collectConverse(ok.stream);
     expect(text).toContain('lookup returned high at noon.');
 
-    const withoutThinking: Message = { role: 'assistant', content: content.filter((c) => !c.reasoningContent) };
+    const withoutThinking: Message = {
+      role: 'assistant',
+      content: content.filter((c) => !c.reasoningContent),
+    };
     const missing = await rejection(
       client.send(
-        new ConverseStreamCommand({ ...base, messages: [user('please lookup q=tides'), withoutThinking, result] }),
+        new ConverseStreamCommand({
+          ...base,
+          messages: [user('please lookup q=tides'), withoutThinking, result],
+        }),
       ),
     );
     expect(missing.message).toMatch(
@@ -254,12 +279,21 @@ describe('bedrock endpoint: extended thinking (real SDK)', () => {
       role: 'assistant',
       content: content.map((c) =>
         c.reasoningContent?.reasoningText
-          ? { reasoningContent: { reasoningText: { ...c.reasoningContent.reasoningText, text: 'edited' } } }
+          ? {
+              reasoningContent: {
+                reasoningText: { ...c.reasoningContent.reasoningText, text: 'edited' },
+              },
+            }
           : c,
       ),
     };
     const bad = await rejection(
-      client.send(new ConverseStreamCommand({ ...base, messages: [user('please lookup q=tides'), tampered, result] })),
+      client.send(
+        new ConverseStreamCommand({
+          ...base,
+          messages: [user('please lookup q=tides'), tampered, result],
+        }),
+      ),
     );
     expect(bad.message).toBe(
       'The model returned the following errors: messages.1.content.0: Invalid `signature` in `thinking` block',
@@ -282,6 +316,8 @@ describe('bedrock endpoint: extended thinking (real SDK)', () => {
       content: Array<{ type: string; thinking?: string; signature?: string }>;
     };
     expect(msg.content.map((c) => c.type)).toEqual(['thinking', 'text']);
-    expect(verifyReasoningSignature(msg.content[0]?.thinking ?? '', msg.content[0]?.signature ?? '')).toBe(true);
+    expect(
+      verifyReasoningSignature(msg.content[0]?.thinking ?? '', msg.content[0]?.signature ?? ''),
+    ).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import {
   InvokeModelWithResponseStreamCommand,
   ValidationException,
   type BedrockRuntimeClient,
+  type ConverseStreamCommandInput,
   type Message,
   type Tool,
   type ToolChoice,
@@ -38,19 +39,27 @@ const Weather = z.object({
 });
 const Time = z.object({ zone: z.string() });
 
+/** The SDK's JSON document type (what `inputSchema.json` takes). */
+type Document = NonNullable<ConverseStreamCommandInput['additionalModelRequestFields']>;
+
+/** A zod schema as the JSON document the SDK sends in `inputSchema.json`. */
+function jsonSchema(schema: z.ZodType): Document {
+  return JSON.parse(JSON.stringify(z.toJSONSchema(schema))) as Document;
+}
+
 const TOOLS: Tool[] = [
   {
     toolSpec: {
       name: 'get_weather',
       description: 'Weather forecast for a city',
-      inputSchema: { json: z.toJSONSchema(Weather) as Record<string, never> },
+      inputSchema: { json: jsonSchema(Weather) },
     },
   },
   {
     toolSpec: {
       name: 'get_time',
       description: 'Current time in a zone',
-      inputSchema: { json: z.toJSONSchema(Time) as Record<string, never> },
+      inputSchema: { json: jsonSchema(Time) },
     },
   },
 ];
@@ -58,8 +67,16 @@ const TOOLS: Tool[] = [
 function converseInput(
   messages: Message[],
   toolChoice?: ToolChoice,
-): { modelId: string; messages: Message[]; toolConfig: { tools: Tool[]; toolChoice?: ToolChoice } } {
-  return { modelId: MODEL, messages, toolConfig: { tools: TOOLS, ...(toolChoice ? { toolChoice } : {}) } };
+): {
+  modelId: string;
+  messages: Message[];
+  toolConfig: { tools: Tool[]; toolChoice?: ToolChoice };
+} {
+  return {
+    modelId: MODEL,
+    messages,
+    toolConfig: { tools: TOOLS, ...(toolChoice ? { toolChoice } : {}) },
+  };
 }
 
 const user = (text: string): Message => ({ role: 'user', content: [{ text }] });
@@ -77,7 +94,9 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
   });
 
   it('auto: naming a tool calls it; the input streams as partial JSON valid against the schema', async () => {
-    const input = converseInput([user('What is the weather like? Use get_weather with city=Lisbon')]);
+    const input = converseInput([
+      user('What is the weather like? Use get_weather with city=Lisbon'),
+    ]);
     const expected = deterministicConverseAnswer(input, { outputTokens: 12 });
     const out = await client.send(new ConverseStreamCommand(input));
     const { events } = await collectConverse(out.stream);
@@ -93,16 +112,22 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
     expect(parsed.city).toBe('Lisbon');
     expect(events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('tool_use');
     expect(expected.stopReason).toBe('tool_use');
-    expect(expected.toolUses).toEqual([{ id: call?.toolUseId, name: 'get_weather', input: parsed }]);
+    expect(expected.toolUses).toEqual([
+      { id: call?.toolUseId, name: 'get_weather', input: parsed },
+    ]);
     const usage = events.at(-1)?.metadata?.usage;
     expect(usage?.outputTokens).toBe(expected.outputTokens);
     // contentBlockStart only for the tool-use block, contentBlockStop for both.
     expect(events.filter((e) => e.contentBlockStart)).toHaveLength(1);
-    expect(events.filter((e) => e.contentBlockStop).map((e) => e.contentBlockStop?.contentBlockIndex)).toEqual([0, 1]);
+    expect(
+      events.filter((e) => e.contentBlockStop).map((e) => e.contentBlockStop?.contentBlockIndex),
+    ).toEqual([0, 1]);
   });
 
   it('auto without naming a tool answers in text; naming two calls both', async () => {
-    const plain = await client.send(new ConverseStreamCommand(converseInput([user('Tell me a story')])));
+    const plain = await client.send(
+      new ConverseStreamCommand(converseInput([user('Tell me a story')])),
+    );
     const p = await collectConverse(plain.stream);
     expect(converseBlocks(p.events).map((b) => b.kind)).toEqual(['text']);
     expect(p.events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('end_turn');
@@ -111,7 +136,10 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
       new ConverseStreamCommand(converseInput([user('get_time zone=UTC then get_weather')])),
     );
     const b = converseBlocks((await collectConverse(both.stream)).events);
-    expect(b.filter((x) => x.kind === 'toolUse').map((x) => x.name)).toEqual(['get_time', 'get_weather']);
+    expect(b.filter((x) => x.kind === 'toolUse').map((x) => x.name)).toEqual([
+      'get_time',
+      'get_weather',
+    ]);
     expect(Time.parse(JSON.parse(b[1]?.json ?? ''))).toEqual({ zone: 'UTC' });
     Weather.parse(JSON.parse(b[2]?.json ?? ''));
   });
@@ -173,8 +201,14 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
           modelId: MODEL,
           messages: [
             user('x'),
-            { role: 'assistant', content: [{ toolUse: { toolUseId: 't1', name: 'get_time', input: {} } }] },
-            { role: 'user', content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'noon' }] } }] },
+            {
+              role: 'assistant',
+              content: [{ toolUse: { toolUseId: 't1', name: 'get_time', input: {} } }],
+            },
+            {
+              role: 'user',
+              content: [{ toolResult: { toolUseId: 't1', content: [{ text: 'noon' }] } }],
+            },
           ],
         }),
       ),
@@ -184,21 +218,30 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
       'The toolConfig field must be defined when using toolUse and toolResult content blocks.',
     );
     const unknown = await rejection(
-      client.send(new ConverseStreamCommand(converseInput([user('x')], { tool: { name: 'nope' } }))),
+      client.send(
+        new ConverseStreamCommand(converseInput([user('x')], { tool: { name: 'nope' } })),
+      ),
     );
-    expect(unknown.message).toMatch(/^The model returned the following errors: tool_choice: Tool 'nope' not found/);
+    expect(unknown.message).toMatch(
+      /^The model returned the following errors: tool_choice: Tool 'nope' not found/,
+    );
     const unanswered = await rejection(
       client.send(
         new ConverseStreamCommand(
           converseInput([
             user('x'),
-            { role: 'assistant', content: [{ toolUse: { toolUseId: 't9', name: 'get_time', input: {} } }] },
+            {
+              role: 'assistant',
+              content: [{ toolUse: { toolUseId: 't9', name: 'get_time', input: {} } }],
+            },
             user('and?'),
           ]),
         ),
       ),
     );
-    expect(unanswered.message).toMatch(/`tool_use` ids were found without `tool_result` blocks immediately after: t9/);
+    expect(unanswered.message).toMatch(
+      /`tool_use` ids were found without `tool_result` blocks immediately after: t9/,
+    );
     const badName = await rejection(
       client.send(
         new ConverseStreamCommand({
@@ -208,7 +251,9 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
         }),
       ),
     );
-    expect(badName.message).toMatch(/failed to satisfy constraint: Member must satisfy regular expression pattern/);
+    expect(badName.message).toMatch(
+      /failed to satisfy constraint: Member must satisfy regular expression pattern/,
+    );
   });
 });
 
@@ -247,7 +292,9 @@ describe('bedrock endpoint: tools on InvokeModelWithResponseStream (Anthropic bo
     expect(call?.pieces.length).toBeGreaterThan(1);
     const input = Weather.parse(JSON.parse(call?.json ?? ''));
     expect(input.city).toBe('New York');
-    const delta = events.find((e) => e.type === 'message_delta') as { delta: { stop_reason: string } };
+    const delta = events.find((e) => e.type === 'message_delta') as {
+      delta: { stop_reason: string };
+    };
     expect(delta.delta.stop_reason).toBe('tool_use');
     const expected = deterministicAnthropicAnswer(body, { outputTokens: 12 });
     expect(nativeToolUseId(expected.toolUses[0]?.id ?? '')).toBe(call?.toolUseId);
@@ -265,7 +312,9 @@ describe('bedrock endpoint: tools on InvokeModelWithResponseStream (Anthropic bo
         },
         {
           role: 'user',
-          content: [{ type: 'tool_result', tool_use_id: call?.toolUseId, content: 'rainy, 12 degrees' }],
+          content: [
+            { type: 'tool_result', tool_use_id: call?.toolUseId, content: 'rainy, 12 degrees' },
+          ],
         },
       ],
     };
@@ -275,7 +324,9 @@ describe('bedrock endpoint: tools on InvokeModelWithResponseStream (Anthropic bo
     const answer = await collectInvoke(next.body);
     expect(answer.text.startsWith('get_weather returned rainy, 12 degrees.')).toBe(true);
     expect(answer.text).toBe(deterministicAnthropicAnswer(followUp, { outputTokens: 12 }).text);
-    const stop = answer.events.find((e) => e.type === 'message_delta') as { delta: { stop_reason: string } };
+    const stop = answer.events.find((e) => e.type === 'message_delta') as {
+      delta: { stop_reason: string };
+    };
     expect(stop.delta.stop_reason).toBe('end_turn');
   });
 

@@ -7,12 +7,17 @@ export type InputHints = ReadonlyMap<string, string>;
 
 const HINT = /([A-Za-z_][A-Za-z0-9_]*)\s*[:=]\s*(?:"([^"]*)"|([^\s,;]+))/g;
 
-/** Reads `key=value`, `key: value` and `key="quoted value"` pairs from a user message. */
+/**
+ * Reads `key=value`, `key: value` and `key="quoted value"` pairs from a user message (trailing
+ * sentence punctuation is not part of an unquoted value).
+ */
 export function inputHints(text: string): InputHints {
   const hints = new Map<string, string>();
   for (const m of text.matchAll(HINT)) {
     const key = m[1] ?? '';
-    if (!hints.has(key)) hints.set(key, m[2] ?? m[3] ?? '');
+    // An unquoted value ends before sentence punctuation ("zone=UTC?" means UTC).
+    const value = m[2] ?? (m[3] ?? '').replace(/[.?!:)\]]+$/, '');
+    if (!hints.has(key)) hints.set(key, value);
   }
   return hints;
 }
