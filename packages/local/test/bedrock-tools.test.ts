@@ -144,6 +144,28 @@ describe('bedrock endpoint: tools on ConverseStream (real SDK)', () => {
     Weather.parse(JSON.parse(b[2]?.json ?? ''));
   });
 
+  it('maxTokens inside the tool input streams partial JSON and stops with max_tokens', async () => {
+    const prompt = 'use get_time zone=UTC';
+    const inside = converseInput([user(prompt)]);
+    const cut = await client.send(
+      new ConverseStreamCommand({ ...inside, inferenceConfig: { maxTokens: 5 } }),
+    );
+    const c = await collectConverse(cut.stream);
+    const blocks = converseBlocks(c.events);
+    expect(blocks.map((b) => b.kind)).toEqual(['text', 'toolUse']);
+    expect(blocks[1]?.pieces).toHaveLength(1);
+    expect(c.events.find((e) => e.messageStop)?.messageStop?.stopReason).toBe('max_tokens');
+    const expected = deterministicConverseAnswer({ ...inside, inferenceConfig: { maxTokens: 5 } });
+    expect(expected.toolUses).toEqual([]);
+    // A cut right after the announcement leaves no empty tool-use block behind.
+    const before = await client.send(
+      new ConverseStreamCommand({ ...inside, inferenceConfig: { maxTokens: 4 } }),
+    );
+    expect(
+      converseBlocks((await collectConverse(before.stream)).events).map((b) => b.kind),
+    ).toEqual(['text']);
+  });
+
   it('any: a tool call is forced (the named one, else the first); tool: that tool', async () => {
     const any = await client.send(
       new ConverseStreamCommand(converseInput([user('Just chat with me')], { any: {} })),

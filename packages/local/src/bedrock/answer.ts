@@ -258,7 +258,8 @@ export function planAnswer(
   let text = '';
   let stopSequence: string | undefined;
   for (const d of deltas) {
-    if (cut !== undefined && isOutputToken(d) && counted >= cut.at) break;
+    // At the cut only a signature (which completes its reasoning block) may still follow.
+    if (cut !== undefined && counted >= cut.at && d.type !== 'signature') break;
     if (d.type === 'text' && stops.length > 0) {
       const before = text.length;
       const joined = text + d.text;
