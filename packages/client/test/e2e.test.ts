@@ -210,7 +210,7 @@ describe.skipIf(skipReason !== null)(
         {
           type: 'notice',
           code: 'UNKNOWN_EVENTS',
-          eventTypes: ['reasoning', 'citation'],
+          eventTypes: ['citation', 'guardrail-trace'],
           message: expect.any(String),
         },
       ]);

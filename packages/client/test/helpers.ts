@@ -66,7 +66,8 @@ export interface FutureChunkSpec {
   unknown: number;
 }
 
-const FUTURE_TYPES = ['reasoning', 'citation', 'tool_progress'] as const;
+// Types no contract version has yet ('reasoning' was one before it joined the contract).
+const FUTURE_TYPES = ['citation', 'guardrail-trace', 'tool_progress'] as const;
 
 /**
  * The chunks a worker NEWER than this client could publish (written as JSON by hand: the
