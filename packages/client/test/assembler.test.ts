@@ -1,52 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, type AssemblerUpdate } from '../src/assembler.js';
+import { ChunkAssembler } from '../src/assembler.js';
 import {
   attemptChunks,
+  catchUp,
+  deliveryArb,
+  textArb,
   futureAttemptChunks,
-  storedAfter,
   type FutureChunkSpec,
-  type StoredChunk,
 } from './helpers.js';
-
-/**
- * Catch-up as the client core does it: page through the store after what is assembled.
- * Returns what the pushes reported.
- */
-function catchUp(asm: ChunkAssembler, store: readonly StoredChunk[], pageSize: number) {
-  const from = { attempt: asm.attempt, afterSeq: asm.lastAppliedSeq };
-  const all = storedAfter(
-    store,
-    from.attempt > 0 ? from.attempt : null,
-    from.attempt > 0 ? from.afterSeq : null,
-  );
-  const updates: AssemblerUpdate[] = [];
-  for (let i = 0; i < all.length; i += pageSize) {
-    for (const c of all.slice(i, i + pageSize)) updates.push(...asm.push(c, 'store'));
-  }
-  return updates;
-}
-
-const textArb = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
-
-/** A delivery of `n` chunks: each delivered 0 (lost) to 3 times, in any order. */
-function deliveryArb(n: number) {
-  return fc
-    .tuple(
-      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n * 3, maxLength: n * 3 }),
-    )
-    .map(([copies, keys]) => {
-      const order: number[] = [];
-      copies.forEach((k, i) => {
-        for (let j = 0; j < k; j++) order.push(i);
-      });
-      return order
-        .map((index, j) => ({ index, key: keys[j] ?? 0 }))
-        .sort((a, b) => a.key - b.key)
-        .map((d) => d.index);
-    });
-}
 
 describe('ChunkAssembler: unit', () => {
   it('assembles in-order chunks and ends', () => {
