@@ -28,6 +28,26 @@ export type {
   ChunkOrigin,
 } from './assembler.js';
 export type {
+  StreamPart,
+  TextPart,
+  ReasoningPart,
+  ToolCallPart,
+  ToolCallState,
+  StepStartPart,
+  JsonValue,
+  JsonObject,
+} from './parts.js';
+export { partsToMessages, pendingToolCalls } from './messages.js';
+export type { ToolResult, PendingToolCall } from './messages.js';
+export type {
+  StreamMessage,
+  StreamContentBlock,
+  StreamToolConfig,
+  StreamToolSpec,
+  StreamToolUseBlock,
+  StreamToolResultBlock,
+} from './stream-input.js';
+export type {
   StreamHandle,
   StreamStatus,
   StreamUpdate,
