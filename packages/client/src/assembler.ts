@@ -6,6 +6,7 @@ import {
   type Timings,
   type Usage,
 } from '@org/bedrock-stream-contracts';
+import { PartsBuilder, type StreamPart } from './parts.js';
 
 /** A chunk as delivered (subscription or catch-up): envelope fields plus the raw payload. */
 export interface RawChunk {
@@ -21,9 +22,14 @@ export interface RawChunk {
 /** What the assembler reports, in the order things happened in the stream. */
 export type AssemblerUpdate =
   | { type: 'start'; attempt: number; modelId: string; startedAt: string }
-  /** A newer attempt began: all text of older attempts is discarded (`text` is now ''). */
+  /** A newer attempt began: all text and parts of older attempts are discarded. */
   | { type: 'reset'; attempt: number; previousAttempt: number }
   | { type: 'text'; attempt: number; seq: number; delta: string; text: string }
+  /**
+   * A part was added or changed: `parts[index]` is now `part` (`index` equal to the old
+   * length appends). Follows the `text` update of a text event.
+   */
+  | { type: 'part'; attempt: number; seq: number; index: number; part: StreamPart }
   | { type: 'usage'; usage: Usage }
   /**
    * A chunk carried events of types this version does not know (from a newer worker): they
@@ -87,7 +93,7 @@ type Slot =
   | { ok: false; message: string };
 
 /**
- * Assembles a stream's text from chunks that may arrive duplicated, out of order, lost
+ * Assembles a stream's text and parts (text, reasoning, tool calls, steps: see parts.ts) from chunks that may arrive duplicated, out of order, lost
  * (and later refilled from the store) and from several worker attempts.
  *
  * Rules: chunks are applied in `(attempt, seq)` order, seq starting at 0 in each attempt;
@@ -102,6 +108,7 @@ export class ChunkAssembler {
   private nextSeq = 0;
   private pending = new Map<number, Slot>();
   private _text = '';
+  private readonly partsBuilder = new PartsBuilder();
   private _usage: Usage | null = null;
   private _terminal: AssemblerTerminal | null = null;
   private _modelId: string | null = null;
@@ -115,6 +122,13 @@ export class ChunkAssembler {
   /** Text of the current attempt, assembled in seq order without holes. */
   get text(): string {
     return this._text;
+  }
+  /**
+   * The current attempt's ordered parts (text, reasoning, tool calls, step starts); the
+   * same array until a part changes, and a changed part is a new object.
+   */
+  get parts(): readonly StreamPart[] {
+    return this.partsBuilder.parts;
   }
   /** Latest usage (usage events or the end event). */
   get usage(): Usage | null {
@@ -188,6 +202,7 @@ export class ChunkAssembler {
       this.nextSeq = 0;
       this.pending.clear();
       this._text = '';
+      this.partsBuilder.reset();
       this._usage = null;
       this._terminal = null;
       this._modelId = null;
@@ -222,6 +237,7 @@ export class ChunkAssembler {
         });
       }
       for (const event of slot.payload.events) {
+        const changed = this.partsBuilder.apply(event);
         switch (event.type) {
           case 'start':
             this._modelId = event.modelId;
@@ -269,6 +285,7 @@ export class ChunkAssembler {
             updates.push({ ...this._terminal, attempt: this._attempt });
             break;
         }
+        if (changed) updates.push({ type: 'part', attempt: this._attempt, seq, ...changed });
       }
       if (this._terminal) {
         // Nothing follows a terminal event in an attempt.

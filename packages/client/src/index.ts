@@ -30,6 +30,26 @@ export type {
 export type { UsageReport } from './transport.js';
 export type { QuotaErrorInfo, QuotaName } from '@org/bedrock-stream-contracts';
 export type {
+  StreamPart,
+  TextPart,
+  ReasoningPart,
+  ToolCallPart,
+  ToolCallState,
+  StepStartPart,
+  JsonValue,
+  JsonObject,
+} from './parts.js';
+export { partsToMessages, pendingToolCalls } from './messages.js';
+export type { ToolResult, PendingToolCall } from './messages.js';
+export type {
+  StreamMessage,
+  StreamContentBlock,
+  StreamToolConfig,
+  StreamToolSpec,
+  StreamToolUseBlock,
+  StreamToolResultBlock,
+} from './stream-input.js';
+export type {
   StreamHandle,
   StreamStatus,
   StreamUpdate,

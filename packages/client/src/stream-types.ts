@@ -1,11 +1,11 @@
-import type { StartStreamInput, StopReason, Timings, Usage } from '@org/bedrock-stream-contracts';
+import type { StopReason, Timings, Usage } from '@org/bedrock-stream-contracts';
 import type { StreamClientError } from './errors.js';
+import type { StreamPart } from './parts.js';
+
+export type { StreamInput } from './stream-input.js';
 
 /** A stream's client-side status. `submitted` lasts until the first chunk of an attempt. */
 export type StreamStatus = 'submitted' | 'streaming' | 'done' | 'cancelled' | 'error';
-
-/** What `client.stream()` takes: the startStream input without `streamId` (the client makes it). */
-export type StreamInput = Omit<StartStreamInput, 'streamId'>;
 
 /** Timings reported by the worker plus what the client observed. */
 export interface StreamMetrics {
@@ -53,9 +53,14 @@ export interface StreamNotice {
 export type StreamUpdate =
   | { type: 'status'; status: StreamStatus }
   | { type: 'start'; attempt: number; modelId: string }
-  /** A newer worker attempt began; earlier text is discarded and `text` restarts from ''. */
+  /** A newer worker attempt began; earlier text and parts are discarded (both restart empty). */
   | { type: 'reset'; attempt: number }
   | { type: 'text'; text: string; delta: string; attempt: number; seq: number }
+  /**
+   * A part was added or changed: `parts[index]` is now `part` (appended when `index` is the
+   * old length). Unchanged parts keep their identity, so a UI re-renders only this one.
+   */
+  | { type: 'part'; index: number; part: StreamPart; attempt: number; seq: number }
   | { type: 'usage'; usage: Usage }
   /** Terminal success (`status` 'done', or 'cancelled' when stopReason is `cancelled`). */
   | {
@@ -63,6 +68,7 @@ export type StreamUpdate =
       status: 'done' | 'cancelled';
       stopReason: StopReason;
       text: string;
+      parts: readonly StreamPart[];
       usage: Usage | null;
       metrics: StreamMetrics;
     }
@@ -75,6 +81,8 @@ export interface StreamResult {
   streamId: string;
   status: 'done' | 'cancelled' | 'error';
   text: string;
+  /** The answer's ordered parts (text, reasoning, tool calls, steps). */
+  parts: readonly StreamPart[];
   stopReason: StopReason | null;
   usage: Usage | null;
   metrics: StreamMetrics;
@@ -90,8 +98,15 @@ export interface StreamHandle extends AsyncIterable<StreamUpdate> {
   /** The client-made stream id (UUID v4). */
   readonly streamId: string;
   readonly status: StreamStatus;
-  /** Text assembled so far; equals the stored text once the stream is done. */
+  /** Text assembled so far (the text parts, concatenated); equals the stored text once done. */
   readonly text: string;
+  /**
+   * The answer's ordered parts so far: text, reasoning (with its signature), tool calls
+   * (with their state) and step starts; equal to the stored parts once done. The same array
+   * until a part changes; a changed part is a new object.
+   */
+  readonly parts: readonly StreamPart[];
+  /** Token usage, with `cacheReadInputTokens` / `cacheWriteInputTokens` when the model reports them. */
   readonly usage: Usage | null;
   readonly metrics: StreamMetrics;
   readonly stopReason: StopReason | null;

@@ -5,7 +5,6 @@
 import {
   backoffDelayMs,
   canRetry,
-  parseStartStreamInput,
   sleep,
   ContractError,
   type StartStreamInput,
@@ -15,9 +14,12 @@ import {
 import { ChunkAssembler, type AssemblerUpdate, type ChunkOrigin } from './assembler.js';
 import { StreamClientError, describeError, workerError, type ClientErrorCode } from './errors.js';
 import type { ResolvedStreamClientOptions } from './options.js';
+import type { StreamPart } from './parts.js';
 import { outcomeOfRecord } from './record.js';
+import { encodeStreamInput } from './stream-input.js';
 import type {
   StreamHandle,
+  StreamInput,
   StreamMetrics,
   StreamResult,
   StreamStatus,
@@ -76,6 +78,9 @@ export class StreamSession implements StreamHandle {
   }
   get text(): string {
     return this.asm.text;
+  }
+  get parts(): readonly StreamPart[] {
+    return this.asm.parts;
   }
   get usage(): Usage | null {
     return this._usage;
@@ -268,6 +273,9 @@ export class StreamSession implements StreamHandle {
         this._metrics.timeToFirstTextMs ??= Date.now() - this.t0;
         this.emit({ type: 'text', text: u.text, delta: u.delta, attempt: u.attempt, seq: u.seq });
         break;
+      case 'part':
+        this.emit({ type: 'part', index: u.index, part: u.part, attempt: u.attempt, seq: u.seq });
+        break;
       case 'usage':
         this._usage = u.usage;
         this.emit({ type: 'usage', usage: u.usage });
@@ -421,6 +429,7 @@ export class StreamSession implements StreamHandle {
         status,
         stopReason: this._stopReason ?? (status === 'cancelled' ? 'cancelled' : 'end_turn'),
         text: this.asm.text,
+        parts: this.asm.parts,
         usage: this._usage,
         metrics: this.metrics,
       });
@@ -439,6 +448,7 @@ export class StreamSession implements StreamHandle {
       streamId: this.streamId,
       status,
       text: this.asm.text,
+      parts: this.asm.parts,
       stopReason: this._stopReason,
       usage: this._usage,
       metrics: this.metrics,
@@ -484,12 +494,13 @@ function toClientError(code: ClientErrorCode, err: unknown): StreamClientError {
 }
 
 /**
- * Validates a stream input (with its stream id) against contracts' StartStreamInputSchema.
+ * Validates a stream input (with its stream id) against contracts' StartStreamInputSchema
+ * and encodes it for GraphQL (AWSJSON fields given as values become JSON strings).
  * @throws StreamClientError `INVALID_INPUT` naming each offending field.
  */
-export function validateStreamInput(input: StartStreamInput): StartStreamInput {
+export function validateStreamInput(input: StreamInput & { streamId: string }): StartStreamInput {
   try {
-    return parseStartStreamInput(input) as StartStreamInput;
+    return encodeStreamInput(input);
   } catch (err) {
     throw toClientError('INVALID_INPUT', err);
   }

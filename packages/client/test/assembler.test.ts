@@ -1,59 +1,26 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ChunkAssembler, type AssemblerUpdate } from '../src/assembler.js';
+import { ChunkAssembler } from '../src/assembler.js';
 import {
   attemptChunks,
+  catchUp,
+  deliveryArb,
+  textArb,
   futureAttemptChunks,
-  storedAfter,
   type FutureChunkSpec,
-  type StoredChunk,
 } from './helpers.js';
-
-/**
- * Catch-up as the client core does it: page through the store after what is assembled.
- * Returns what the pushes reported.
- */
-function catchUp(asm: ChunkAssembler, store: readonly StoredChunk[], pageSize: number) {
-  const from = { attempt: asm.attempt, afterSeq: asm.lastAppliedSeq };
-  const all = storedAfter(
-    store,
-    from.attempt > 0 ? from.attempt : null,
-    from.attempt > 0 ? from.afterSeq : null,
-  );
-  const updates: AssemblerUpdate[] = [];
-  for (let i = 0; i < all.length; i += pageSize) {
-    for (const c of all.slice(i, i + pageSize)) updates.push(...asm.push(c, 'store'));
-  }
-  return updates;
-}
-
-const textArb = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
-
-/** A delivery of `n` chunks: each delivered 0 (lost) to 3 times, in any order. */
-function deliveryArb(n: number) {
-  return fc
-    .tuple(
-      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n * 3, maxLength: n * 3 }),
-    )
-    .map(([copies, keys]) => {
-      const order: number[] = [];
-      copies.forEach((k, i) => {
-        for (let j = 0; j < k; j++) order.push(i);
-      });
-      return order
-        .map((index, j) => ({ index, key: keys[j] ?? 0 }))
-        .sort((a, b) => a.key - b.key)
-        .map((d) => d.index);
-    });
-}
 
 describe('ChunkAssembler: unit', () => {
   it('assembles in-order chunks and ends', () => {
     const asm = new ChunkAssembler();
     const updates = attemptChunks(1, ['a', 'b', 'c']).flatMap((c) => asm.push(c));
     expect(asm.text).toBe('abc');
-    expect(updates.map((u) => u.type)).toEqual(['start', 'text', 'text', 'text', 'end']);
+    expect(updates.map((u) => u.type)).toEqual([
+      'start',
+      ...['text', 'part', 'text', 'part', 'text', 'part'],
+      'end',
+    ]);
+    expect(asm.parts).toEqual([{ type: 'text', text: 'abc' }]);
     expect(asm.terminal).toMatchObject({ type: 'end', stopReason: 'end_turn' });
     expect(asm.usage).toEqual({ inputTokens: 3, outputTokens: 3, totalTokens: 6 });
   });
@@ -64,6 +31,7 @@ describe('ChunkAssembler: unit', () => {
     asm.push(c0!);
     expect(asm.push(c1!)).toEqual([
       { type: 'text', attempt: 1, seq: 1, delta: 'llo', text: 'Hello' },
+      { type: 'part', attempt: 1, seq: 1, index: 0, part: { type: 'text', text: 'Hello' } },
     ]);
   });
 
@@ -218,13 +186,20 @@ describe('ChunkAssembler: unit', () => {
     ]);
     const first = asm.push(c0!);
     expect(first).toEqual([
-      { type: 'skipped', attempt: 1, seq: 0, eventTypes: ['reasoning', 'citation'], count: 2 },
+      {
+        type: 'skipped',
+        attempt: 1,
+        seq: 0,
+        eventTypes: ['citation', 'guardrail-trace'],
+        count: 2,
+      },
       // Exactly the known fields: `region` and `confidence` are gone.
       { type: 'start', attempt: 1, modelId: 'test-model', startedAt: '2026-01-01T00:00:00.000Z' },
       { type: 'text', attempt: 1, seq: 0, delta: 'Hello ', text: 'Hello ' },
+      { type: 'part', attempt: 1, seq: 0, index: 0, part: { type: 'text', text: 'Hello ' } },
     ]);
     const second = asm.push(c1!);
-    expect(second.map((u) => u.type)).toEqual(['skipped', 'text', 'end']);
+    expect(second.map((u) => u.type)).toEqual(['skipped', 'text', 'part', 'end']);
     expect(asm.text).toBe('Hello world');
     expect(asm.usage).toEqual({ inputTokens: 1, outputTokens: 2, totalTokens: 3 });
     expect(asm.terminal).toEqual({
@@ -246,7 +221,7 @@ describe('ChunkAssembler: unit', () => {
     asm.push(c2!);
     expect(asm.gap()).toEqual({ attempt: 1, afterSeq: 0, nextArrivedSeq: 2 });
     const updates = asm.push(c1!, 'live');
-    expect(updates.map((u) => u.type)).toEqual(['skipped', 'text', 'end']);
+    expect(updates.map((u) => u.type)).toEqual(['skipped', 'text', 'part', 'end']);
     expect(updates[0]).toMatchObject({ seq: 1, count: 3 });
     expect(asm.text).toBe('ab');
     expect(asm.gap()).toBeNull();

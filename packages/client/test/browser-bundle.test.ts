@@ -146,7 +146,9 @@ describe('client core in a realm without Buffer or process', () => {
     const realm = bareRealm();
     const client = await loadInRealm<ClientBundle>(
       realm,
-      `export { ChunkAssembler, ensureRealtimeGlobals } from '@org/bedrock-stream-client';`,
+      // ensureRealtimeGlobals moved to /internal with the small public API.
+      `export { ChunkAssembler } from '@org/bedrock-stream-client';
+       export { ensureRealtimeGlobals } from '@org/bedrock-stream-client/internal';`,
     );
     // Importing the whole core (Apollo, the AppSync links, contracts) touched no global.
     expect(runInContext('typeof Buffer', realm)).toBe('undefined');

@@ -7,10 +7,11 @@
  * through package.json would make a dependency cycle; it is loaded from its build output
  * instead, and these tests are skipped with the reason when that build is missing.
  */
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   StreamChunksDocument,
+  TABLE,
   chunkSortKey,
   streamPartitionKey,
 } from '@org/bedrock-stream-contracts';
@@ -20,9 +21,11 @@ import {
   realtimeUrlFor,
   type StreamClient,
   type StreamHandle,
+  type StreamPart,
   type StreamUpdate,
 } from '../src/index.js';
 import { futureAttemptChunks, type StoredChunk } from './helpers.js';
+import { chunksOf, expectedParts, turnEvents, type TurnSpec } from './turns.js';
 
 import { deterministicAnswer, skipReason, stackModule, type LocalStack } from './stack-loader.js';
 
@@ -59,6 +62,13 @@ describe.skipIf(skipReason !== null)(
 
     /** The text the store holds for a stream (what every client must end up with). */
     async function storedText(streamId: string): Promise<string> {
+      return (await storedAnswer(streamId)).text;
+    }
+
+    /** The text and parts the store holds for a stream, assembled from its chunks. */
+    async function storedAnswer(
+      streamId: string,
+    ): Promise<{ text: string; parts: readonly StreamPart[] }> {
       const asm = new ChunkAssembler();
       let nextToken: string | null = null;
       do {
@@ -73,7 +83,7 @@ describe.skipIf(skipReason !== null)(
         for (const item of page.items) asm.push(item);
         nextToken = page.nextToken;
       } while (nextToken);
-      return asm.text;
+      return { text: asm.text, parts: asm.parts };
     }
 
     it('streams the deterministic answer (realtime URL derived as AppSync does)', async () => {
@@ -142,13 +152,18 @@ describe.skipIf(skipReason !== null)(
       });
     }
 
-    /** Stores chunks through dynalite exactly as publishChunk's putChunk step does. */
-    async function storeChunks(chunks: readonly StoredChunk[]): Promise<void> {
-      const ddb = new DynamoDBClient({
+    /** A real DynamoDB client for the stack's dynalite. */
+    function dynamo(): DynamoDBClient {
+      return new DynamoDBClient({
         region: stack.config.region,
         endpoint: stack.config.dynamodbEndpoint,
         credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       });
+    }
+
+    /** Stores chunks through dynalite exactly as publishChunk's putChunk step does. */
+    async function storeChunks(chunks: readonly StoredChunk[]): Promise<void> {
+      const ddb = dynamo();
       try {
         for (const c of chunks) {
           await ddb.send(
@@ -210,13 +225,132 @@ describe.skipIf(skipReason !== null)(
         {
           type: 'notice',
           code: 'UNKNOWN_EVENTS',
-          eventTypes: ['reasoning', 'citation'],
+          eventTypes: ['citation', 'guardrail-trace'],
           message: expect.any(String),
         },
       ]);
       expect(updates.filter((u) => u.type === 'error')).toEqual([]);
       expect(result.metrics.skippedEvents).toBe(8);
       expect(result.metrics.invalidPayloads).toBe(0);
+      expect(result.metrics.catchUpChunks).toBeGreaterThan(0);
+    });
+
+    it('reasoning, tool calls and steps reach the client as the stored parts; tool JSON goes as AWSJSON', async () => {
+      // The input carries tool JSON as values: the client sends it as AWSJSON strings, the
+      // emulator parses them as AppSync does, and the resolver stores the values.
+      const handle = client.stream({
+        modelId,
+        system: 'Answer briefly.',
+        cacheSystem: true,
+        toolConfig: {
+          tools: [
+            {
+              name: 'get_weather',
+              description: 'The weather in a city',
+              inputSchema: { type: 'object', properties: { city: { type: 'string' } } },
+            },
+          ],
+        },
+        messages: [
+          { role: 'USER', text: 'Weather in Paris?' },
+          {
+            role: 'ASSISTANT',
+            content: [
+              { text: 'Let me look.' },
+              { toolUse: { toolUseId: 'prev_1', name: 'get_weather', input: { city: 'Paris' } } },
+            ],
+          },
+          {
+            role: 'USER',
+            content: [
+              { toolResult: { toolUseId: 'prev_1', content: { tempC: 21 } } },
+              { text: 'And tell a long tale. [[tokens:600]]' },
+            ],
+          },
+        ],
+      });
+      await firstText(handle); // startStream has stored the record by now
+      const ddb = dynamo();
+      try {
+        const record = await ddb.send(
+          new GetItemCommand({
+            TableName: stack.config.tableName,
+            Key: {
+              pk: { S: streamPartitionKey(handle.streamId) },
+              sk: { S: TABLE.recordSortKey },
+            },
+          }),
+        );
+        const stored = record.Item?.['input']?.M;
+        expect(
+          stored?.['toolConfig']?.M?.['tools']?.L?.[0]?.M?.['inputSchema']?.M?.['type'],
+        ).toEqual({ S: 'object' });
+        const toolUse = stored?.['messages']?.L?.[1]?.M?.['content']?.L?.[1]?.M?.['toolUse']?.M;
+        expect(toolUse?.['input']?.M?.['city']).toEqual({ S: 'Paris' });
+      } finally {
+        ddb.destroy();
+      }
+      // A worker that uses tools is played as attempt 2 (this branch's worker does not use
+      // them yet): its chunks are stored through dynalite and fanned out with the
+      // emulator's hook; one is lost live and comes from the store.
+      const turn: TurnSpec = {
+        withSteps: true,
+        stopReason: 'a_reason_from_2030',
+        usage: {
+          inputTokens: 12,
+          outputTokens: 40,
+          totalTokens: 1552,
+          cacheReadInputTokens: 1500,
+        },
+        steps: [
+          {
+            reasoning: { texts: ['The user wants ', 'a tale.'], signature: 'c2lnLTE=' },
+            redacted: ['AQIDBA=='],
+            texts: ['Looking up '],
+            calls: [
+              {
+                id: 'srv_1',
+                name: 'search',
+                input: { q: 'river tales' },
+                streamed: true,
+                cuts: [4, 9],
+                result: { output: { hits: 2 }, isError: false },
+              },
+            ],
+            usage: { inputTokens: 5, outputTokens: 20, totalTokens: 25 },
+          },
+          {
+            reasoning: { texts: ['Now write it.'], signature: 'c2lnLTI=' },
+            redacted: [],
+            texts: ['Once upon a river', ', the end.'],
+            calls: [
+              {
+                id: 'app_1',
+                name: 'get_weather',
+                input: { city: 'Paris' },
+                streamed: true,
+                cuts: [3],
+              },
+            ],
+            usage: null,
+          },
+        ],
+      };
+      const newer = chunksOf(2, turnEvents(turn, 2), [2, 1, 3], handle.streamId);
+      await storeChunks(newer);
+      for (const chunk of newer) {
+        if (chunk.seq === 3) continue;
+        stack.emulator.injectMutationResult('publishChunk', { ...chunk, owner: 'apikey' });
+      }
+      const result = await handle.done;
+      expect(result.status).toBe('done');
+      expect(result.stopReason).toBe('a_reason_from_2030');
+      expect(result.usage).toEqual(turn.usage);
+      expect(result.parts).toEqual(expectedParts(turn));
+      expect(result.text).toBe('Looking up Once upon a river, the end.');
+      const stored = await storedAnswer(handle.streamId);
+      expect(result.parts).toEqual(stored.parts);
+      expect(result.text).toBe(stored.text);
       expect(result.metrics.catchUpChunks).toBeGreaterThan(0);
     });
 

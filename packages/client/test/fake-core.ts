@@ -6,6 +6,7 @@
  */
 import type { Usage } from '@org/bedrock-stream-contracts';
 import { StreamClientError } from '../src/errors.js';
+import type { StreamPart } from '../src/parts.js';
 import type { StreamClientLike } from '../src/react/index.js';
 import type {
   StreamHandle,
@@ -23,6 +24,7 @@ const METRICS: StreamMetrics = emptyMetrics();
 export class FakeHandle implements StreamHandle {
   status: StreamStatus = 'submitted';
   text = '';
+  parts: readonly StreamPart[] = [];
   usage: Usage | null = null;
   metrics = METRICS;
   stopReason: StreamResult['stopReason'] = null;
@@ -64,6 +66,18 @@ export class FakeHandle implements StreamHandle {
     this.setStatus('streaming');
     this.text += delta;
     this.emit({ type: 'text', text: this.text, delta, attempt: 1, seq: 0 });
+    const last = this.parts[this.parts.length - 1];
+    if (last?.type === 'text')
+      this.setPart(this.parts.length - 1, { ...last, text: last.text + delta });
+    else this.setPart(this.parts.length, { type: 'text', text: delta });
+  }
+  /** Adds or replaces a part (copy on write, as the core does). */
+  setPart(index: number, part: StreamPart) {
+    this.setStatus('streaming');
+    const parts = [...this.parts];
+    parts[index] = part;
+    this.parts = parts;
+    this.emit({ type: 'part', index, part, attempt: 1, seq: 0 });
   }
   end(status: 'done' | 'cancelled' = 'done') {
     this.usage = { inputTokens: 1, outputTokens: 2, totalTokens: 3 };
@@ -73,6 +87,7 @@ export class FakeHandle implements StreamHandle {
       status,
       stopReason: this.stopReason,
       text: this.text,
+      parts: this.parts,
       usage: this.usage,
       metrics: this.metrics,
     });
@@ -91,6 +106,7 @@ export class FakeHandle implements StreamHandle {
       streamId: this.streamId,
       status,
       text: this.text,
+      parts: this.parts,
       stopReason: this.stopReason,
       usage: this.usage,
       metrics: this.metrics,

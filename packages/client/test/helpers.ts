@@ -1,5 +1,6 @@
 import { encodeChunkPayload, type ChunkEvent } from '@org/bedrock-stream-contracts';
-import type { RawChunk } from '../src/assembler.js';
+import fc from 'fast-check';
+import type { AssemblerUpdate, ChunkAssembler, RawChunk } from '../src/assembler.js';
 
 /** A stored chunk as the store / subscription carries it. */
 export interface StoredChunk extends RawChunk {
@@ -66,7 +67,8 @@ export interface FutureChunkSpec {
   unknown: number;
 }
 
-const FUTURE_TYPES = ['reasoning', 'citation', 'tool_progress'] as const;
+// Types no contract version has yet ('reasoning' was one before it joined the contract).
+const FUTURE_TYPES = ['citation', 'guardrail-trace', 'tool_progress'] as const;
 
 /**
  * The chunks a worker NEWER than this client could publish (written as JSON by hand: the
@@ -112,4 +114,43 @@ export function futureAttemptChunks(
       createdAt: at,
     };
   });
+}
+
+/**
+ * Catch-up as the client core does it: page through the store after what is assembled.
+ * Returns what the pushes reported.
+ */
+export function catchUp(asm: ChunkAssembler, store: readonly StoredChunk[], pageSize: number) {
+  const from = { attempt: asm.attempt, afterSeq: asm.lastAppliedSeq };
+  const all = storedAfter(
+    store,
+    from.attempt > 0 ? from.attempt : null,
+    from.attempt > 0 ? from.afterSeq : null,
+  );
+  const updates: AssemblerUpdate[] = [];
+  for (let i = 0; i < all.length; i += pageSize) {
+    for (const c of all.slice(i, i + pageSize)) updates.push(...asm.push(c, 'store'));
+  }
+  return updates;
+}
+
+export const textArb = fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' });
+
+/** A delivery of `n` chunks: each delivered 0 (lost) to 3 times, in any order. */
+export function deliveryArb(n: number) {
+  return fc
+    .tuple(
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
+      fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n * 3, maxLength: n * 3 }),
+    )
+    .map(([copies, keys]) => {
+      const order: number[] = [];
+      copies.forEach((k, i) => {
+        for (let j = 0; j < k; j++) order.push(i);
+      });
+      return order
+        .map((index, j) => ({ index, key: keys[j] ?? 0 }))
+        .sort((a, b) => a.key - b.key)
+        .map((d) => d.index);
+    });
 }

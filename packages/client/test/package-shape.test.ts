@@ -31,6 +31,8 @@ describe('package shape', () => {
       'StreamClientError',
       'createStreamClient',
       'newStreamId',
+      'partsToMessages',
+      'pendingToolCalls',
       'realtimeUrlFor',
     ]);
     for (const name of [

@@ -33,6 +33,8 @@ describe('the core entry', () => {
       | 'StreamClientError'
       | 'ChunkAssembler'
       | 'realtimeUrlFor'
+      | 'partsToMessages'
+      | 'pendingToolCalls'
     >();
   });
 
@@ -62,7 +64,7 @@ describe('StreamErrorCode', () => {
 describe('StreamUpdate', () => {
   it('is this union of update types, the notice included', () => {
     expectTypeOf<StreamUpdate['type']>().toEqualTypeOf<
-      'status' | 'start' | 'reset' | 'text' | 'usage' | 'end' | 'error' | 'notice'
+      'status' | 'start' | 'reset' | 'text' | 'part' | 'usage' | 'end' | 'error' | 'notice'
     >();
     expectTypeOf<Extract<StreamUpdate, { type: 'notice' }>>().toEqualTypeOf<StreamNotice>();
     expectTypeOf<StreamNotice['code']>().toEqualTypeOf<'UNKNOWN_EVENTS'>();

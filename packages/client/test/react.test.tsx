@@ -183,6 +183,46 @@ describe('useBedrockStream', () => {
     expect(result.current.status).toBe('submitted'); // the new stream, untouched
   });
 
+  it('exposes the ordered parts; a change to one part keeps the others’ identity', async () => {
+    const { client, result } = setup({ throttleMs: 0 });
+    expect(result.current.parts).toEqual([]);
+    act(() => void result.current.start(input));
+    act(() => client.last.setPart(0, { type: 'reasoning', text: 'Think', signature: 's' }));
+    act(() => client.last.pushText('Hi'));
+    const reasoning = result.current.parts[0];
+    const call = {
+      type: 'tool-call' as const,
+      toolCallId: 't1',
+      toolName: 'get_weather',
+      state: 'streaming-input' as const,
+      inputText: '{"ci',
+    };
+    act(() => client.last.setPart(2, call));
+    act(() => client.last.pushText(' there')); // after a tool call: a new text part
+    act(() =>
+      client.last.setPart(2, {
+        ...call,
+        state: 'input-available',
+        inputText: '{"city":"Paris"}',
+        input: { city: 'Paris' },
+      }),
+    );
+    expect(result.current.parts.map((p) => p.type)).toEqual([
+      'reasoning',
+      'text',
+      'tool-call',
+      'text',
+    ]);
+    expect(result.current.parts[0]).toBe(reasoning);
+    expect(result.current.parts[2]).toMatchObject({ state: 'input-available' });
+    expect(result.current.text).toBe('Hi there');
+    await act(async () => {
+      client.last.end();
+      await client.last.done;
+    });
+    expect(result.current.parts).toBe(client.last.parts);
+  });
+
   it('works under StrictMode (effects run twice)', () => {
     const client = new FakeClient();
     const { result } = renderHook(() => useBedrockStream({ client, throttleMs: 0 }), {

@@ -54,7 +54,17 @@ describe('stream session (over the in-memory boundary stub)', () => {
     const handle = client.stream(input);
     const seen: StreamUpdate['type'][] = [];
     for await (const u of handle) seen.push(u.type);
-    expect(seen).toEqual(['status', 'status', 'start', 'text', 'text', 'end', 'status']);
+    expect(seen).toEqual([
+      'status',
+      'status',
+      'start',
+      'text',
+      'part',
+      'text',
+      'part',
+      'end',
+      'status',
+    ]);
     const again: string[] = [];
     for await (const u of handle) if (u.type === 'text') again.push(u.delta);
     expect(again).toEqual(['a', 'b']);
@@ -256,13 +266,17 @@ describe('stream session (over the in-memory boundary stub)', () => {
       {
         type: 'notice',
         code: 'UNKNOWN_EVENTS',
-        eventTypes: ['reasoning'],
-        message: expect.stringMatching(/reasoning/),
+        eventTypes: ['citation'],
+        message: expect.stringMatching(/citation/),
       },
     ]);
     expect(updates.some((u) => u.type === 'error')).toBe(false);
     expect(result.metrics.skippedEvents).toBe(6);
-    expect(result.metrics.skippedEventTypes).toEqual(['reasoning', 'citation', 'tool_progress']);
+    expect(result.metrics.skippedEventTypes).toEqual([
+      'citation',
+      'guardrail-trace',
+      'tool_progress',
+    ]);
     expect(result.metrics.invalidPayloads).toBe(0);
     expect(result.metrics.catchUpChunks).toBeGreaterThan(0);
     // The notice comes in stream order, before the text of its chunk.

@@ -76,3 +76,113 @@ export async function waitFor(check: () => boolean, tries = 200): Promise<void> 
   }
   throw new Error('condition not reached');
 }
+
+/** One content block reassembled from a stream. */
+export interface StreamedBlock {
+  index: number;
+  kind: 'text' | 'reasoning' | 'redacted' | 'toolUse';
+  text: string;
+  signature?: string;
+  redacted?: Uint8Array | string;
+  toolUseId?: string;
+  name?: string;
+  /** Tool input JSON as streamed (partial pieces joined). */
+  json: string;
+  /** The partial-JSON pieces in arrival order. */
+  pieces: string[];
+}
+
+/** Reassembles ConverseStream events into content blocks, checking start/stop pairing. */
+export function converseBlocks(events: ConverseStreamOutput[]): StreamedBlock[] {
+  const blocks = new Map<number, StreamedBlock>();
+  const at = (index: number): StreamedBlock => {
+    let b = blocks.get(index);
+    if (!b) {
+      b = { index, kind: 'text', text: '', json: '', pieces: [] };
+      blocks.set(index, b);
+    }
+    return b;
+  };
+  for (const ev of events) {
+    const start = ev.contentBlockStart;
+    if (start?.start?.toolUse) {
+      const b = at(start.contentBlockIndex ?? -1);
+      b.kind = 'toolUse';
+      b.toolUseId = start.start.toolUse.toolUseId;
+      b.name = start.start.toolUse.name;
+    }
+    const d = ev.contentBlockDelta;
+    if (d?.delta) {
+      const b = at(d.contentBlockIndex ?? -1);
+      if (d.delta.text !== undefined) b.text += d.delta.text;
+      const r = d.delta.reasoningContent;
+      if (r?.text !== undefined) {
+        b.kind = 'reasoning';
+        b.text += r.text;
+      }
+      if (r?.signature !== undefined) b.signature = r.signature;
+      if (r?.redactedContent !== undefined) {
+        b.kind = 'redacted';
+        b.redacted = r.redactedContent;
+      }
+      if (d.delta.toolUse?.input !== undefined) {
+        b.json += d.delta.toolUse.input;
+        b.pieces.push(d.delta.toolUse.input);
+      }
+    }
+  }
+  return [...blocks.values()].sort((a, b) => a.index - b.index);
+}
+
+/** Reassembles Anthropic stream events (from InvokeModelWithResponseStream) into content blocks. */
+export function anthropicBlocks(events: Array<Record<string, unknown>>): StreamedBlock[] {
+  const blocks: StreamedBlock[] = [];
+  for (const ev of events) {
+    const index = ev.index as number;
+    if (ev.type === 'content_block_start') {
+      const cb = ev.content_block as Record<string, string>;
+      blocks[index] = {
+        index,
+        kind:
+          cb.type === 'thinking'
+            ? 'reasoning'
+            : cb.type === 'redacted_thinking'
+              ? 'redacted'
+              : cb.type === 'tool_use'
+                ? 'toolUse'
+                : 'text',
+        text: '',
+        json: '',
+        pieces: [],
+        ...(cb.type === 'tool_use' ? { toolUseId: cb.id, name: cb.name } : {}),
+        ...(cb.type === 'redacted_thinking' ? { redacted: cb.data } : {}),
+      };
+    } else if (ev.type === 'content_block_delta') {
+      const b = blocks[index] as StreamedBlock;
+      const d = ev.delta as Record<string, string>;
+      if (d.type === 'text_delta') b.text += d.text;
+      if (d.type === 'thinking_delta') b.text += d.thinking;
+      if (d.type === 'signature_delta') b.signature = d.signature;
+      if (d.type === 'input_json_delta') {
+        b.json += d.partial_json;
+        b.pieces.push(d.partial_json ?? '');
+      }
+    }
+  }
+  return blocks;
+}
+
+/** A minimal PNG header of the given size (enough for dimension checks; not a decodable image). */
+export function pngOfSize(width: number, height: number, padTo = 0): Uint8Array {
+  const head = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(head, 0);
+  head.writeUInt32BE(13, 8);
+  head.write('IHDR', 12, 'latin1');
+  head.writeUInt32BE(width, 16);
+  head.writeUInt32BE(height, 20);
+  head.writeUInt8(8, 24);
+  head.writeUInt8(6, 25);
+  const tail = Buffer.from([0, 0, 0, 0, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82]);
+  const body = Buffer.concat([head, tail]);
+  return padTo > body.length ? Buffer.concat([body, Buffer.alloc(padTo - body.length)]) : body;
+}

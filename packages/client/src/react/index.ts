@@ -22,6 +22,7 @@ import { newStreamId, type StreamClient } from '../client.js';
 import { StreamClientError, describeError } from '../errors.js';
 import { emptyMetrics } from '../stream.js';
 import type { StreamInput, StreamMetrics, StreamResult, StreamUpdate } from '../stream-types.js';
+import type { StreamPart } from '../parts.js';
 import type { StreamChunkMessage } from '../transport.js';
 import { StreamStore, type BedrockStreamStatus } from './stream-store.js';
 
@@ -67,7 +68,7 @@ export interface UseBedrockStreamOptions {
   /** Overrides the provider's client. */
   client?: StreamClientLike;
   /**
-   * Re-render at most once per this many milliseconds while text streams in (status
+   * Re-render at most once per this many milliseconds while text and parts stream in (status
    * changes and the end render at once). 0 renders on every update. Default 50.
    */
   throttleMs?: number;
@@ -85,6 +86,12 @@ export interface UseBedrockStreamOptions {
 /** What {@link useBedrockStream} returns. */
 export interface UseBedrockStreamResult {
   text: string;
+  /**
+   * The answer's ordered parts: text, reasoning, tool calls (with their state) and step
+   * starts. Unchanged parts keep their identity across renders, so a memoized component
+   * per part re-renders only the part that changed.
+   */
+  parts: readonly StreamPart[];
   status: BedrockStreamStatus;
   error: StreamClientError | null;
   /**
@@ -174,6 +181,7 @@ function rejectedResult(streamId: string, error: StreamClientError): StreamResul
     streamId,
     status: 'error',
     text: '',
+    parts: [],
     stopReason: null,
     usage: null,
     metrics: emptyMetrics(),

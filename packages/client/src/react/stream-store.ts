@@ -1,5 +1,6 @@
 import type { Usage } from '@org/bedrock-stream-contracts';
 import type { StreamClientError } from '../errors.js';
+import type { StreamPart } from '../parts.js';
 import type {
   StreamHandle,
   StreamMetrics,
@@ -14,6 +15,11 @@ export type BedrockStreamStatus = 'idle' | StreamStatus;
 /** What the store publishes: an immutable view of the followed stream. */
 export interface StreamSnapshot {
   text: string;
+  /**
+   * The ordered parts (text, reasoning, tool calls, steps). A new array when a part
+   * changed; unchanged parts keep their identity (memoize a part's component on it).
+   */
+  parts: readonly StreamPart[];
   status: BedrockStreamStatus;
   error: StreamClientError | null;
   usage: Usage | null;
@@ -29,8 +35,11 @@ export interface StreamStoreSettings {
   onFinish?: (result: StreamResult) => void;
 }
 
+const NO_PARTS: readonly StreamPart[] = Object.freeze([]);
+
 export const IDLE_SNAPSHOT: StreamSnapshot = {
   text: '',
+  parts: NO_PARTS,
   status: 'idle',
   error: null,
   usage: null,
@@ -41,6 +50,7 @@ export const IDLE_SNAPSHOT: StreamSnapshot = {
 function snapshotOf(handle: StreamHandle): StreamSnapshot {
   return {
     text: handle.text,
+    parts: handle.parts,
     status: handle.status,
     error: handle.error,
     usage: handle.usage,
@@ -53,6 +63,7 @@ function snapshotOf(handle: StreamHandle): StreamSnapshot {
 function sameView(a: StreamSnapshot, b: StreamSnapshot): boolean {
   return (
     a.text === b.text &&
+    a.parts === b.parts &&
     a.status === b.status &&
     a.error === b.error &&
     a.usage === b.usage &&
@@ -64,7 +75,7 @@ function sameView(a: StreamSnapshot, b: StreamSnapshot): boolean {
  * The external store behind `useBedrockStream` (read with React's useSyncExternalStore):
  * follows one {@link StreamHandle} at a time through `handle.subscribe` and publishes an
  * immutable snapshot of it — at once when the status changes, at most once per
- * `throttleMs` while only text streams in (the last text is always published). Framework
+ * `throttleMs` while only text and parts stream in (the last text is always published). Framework
  * free: React only sees `subscribe` and `getSnapshot`.
  */
 export class StreamStore {

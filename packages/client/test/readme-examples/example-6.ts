@@ -1,10 +1,13 @@
 import { createStreamClient } from '@org/bedrock-stream-client';
 
-createStreamClient({
-  url,
-  region,
-  auth: { type: 'API_KEY', apiKey },
-  // The defaults: the dropped subscription counts as try 1, so up to 5 resubscriptions,
-  // each after a random wait of up to 200, 400, 800, 1600, 3200 ms (capped at 5000).
-  reconnect: { maxTries: 6, initialDelayMs: 200, maxDelayMs: 5_000, jitter: true },
-});
+const client = createStreamClient({ url, region, auth: { type: 'API_KEY', apiKey } });
+const result = await client.stream({
+  modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+  prompt: 'Hi',
+}).done;
+if (result.error?.code === 'QuotaExceeded') {
+  const wait = result.error.retryAfterSeconds ?? 60;
+  console.log(`limit reached (${result.error.quota?.quota ?? 'daily tokens'}); retry in ${wait} s`);
+}
+const today = await client.usage(); // { days, months, total, quotas, ... } for today (UTC)
+console.log(today.total.outputTokens, 'of', today.quotas.outputTokensPerDayPerOwner ?? '∞');

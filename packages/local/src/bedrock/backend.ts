@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { planAnswer } from './answer.js';
 import { BedrockHttpError } from './errors.js';
 import {
   DEFAULT_OUTPUT_TOKENS,
   estimateInputTokens,
-  planAnswer,
   type ChatRequest,
   type StopReason,
 } from './model.js';
+import { answerDeltas, isOutputToken, type ModelDelta } from './output.js';
 
 /** How a generation ended. */
 export interface GenerationResult {
@@ -14,13 +15,18 @@ export interface GenerationResult {
   stopSequence?: string;
   inputTokens: number;
   outputTokens: number;
+  /** Set when the request's guardrail intervened (on the input or the output). */
+  guardrail?: 'input' | 'output';
 }
 
-/** A started generation: known input token count and a stream of text deltas. */
+/**
+ * A started generation: known input token count and a stream of deltas. A plain string is a
+ * text delta (what a text-only backend yields); {@link ModelDelta}s carry reasoning and tool use.
+ */
 export interface Generation {
   /** Input tokens as known when the stream starts (a backend may refine it in the result). */
   inputTokens: number;
-  deltas: AsyncGenerator<string, GenerationResult, void>;
+  deltas: AsyncGenerator<string | ModelDelta, GenerationResult, void>;
 }
 
 /** Context of one model call. */
@@ -28,6 +34,8 @@ export interface GenerateContext {
   modelId: string;
   /** Aborted when the client goes away or the server closes; backends must stop promptly. */
   signal: AbortSignal;
+  /** Input plus output beyond this stops with `model_context_window_exceeded`. */
+  contextWindowTokens?: number;
 }
 
 /** Source of model output: the deterministic model, or a proxy to a real model server. */
@@ -56,7 +64,7 @@ export async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   }
 }
 
-/** The deterministic backend: output from {@link planAnswer}, paced by the timing options. */
+/** The deterministic backend: output from {@link planAnswer}, output tokens paced by the timing options. */
 export function deterministicBackend(timing: () => DeterministicTiming): ModelBackend {
   return {
     generate(req, ctx) {
@@ -64,21 +72,27 @@ export function deterministicBackend(timing: () => DeterministicTiming): ModelBa
       const answer = planAnswer(req, {
         modelId: ctx.modelId,
         outputTokens: t.outputTokens ?? DEFAULT_OUTPUT_TOKENS,
+        contextWindowTokens: ctx.contextWindowTokens,
       });
       const interval = t.tokensPerSecond && t.tokensPerSecond > 0 ? 1000 / t.tokensPerSecond : 0;
-      async function* deltas(): AsyncGenerator<string, GenerationResult, void> {
+      async function* deltas(): AsyncGenerator<ModelDelta, GenerationResult, void> {
         let sent = 0;
-        for (const token of answer.tokens) {
-          await sleep(sent === 0 ? (t.timeToFirstTokenMs ?? 0) : interval, ctx.signal);
-          if (ctx.signal.aborted) break;
-          sent++;
-          yield token;
+        for (const delta of answerDeltas(answer.content)) {
+          // Block openers and signatures travel with their neighbours; tokens are paced.
+          if (isOutputToken(delta)) {
+            await sleep(sent === 0 ? (t.timeToFirstTokenMs ?? 0) : interval, ctx.signal);
+            if (ctx.signal.aborted) break;
+            sent++;
+          }
+          yield delta;
         }
         return {
           stopReason: answer.stopReason,
           stopSequence: answer.stopSequence,
           inputTokens: answer.inputTokens,
-          outputTokens: sent,
+          // A generation cut short reports what it produced; a guardrail counts the model's output.
+          outputTokens: answer.guardrail ? answer.outputTokens : sent,
+          guardrail: answer.guardrail,
         };
       }
       return Promise.resolve({ inputTokens: answer.inputTokens, deltas: deltas() });

@@ -12,20 +12,50 @@ export {
   type BedrockOperation,
   type RequestOutcome,
 } from './server.js';
+export { MODEL_CATALOG, modelInfo, type ModelInfo, type ProfilePrefix } from './models.js';
 export {
-  deterministicAnswer,
-  planAnswer,
-  toChatRequest,
   stripMarkers,
   estimateInputTokens,
   DEFAULT_OUTPUT_TOKENS,
-  type ChatRequest,
-  type ChatMessage,
-  type ConversationInput,
-  type DeterministicAnswer,
-  type DeterministicModelOptions,
+  BEDROCK_STOP_REASONS,
   type StopReason,
 } from './model.js';
+export type {
+  ChatRequest,
+  ChatMessage,
+  ToolSpec,
+  ToolChoice,
+  ToolCall,
+  ToolResult,
+  ThinkingRequest,
+  GuardrailRequest,
+  JsonSchema,
+} from './chat.js';
+export {
+  planAnswer,
+  chooseTools,
+  REASONING_TOKENS,
+  GUARDRAIL_BLOCKED_MESSAGE,
+  type DeterministicAnswer,
+  type DeterministicModelOptions,
+} from './answer.js';
+export {
+  deterministicAnswer,
+  deterministicConverseAnswer,
+  deterministicAnthropicAnswer,
+  toChatRequest,
+  type ConversationInput,
+} from './deterministic.js';
+export { nativeToolUseId, type AnswerBlock, type ModelDelta } from './output.js';
+export {
+  REDACTED_THINKING_TRIGGER,
+  REDACTED_THINKING_MARKER,
+  signReasoning,
+  verifyReasoningSignature,
+} from './thinking.js';
+export { toolInputFor, inputHints } from './tool-input.js';
+export { MEDIA_LIMITS } from './media.js';
+export { GUARDRAIL_TOPIC } from './guardrail.js';
 export { parseFaultMarkers, type BedrockServerFaults, type PromptFault } from './faults.js';
 export {
   deterministicBackend,
