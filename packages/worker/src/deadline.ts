@@ -38,11 +38,6 @@ export class Deadline {
     return this.controller.signal;
   }
 
-  /** Whether the run is out of time. */
-  get passed(): boolean {
-    return this.controller.signal.aborted;
-  }
-
   /** Stops the timer (the run ended). */
   clear(): void {
     clearTimeout(this.timer);
