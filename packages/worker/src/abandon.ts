@@ -51,7 +51,7 @@ export async function endAbandonedStream(
       return 'finished';
     }
   }
-  await deps.store.finish(streamId, record.attempt, { status: 'FAILED', error });
+  await deps.store.finish(record, { status: 'FAILED', error });
   deps.logger.warn('stream abandoned by its worker; ended with WorkerFailed', {
     streamId,
     attempt: record.attempt,

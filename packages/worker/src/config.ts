@@ -1,4 +1,8 @@
-import type { RetryPolicy } from '@org/bedrock-stream-contracts';
+import {
+  quotasFromEnvironment,
+  type QuotaSettings,
+  type RetryPolicy,
+} from '@org/bedrock-stream-contracts';
 import { z } from 'zod';
 
 const csv = z
@@ -76,6 +80,11 @@ export interface WorkerConfig {
   bedrockEndpoint?: string;
   dynamodbEndpoint?: string;
   metricsEnabled: boolean;
+  /**
+   * Quotas (contracts' QUOTA_ENV variables; off when unset). The worker enforces
+   * `outputTokensPerDayPerOwner` mid-answer; the others are startStream's.
+   */
+  quotas: QuotaSettings;
 }
 
 /**
@@ -114,5 +123,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     metricsEnabled: e.METRICS_ENABLED === 'true',
+    quotas: quotasFromEnvironment(env),
   };
 }

@@ -41,3 +41,18 @@ export class TruncatedStreamError extends Error {
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
+
+/**
+ * The owner's output tokens today passed the daily quota mid-answer: the stream ends with
+ * a terminal `QuotaExceeded` error (its name is the contract's code). Not retryable today.
+ */
+export class QuotaExceededError extends Error {
+  override readonly name = 'QuotaExceeded';
+  constructor(
+    message: string,
+    /** Seconds until the quota resets (the next UTC midnight). */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

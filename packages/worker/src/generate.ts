@@ -90,6 +90,9 @@ async function* converse(
           inputTokens: u.inputTokens ?? 0,
           outputTokens: u.outputTokens ?? 0,
           totalTokens: u.totalTokens ?? 0,
+          // Prompt-cache counts, when the model reports them (the usage ledger adds them up).
+          ...(u.cacheReadInputTokens ? { cacheReadInputTokens: u.cacheReadInputTokens } : {}),
+          ...(u.cacheWriteInputTokens ? { cacheWriteInputTokens: u.cacheWriteInputTokens } : {}),
         },
       };
     }

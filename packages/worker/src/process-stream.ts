@@ -96,8 +96,7 @@ export async function settleFromStoredChunks(
   const terminal = await deps.store.storedTerminal(record);
   if (!terminal) return false;
   await deps.store.finish(
-    record.streamId,
-    record.attempt,
+    record,
     terminal.type === 'end'
       ? {
           status: terminal.stopReason === 'cancelled' ? 'CANCELLED' : 'COMPLETED',

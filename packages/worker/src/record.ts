@@ -1,22 +1,37 @@
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
   UpdateItemCommand,
   type DynamoDBClient,
+  type AttributeValue,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
+  DEFAULT_RETRY_POLICY,
   TABLE,
+  TERMINAL_STREAM_STATUSES,
+  backoffDelayMs,
   chunkSortKey,
   isTerminalStatus,
+  ownerPartitionKey,
   safeDecodeChunkPayload,
+  sleep,
   streamPartitionKey,
+  usageDaySortKey,
+  utcDay,
   type ChunkEvent,
+  type LedgerUsage,
   type StopReason,
   type StoredError,
   type StreamRecordItem,
   type TerminalStreamStatus,
+  type Usage,
 } from '@org/bedrock-stream-contracts';
+import { ledgerItems, ledgerUsage, slotReleaseItems, type SpentEstimate } from './ledger.js';
 
 /** The stream record as the worker sees it (plus its lease). */
 export type StreamRecord = StreamRecordItem & { leaseExpiresAt?: number };
@@ -34,10 +49,19 @@ export type ClaimResult =
 export interface RecordOutcome {
   status: TerminalStreamStatus;
   stopReason?: StopReason;
-  usage?: unknown;
+  /** Bedrock's usage, when it reported one (the ledger adds it; else an estimate). */
+  usage?: Usage | null;
   metrics?: unknown;
   error?: StoredError;
+  /**
+   * What the attempt streamed, for the ledger's estimate when `usage` is absent. Left out,
+   * it is read back from the attempt's stored chunks.
+   */
+  spent?: SpentEstimate;
 }
+
+/** Tries of a stream's end transaction that met another transaction on the same item. */
+const CONFLICT_TRIES = 5;
 
 /**
  * Reads and writes the stream record (contracts TABLE design). The lease makes
@@ -174,16 +198,78 @@ export class StreamRecordStore {
       });
   }
 
-  /** Writes the final status of `attempt` (ignored if a newer attempt took over). */
-  async finish(streamId: string, attempt: number, outcome: RecordOutcome): Promise<void> {
+  /**
+   * Ends `record`'s attempt, in ONE transaction: the record's final status (conditional on
+   * the attempt still being current and not yet ended, so each stream ends once however
+   * often it is delivered), its quota slots given back, and its usage added to its owner's
+   * ledger (day and month, all models and its model). Returns false when the attempt was
+   * superseded or the stream had already ended (nothing written).
+   */
+  async finish(record: StreamRecord, outcome: RecordOutcome): Promise<boolean> {
+    const ledger = ledgerUsage(
+      outcome.usage,
+      record.input,
+      outcome.spent ?? (await this.spentFromStore(record)),
+    );
+    let current = record;
+    for (let tries = 1; ; tries += 1) {
+      const endedAt = new Date();
+      const items: TransactWriteItem[] = [
+        this.finishRecordItem(current, outcome, ledger, endedAt),
+        ...slotReleaseItems(this.tableName, current),
+        ...ledgerItems(this.tableName, current, ledger, endedAt),
+      ];
+      try {
+        await this.client.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        return true;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        const reasons = error.CancellationReasons ?? [];
+        if (reasons[0]?.Code === 'ConditionalCheckFailed') {
+          // Superseded or already ended: nothing to do. Otherwise the slots were given back
+          // meanwhile (a failed invoke): end it with what the record holds now.
+          const latest = await this.get(record.streamId);
+          if (
+            !latest ||
+            latest.attempt !== record.attempt ||
+            isTerminalStatus(latest.status) ||
+            tries >= CONFLICT_TRIES
+          )
+            return false;
+          current = latest;
+          continue;
+        }
+        // Another transaction on a counter or ledger item: DynamoDB cancels instead of waiting.
+        if (reasons.some((r) => r.Code === 'TransactionConflict') && tries < CONFLICT_TRIES) {
+          await sleep(backoffDelayMs(DEFAULT_RETRY_POLICY, tries + 1));
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** The record's part of the end transaction. */
+  private finishRecordItem(
+    record: StreamRecord,
+    outcome: RecordOutcome,
+    ledger: LedgerUsage,
+    endedAt: Date,
+  ): TransactWriteItem {
     const values: Record<string, unknown> = {
       ':status': outcome.status,
-      ':attempt': attempt,
-      ':now': new Date().toISOString(),
+      ':attempt': record.attempt,
+      ':now': endedAt.toISOString(),
       ':zero': 0,
+      ':ledger': ledger,
     };
-    const names: Record<string, string> = { '#status': 'status' };
-    const sets = ['#status = :status', 'updatedAt = :now', 'leaseExpiresAt = :zero'];
+    const names: Record<string, string> = { '#status': 'status', '#ledger': 'ledger' };
+    const sets = [
+      '#status = :status',
+      'updatedAt = :now',
+      'leaseExpiresAt = :zero',
+      '#ledger = :ledger',
+    ];
     // Names go through placeholders: `usage` and `error` are DynamoDB reserved words.
     for (const key of ['stopReason', 'usage', 'metrics', 'error'] as const) {
       if (outcome[key] !== undefined && outcome[key] !== null) {
@@ -192,19 +278,67 @@ export class StreamRecordStore {
         sets.push(`#${key} = :${key}`);
       }
     }
-    await this.client
-      .send(
-        new UpdateItemCommand({
+    TERMINAL_STREAM_STATUSES.forEach((status, i) => (values[`:terminal${i}`] = status));
+    const holdsSlots = (record.slots ?? []).length > 0;
+    return {
+      Update: {
+        TableName: this.tableName,
+        Key: this.key(record.streamId),
+        // Whoever removes `slots` gives them back (see the resolvers' releaseStartSlots).
+        UpdateExpression: `SET ${sets.join(', ')}${holdsSlots ? ' REMOVE slots' : ''}`,
+        ConditionExpression: `attempt = :attempt AND NOT (#status IN (${TERMINAL_STREAM_STATUSES.map((_, i) => `:terminal${i}`).join(', ')})) AND ${holdsSlots ? 'attribute_exists(slots)' : 'attribute_not_exists(slots)'}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+      },
+    };
+  }
+
+  /**
+   * What `record`'s attempt streamed, from its stored chunks: for the ledger's estimate
+   * when the run that streamed it is gone (the on-failure consumer, a settled outcome).
+   */
+  private async spentFromStore(record: StreamRecord): Promise<SpentEstimate> {
+    if (record.attempt < 1 || record.lastSeq < 0) return { outputChars: 0, modelCalled: false };
+    let outputChars = 0;
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.client.send(
+        new QueryCommand({
           TableName: this.tableName,
-          Key: this.key(streamId),
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attempt = :attempt',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: marshall({
+            ':pk': streamPartitionKey(record.streamId),
+            ':prefix': chunkSortKey(record.attempt, 0).slice(0, -9),
+          }),
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
         }),
-      )
-      .catch((error: unknown) => {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      });
+      );
+      for (const item of out.Items ?? []) {
+        const decoded = safeDecodeChunkPayload(unmarshall(item)['payload']);
+        if (!decoded.ok) continue;
+        for (const event of decoded.value.events)
+          if (event.type === 'text') outputChars += event.text.length;
+      }
+      startKey = out.LastEvaluatedKey;
+    } while (startKey);
+    return { outputChars, modelCalled: true };
+  }
+
+  /** Output tokens `owner`'s ended streams used today (UTC), from the ledger. */
+  async outputTokensToday(owner: string): Promise<number> {
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.tableName,
+        Key: marshall({
+          [TABLE.partitionKey]: ownerPartitionKey(owner),
+          [TABLE.sortKey]: usageDaySortKey(utcDay(new Date().toISOString())),
+        }),
+        ConsistentRead: true,
+        ProjectionExpression: 'outputTokens',
+      }),
+    );
+    const value = out.Item ? unmarshall(out.Item)['outputTokens'] : undefined;
+    return typeof value === 'number' ? value : 0;
   }
 }

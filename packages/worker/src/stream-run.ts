@@ -1,4 +1,5 @@
 import {
+  estimateTokens,
   safeParseStartStreamInput,
   type ChunkEvent,
   type StopReason,
@@ -9,14 +10,19 @@ import {
 } from '@org/bedrock-stream-contracts';
 import { classifyRunFailure, errorCodeOf, errorEventMessage } from './classify-error.js';
 import { Coalescer } from './coalescer.js';
+import { DailyOutputQuota } from './daily-quota.js';
 import { Deadline } from './deadline.js';
 import type { ProcessDeps } from './deps.js';
-import { RetryableRunError, SupersededError } from './errors.js';
+import { QuotaExceededError, RetryableRunError, SupersededError } from './errors.js';
 import type { ModelEvent, StoredInput } from './generate.js';
 import { LeaseWatch } from './lease-watch.js';
 import { callModel } from './model-call.js';
 import type { ProcessOutcome } from './outcome.js';
+import type { SpentEstimate } from './ledger.js';
 import type { StreamRecord } from './record.js';
+
+/** How often a running answer re-reads its owner's usage today (other streams end). */
+const QUOTA_REFRESH_MS = 5_000;
 
 /**
  * One claimed attempt of a stream, run to its outcome: check the input, stream the
@@ -32,6 +38,11 @@ export class StreamRun {
   private stopReason: StopReason = 'end_turn';
   private usage: Usage | null = null;
   private modelLatencyMs: number | null = null;
+  /** Answer text streamed (characters), for the ledger's estimate and the daily quota. */
+  private outputChars = 0;
+  private modelCalled = false;
+  /** The owner's daily output-token quota, when one is configured. */
+  private quota: DailyOutputQuota | null = null;
 
   /**
    * @param record the stream record as the claim returned it (this run's attempt).
@@ -78,6 +89,12 @@ export class StreamRun {
       const input = this.readInput();
       if (!input.ok) return await this.fail(input.code, input.message, false);
       if (this.record.cancelRequested) return await this.endCancelledBeforeStart();
+      this.quota = await this.openQuota();
+      // Other streams of the owner may have used the day up since this one was accepted.
+      if (this.quota?.exhausted) {
+        const error = this.quota.error();
+        return await this.fail('QuotaExceeded', error.message, false, error.retryAfterSeconds);
+      }
       return await this.streamAnswer(input.value);
     } catch (error) {
       if (error instanceof SupersededError) {
@@ -88,7 +105,26 @@ export class StreamRun {
         return 'superseded';
       }
       throw error;
+    } finally {
+      this.quota?.stop();
     }
+  }
+
+  /** The owner's daily output-token quota, read from the ledger (null when off). */
+  private async openQuota(): Promise<DailyOutputQuota | null> {
+    const limit = this.deps.config.quotas.outputTokensPerDayPerOwner;
+    if (!limit) return null;
+    return DailyOutputQuota.open({
+      store: this.deps.store,
+      owner: this.record.owner,
+      limit,
+      refreshMs: QUOTA_REFRESH_MS,
+    });
+  }
+
+  /** What this attempt spent, for the ledger when Bedrock reports no usage. */
+  private spent(): SpentEstimate {
+    return { outputChars: this.outputChars, modelCalled: this.modelCalled };
   }
 
   /** The stored input, if it is valid and names an allowed model. */
@@ -124,6 +160,7 @@ export class StreamRun {
     });
     coalescer.push(this.startEvent);
     try {
+      this.modelCalled = true;
       await callModel({
         bedrock: this.deps.bedrock,
         input,
@@ -167,6 +204,9 @@ export class StreamRun {
     switch (event.type) {
       case 'text':
         this.firstTextAt ??= performance.now();
+        this.outputChars += event.text.length;
+        // Past the owner's daily output quota: ends the model call (the text is not sent).
+        this.quota?.check(estimateTokens(this.outputChars));
         coalescer.push({ type: 'text', text: event.text });
         break;
       case 'stop':
@@ -186,11 +226,12 @@ export class StreamRun {
    * Lambda; the next run finds the terminal chunk and records it from there).
    */
   private async complete(cancelled: boolean): Promise<ProcessOutcome> {
-    await this.deps.store.finish(this.streamId, this.attempt, {
+    await this.deps.store.finish(this.record, {
       status: cancelled ? 'CANCELLED' : 'COMPLETED',
       stopReason: cancelled ? 'cancelled' : this.stopReason,
       usage: this.usage,
       metrics: this.timings(),
+      spent: this.spent(),
     });
     this.deps.logger.info(cancelled ? 'stream cancelled' : 'stream completed', {
       streamId: this.streamId,
@@ -216,7 +257,12 @@ export class StreamRun {
       maxAttempts: this.deps.config.maxAttempts,
     });
     if (decision.action === 'end-stream')
-      return await this.fail(decision.code, decision.message, decision.retryable);
+      return await this.fail(
+        decision.code,
+        decision.message,
+        decision.retryable,
+        error instanceof QuotaExceededError ? error.retryAfterSeconds : undefined,
+      );
     await this.deps.store.releaseLease(this.streamId, this.attempt);
     this.deps.logger.warn('model failed mid-stream; failing the run for a new attempt', {
       streamId: this.streamId,
@@ -231,11 +277,22 @@ export class StreamRun {
     code: WorkerErrorCode,
     message: string,
     retryable: boolean,
+    retryAfterSeconds?: number,
   ): Promise<ProcessOutcome> {
-    const error: StoredError = { code, message: errorEventMessage(message), retryable };
+    const error: StoredError = {
+      code,
+      message: errorEventMessage(message),
+      retryable,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    };
     const errorEvent: ChunkEvent = { type: 'error', ...error };
     await this.publish(this.seq === 0 ? [this.startEvent, errorEvent] : [errorEvent]);
-    await this.deps.store.finish(this.streamId, this.attempt, { status: 'FAILED', error });
+    await this.deps.store.finish(this.record, {
+      status: 'FAILED',
+      error,
+      usage: this.usage,
+      spent: this.spent(),
+    });
     this.deps.count?.('Failures');
     this.deps.logger.warn('stream failed', {
       streamId: this.streamId,
@@ -257,9 +314,10 @@ export class StreamRun {
         timings: { timeToFirstTokenMs: null, totalMs: 0, modelLatencyMs: null },
       },
     ]);
-    await this.deps.store.finish(this.streamId, this.attempt, {
+    await this.deps.store.finish(this.record, {
       status: 'CANCELLED',
       stopReason: 'cancelled',
+      spent: this.spent(),
     });
     return 'cancelled';
   }

@@ -83,8 +83,9 @@ describe('claiming a stream (real DynamoDB API, dynalite)', () => {
 
   it('treats a finished stream as a duplicate and ignores a stale attempt’s finish', async () => {
     const id = await accepted();
-    await store.claim(id, 60_000);
-    await store.finish(id, 1, {
+    const claimed = await store.claim(id, 60_000);
+    if (claimed.kind !== 'claimed') throw new Error('not claimed');
+    await store.finish(claimed.record, {
       status: 'COMPLETED',
       stopReason: 'end_turn',
       usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
@@ -93,7 +94,7 @@ describe('claiming a stream (real DynamoDB API, dynalite)', () => {
       kind: 'finished',
       record: { status: 'COMPLETED', usage: { totalTokens: 3 } },
     });
-    await store.finish(id, 7, { status: 'FAILED' });
+    expect(await store.finish({ ...claimed.record, attempt: 7 }, { status: 'FAILED' })).toBe(false);
     expect((await store.get(id))?.status).toBe('COMPLETED');
   });
 
