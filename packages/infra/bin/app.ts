@@ -23,6 +23,14 @@ new BedrockStreamApi(stack, 'BedrockStream', {
     context('modelIds') ??
     'anthropic.claude-3-haiku-20240307-v1:0,us.anthropic.claude-3-5-haiku-20241022-v1:0'
   ).split(','),
+  // Per end user: 3 answers at once, 10 starts a minute, 200,000 output tokens a day (about
+  // $0.25 of Claude 3 Haiku output); and at most 200 answers running for everyone.
+  quotas: {
+    concurrentStreamsPerOwner: 3,
+    streamsPerMinutePerOwner: 10,
+    outputTokensPerDayPerOwner: 200_000,
+    concurrentStreamsGlobal: 200,
+  },
 });
 // The construct carries its own justified suppressions: the example app must stay nag-clean
 // (cdk-nag reports errors on stderr and synth fails).

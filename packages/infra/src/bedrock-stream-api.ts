@@ -1,3 +1,4 @@
+import { quotaEnvironment } from '@org/bedrock-stream-contracts';
 import { apiDefinition as defaultApiDefinition } from '@org/bedrock-stream-resolvers';
 import type {
   aws_cloudwatch as cloudwatch,
@@ -71,7 +72,12 @@ export class BedrockStreamApi extends Construct {
     this.api = buildApi(this, {
       name: props.apiName ?? `${Stack.of(this).stackName}-bedrock-stream`,
       auth: props.auth ?? { mode: 'API_KEY' },
-      environmentVariables: definition.environmentVariables({ allowedModelIds: props.modelIds }),
+      // Quotas make startStream a transaction, and transactions name their table.
+      environmentVariables: definition.environmentVariables({
+        allowedModelIds: props.modelIds,
+        quotas: props.quotas,
+        tableName: this.table.tableName,
+      }),
       fieldLogLevel: props.fieldLogLevel ?? appsync.FieldLogLevel.ERROR,
       xrayEnabled: props.xrayEnabled ?? false,
       logRetention,
@@ -87,6 +93,7 @@ export class BedrockStreamApi extends Construct {
       ALLOWED_MODEL_IDS: props.modelIds.join(','),
       FLUSH_WINDOW_MS: String(props.flushWindowMs ?? 100),
       MAX_ATTEMPTS: String(props.maxAttempts ?? 3),
+      ...quotaEnvironment(props.quotas),
     };
     const recordAndPublish = { table: this.table, api: this.api };
     this.worker = buildWorkerFunction(this, 'Worker', {

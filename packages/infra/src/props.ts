@@ -1,3 +1,9 @@
+import {
+  QUOTA_MAX,
+  QUOTA_NAMES,
+  isQuotaLimit,
+  type QuotaSettings,
+} from '@org/bedrock-stream-contracts';
 import type { ApiDefinition } from '@org/bedrock-stream-resolvers';
 import type {
   Duration,
@@ -69,6 +75,14 @@ export interface BedrockStreamApiProps {
   reservedConcurrency?: number;
   /** Extra worker environment (for example `LEASE_MS`, `STALL_TIMEOUT_MS`). */
   workerEnvironment?: Record<string, string>;
+  /**
+   * Limits on what end users can spend (contracts' QuotaSettings; each off unless set):
+   * `concurrentStreamsPerOwner`, `streamsPerMinutePerOwner`, `outputTokensPerDayPerOwner`
+   * (checked at start against the usage ledger; a running answer that passes it is stopped)
+   * and `concurrentStreamsGlobal`. Enforced by the resolvers (one DynamoDB transaction per
+   * start) and the worker. Default: none. The example app sets all four.
+   */
+  quotas?: QuotaSettings;
   /** Lambda async retries after a failed run, 0-2. Default 2. */
   retryAttempts?: number;
   /** Drop invocation events older than this (60 s - 6 h). Default 1 hour. */
@@ -117,6 +131,11 @@ export function validateProps(props: BedrockStreamApiProps): void {
   const rc = props.reservedConcurrency;
   if (rc !== undefined && (!Number.isInteger(rc) || rc < 1))
     fail('reservedConcurrency must be a positive integer');
+  for (const name of QUOTA_NAMES) {
+    const limit = props.quotas?.[name];
+    if (limit !== undefined && !isQuotaLimit(limit))
+      fail(`quotas.${name} must be an integer from 1 to ${QUOTA_MAX}`);
+  }
   if (props.auth?.mode === 'API_KEY' && props.auth.apiKeyExpiresInDays !== undefined) {
     const d = props.auth.apiKeyExpiresInDays;
     if (!Number.isInteger(d) || d < 1 || d > 365)

@@ -16,12 +16,10 @@ const DYNAMODB_ACTIONS: Record<string, string[]> = {
   BatchPutItem: ['dynamodb:BatchWriteItem'],
   BatchDeleteItem: ['dynamodb:BatchWriteItem'],
   TransactGetItems: ['dynamodb:GetItem'],
-  TransactWriteItems: [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:ConditionCheckItem',
-  ],
+  // A transaction's request items name their own operations (`operation: "PutItem"`, ...,
+  // `"ConditionCheck"`), which are read like any other: IAM checks each item's action.
+  TransactWriteItems: [],
+  ConditionCheck: ['dynamodb:ConditionCheckItem'],
 };
 
 /** The `operation: "..."` literals of a bundled APPSYNC_JS file (esbuild keeps them verbatim). */

@@ -31,7 +31,9 @@ export function buildWorkerRole(scope: Construct, id: string, grants: WorkerRole
   grants.logGroup.grantWrite(role);
   role.addToPolicy(
     new iam.PolicyStatement({
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      // A stream's end is a TransactWriteItems of updates (record, quota counters, usage
+      // ledger): IAM checks each item's UpdateItem. Query reads a dead run's stored chunks.
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       resources: [grants.table.tableArn],
     }),
   );

@@ -117,10 +117,11 @@ describe('the startStream pipeline invokes the worker asynchronously', () => {
       ...[...resolversByField().values()].map((r) => r.Code),
     ].join('\n');
     expect(allCode).not.toMatch(/RequestResponse/);
-    expect(resolversByField().get('Mutation.startStream')?.PipelineConfig?.Functions).toEqual([
-      { 'Fn::GetAtt': [functionsByName().get('putStream')!.id, 'FunctionId'] },
-      { 'Fn::GetAtt': [functionsByName().get('invokeWorker')!.id, 'FunctionId'] },
-    ]);
+    expect(resolversByField().get('Mutation.startStream')?.PipelineConfig?.Functions).toEqual(
+      ['putStream', 'getExistingStream', 'invokeWorker', 'releaseStartSlots'].map((name) => ({
+        'Fn::GetAtt': [functionsByName().get(name)!.id, 'FunctionId'],
+      })),
+    );
   });
 
   it('points the Lambda data source at the worker function', () => {
@@ -141,17 +142,20 @@ describe('schema and auth', () => {
     expect(sdl).not.toMatch(/^\s*scalar AWS/m);
   });
 
-  it('makes publishChunk @aws_iam only (field directive overrides the type modes)', () => {
+  it('makes publishChunk and usageOf @aws_iam only (field directive overrides the type modes)', () => {
     const sdl = props<{ Definition: string }>(
       Object.values(resources(template, 'AWS::AppSync::GraphQLSchema'))[0]!,
     ).Definition;
     const schema = buildSchema(`${readFileSync(schemaFiles.awsBuiltins, 'utf8')}\n${sdl}`);
     const field = schema.getMutationType()!.getFields()['publishChunk']!;
     expect(field.astNode?.directives?.map((d) => d.name.value)).toEqual(['aws_iam']);
+    // Any owner's usage ledger is for the app's backend only.
+    const usageOf = schema.getQueryType()!.getFields()['usageOf']!;
+    expect(usageOf.astNode?.directives?.map((d) => d.name.value)).toEqual(['aws_iam']);
     // Every other mutation/query field inherits the type's modes (no field-level directive).
     for (const type of [schema.getMutationType()!, schema.getQueryType()!])
       for (const f of Object.values(type.getFields()))
-        if (f.name !== 'publishChunk')
+        if (f.name !== 'publishChunk' && f.name !== 'usageOf')
           expect(f.astNode?.directives?.filter((d) => d.name.value.startsWith('aws_'))).toEqual([]);
   });
 
@@ -159,7 +163,13 @@ describe('schema and auth', () => {
     template.hasResourceProperties('AWS::AppSync::GraphQLApi', {
       AuthenticationType: 'API_KEY',
       AdditionalAuthenticationProviders: [{ AuthenticationType: 'AWS_IAM' }],
-      EnvironmentVariables: apiDefinition.environmentVariables({ allowedModelIds: MODELS }),
+      EnvironmentVariables: {
+        ...apiDefinition.environmentVariables({ allowedModelIds: MODELS }),
+        // Transactions (quotas) name their table.
+        STREAMS_TABLE_NAME: {
+          Ref: logicalId(template, 'AWS::DynamoDB::Table', 'BedrockStreamStreams'),
+        },
+      },
       LogConfig: { FieldLogLevel: 'ERROR', CloudWatchLogsRoleArn: Match.anyValue() },
     });
     template.resourceCountIs('AWS::AppSync::ApiKey', 1);
@@ -244,18 +254,27 @@ describe('least-privilege IAM', () => {
     }
     const role = (prefix: string) => byRole.get(logicalId(template, 'AWS::IAM::Role', prefix))!;
     const worker = role('BedrockStreamWorkerRole');
-    expect(worker).toContainEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]]);
+    expect(worker).toContainEqual([
+      ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      [table],
+    ]);
     expect(worker.flatMap(([a]) => a).filter((a) => a.startsWith('dynamodb:'))).toEqual([
       'dynamodb:GetItem',
+      'dynamodb:Query',
       'dynamodb:UpdateItem',
     ]);
     expect(worker.flatMap(([a]) => a).filter((a) => a.startsWith('sqs:'))).toContain(
       'sqs:SendMessage',
     );
     // The DynamoDB data source may do exactly the operations its resolver files use.
-    expect(role('BedrockStreamDataSourcestreamsTableRole')).toEqual([
-      [['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], [table]],
-    ]);
+    const dataSourceActions = [
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ];
+    expect(role('BedrockStreamDataSourcestreamsTableRole')).toEqual([[dataSourceActions, [table]]]);
     expect(
       dynamoDbActionsFor([
         ...Object.values(apiDefinition.functions)
@@ -265,14 +284,17 @@ describe('least-privilege IAM', () => {
           .filter((r) => r.dataSource === 'streamsTable')
           .map((r) => r.codeFile),
       ]),
-    ).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+    ).toEqual(dataSourceActions);
     const worker_ = `\${${logicalId(template, 'AWS::Lambda::Function', 'BedrockStreamWorker')}.Arn}`;
     expect(role('BedrockStreamDataSourceworkerRole')).toEqual([
       [['lambda:InvokeFunction'], [worker_]],
     ]);
     // The failure handler: its stream records, publishChunk, its queue, its logs; no Bedrock.
     const failureHandler = role('BedrockStreamFailureHandlerRole');
-    expect(failureHandler).toContainEqual([['dynamodb:GetItem', 'dynamodb:UpdateItem'], [table]]);
+    expect(failureHandler).toContainEqual([
+      ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      [table],
+    ]);
     const queue = `\${${logicalId(template, 'AWS::SQS::Queue', 'BedrockStreamFailedStreams')}.Arn}`;
     for (const [actions, res] of failureHandler) {
       expect(actions.some((a) => a.startsWith('bedrock:'))).toBe(false);

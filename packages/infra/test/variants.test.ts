@@ -50,6 +50,7 @@ beforeAll(() => {
     pointInTimeRecovery: false,
     removalPolicy: RemovalPolicy.DESTROY,
     workerEnvironment: { LEASE_MS: '60000' },
+    quotas: { concurrentStreamsPerOwner: 3, outputTokensPerDayPerOwner: 200_000 },
     outputs: false,
   });
   app.synth();
@@ -114,6 +115,29 @@ describe('non-default props', () => {
     expect(t.toJSON().Outputs ?? {}).toEqual({});
   });
 
+  it('pass the quotas to the resolvers (with the table name) and to the worker', () => {
+    const t = templates['Custom']!;
+    const quotaEnv = {
+      QUOTA_CONCURRENT_STREAMS_PER_OWNER: '3',
+      QUOTA_OUTPUT_TOKENS_PER_DAY_PER_OWNER: '200000',
+    };
+    t.hasResourceProperties('AWS::AppSync::GraphQLApi', {
+      EnvironmentVariables: Match.objectLike({
+        ...quotaEnv,
+        STREAMS_TABLE_NAME: { Ref: Match.stringLikeRegexp('^BedrockStreamStreams') },
+      }),
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike(quotaEnv) },
+    });
+    // Without quotas, no quota variable reaches the API.
+    const plain = resources(templates['Oidc']!, 'AWS::AppSync::GraphQLApi');
+    for (const api of Object.values(plain))
+      expect(Object.keys(api.Properties['EnvironmentVariables'] as object)).not.toContain(
+        'QUOTA_CONCURRENT_STREAMS_PER_OWNER',
+      );
+  });
+
   it('allow a global inference profile and its model, in eu-west-1', () => {
     const bedrock = statementsByRole(templates['Custom']!).find(({ statement }) =>
       list(statement.Action).includes('bedrock:InvokeModelWithResponseStream'),
@@ -145,6 +169,8 @@ describe('prop validation', () => {
     [{ maxAttempts: 0 }, /maxAttempts/],
     [{ reservedConcurrency: 0 }, /reservedConcurrency/],
     [{ auth: { mode: 'API_KEY' as const, apiKeyExpiresInDays: 400 } }, /apiKeyExpiresInDays/],
+    [{ quotas: { concurrentStreamsPerOwner: 0 } }, /quotas.concurrentStreamsPerOwner/],
+    [{ quotas: { outputTokensPerDayPerOwner: 1.5 } }, /quotas.outputTokensPerDayPerOwner/],
   ])('rejects %j', (props, message) => {
     expect(attempt(props as Partial<BedrockStreamApiProps>)).toThrow(message);
   });
@@ -192,6 +218,15 @@ describe('helpers', () => {
     expect(() =>
       dynamoDbActionsFor([file('none.js', 'export function request(c){ return c; }')]),
     ).toThrow(/no literal DynamoDB operation/);
+    // A transaction needs what its items do: here a put and a condition check.
+    const transact = file(
+      'tx.js',
+      'x = { operation: "TransactWriteItems", transactItems: [{ operation: "PutItem" }, { operation: "ConditionCheck" }] }',
+    );
+    expect(dynamoDbActionsFor([transact])).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:PutItem',
+    ]);
     expect(() => dynamoDbActionsFor([file('inv.js', 'x = { operation: "Invoke" }')])).toThrow(
       /not a DynamoDB resolver operation/,
     );
