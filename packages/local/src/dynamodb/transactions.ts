@@ -3,9 +3,10 @@
 // actions (so conditions and update expressions behave exactly as in single-item calls).
 //
 // Isolation: every item of a transaction is locked (dynalite's per-item locks, which its
-// PutItem/UpdateItem/DeleteItem take too) before any condition is checked, and released
-// after the last write. So a concurrent write to one of the items waits instead of
-// interleaving. Real DynamoDB cancels a transaction that meets another one in flight on the
+// PutItem/UpdateItem/DeleteItem take too) before the conditions that decide its writes are
+// checked, and released after the last write. So a concurrent write to one of the items
+// waits instead of interleaving. (A transaction whose conditions already fail on a first,
+// unlocked read is cancelled without locking: it writes nothing.) Real DynamoDB cancels a transaction that meets another one in flight on the
 // same item (`TransactionConflict`); here the later one waits and then runs, like a retry
 // that succeeded.
 import { createRequire } from 'node:module';
@@ -211,6 +212,12 @@ export async function transactWriteItems(
     seen.add(id);
   }
 
+  // A transaction that fails a condition writes nothing: one failing condition read at any
+  // instant is a valid outcome, so refusals are answered without taking a lock (a burst of
+  // refused starts would otherwise queue behind one hot counter's lock).
+  const early = reasonsFor(steps, await readAll(store, steps));
+  if (early.some((r) => r.Code !== 'None')) return canceled(early);
+
   const releases: Array<() => void> = [];
   try {
     // One lock call per table (dynalite locks per table), tables in name order, so two
@@ -224,30 +231,45 @@ export async function transactWriteItems(
         ),
       );
     }
-    for (const step of steps) {
-      step.old =
-        (await call<AttributeMap | undefined>((cb) =>
-          store
-            .getItemDb(step.data.TableName)
-            .get(step.key!, (error, value) =>
-              error && error.name === 'NotFoundError' ? cb(null, undefined) : cb(error, value),
-            ),
-        )) ?? undefined;
-    }
-    const reasons = steps.map((step) => {
-      const failed = dynaliteDb.checkConditional(step.data, step.old);
-      if (!failed) return { Code: 'None' };
-      return {
-        Code: 'ConditionalCheckFailed',
-        Message: 'The conditional request failed',
-        ...(step.returnOldOnFailure && step.old ? { Item: step.old } : {}),
-      };
-    });
+    const olds = await readAll(store, steps);
+    steps.forEach((step, i) => (step.old = olds[i]));
+    const reasons = reasonsFor(steps, olds);
     if (reasons.some((r) => r.Code !== 'None')) return canceled(reasons);
     return await applyAll(store, steps);
   } finally {
     for (const release of releases.reverse()) release();
   }
+}
+
+/** The current items of all steps, read at once. */
+function readAll(store: DynaliteStore, steps: Step[]): Promise<Array<AttributeMap | undefined>> {
+  return Promise.all(
+    steps.map((step) =>
+      call<AttributeMap | undefined>((cb) =>
+        store
+          .getItemDb(step.data.TableName)
+          .get(step.key!, (error, value) =>
+            error && error.name === 'NotFoundError' ? cb(null, undefined) : cb(error, value),
+          ),
+      ),
+    ),
+  );
+}
+
+/** One CancellationReasons entry per step: its condition against its item. */
+function reasonsFor(
+  steps: Step[],
+  items: Array<AttributeMap | undefined>,
+): Array<{ Code: string; Message?: string; Item?: AttributeMap }> {
+  return steps.map((step, i) => {
+    const old = items[i];
+    if (!dynaliteDb.checkConditional(step.data, old)) return { Code: 'None' };
+    return {
+      Code: 'ConditionalCheckFailed',
+      Message: 'The conditional request failed',
+      ...(step.returnOldOnFailure && old ? { Item: old } : {}),
+    };
+  });
 }
 
 function canceled(
