@@ -54,9 +54,14 @@ describe('bedrock-ask under quotas', () => {
   });
 
   it('--usage prints today’s usage and the quotas in force', async () => {
-    const b = buffers();
-    expect(await runAsk(['--config', configPath, '--usage'], b.io)).toBe(EXIT.ok);
-    const text = b.out.join('');
+    // The ledger is written when the worker records the end, just after the end event.
+    let text = '';
+    for (let i = 0; i < 100 && !text.includes(': 1 streams'); i += 1) {
+      const b = buffers();
+      expect(await runAsk(['--config', configPath, '--usage'], b.io)).toBe(EXIT.ok);
+      text = b.out.join('');
+      if (!text.includes(': 1 streams')) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(text).toMatch(
       /^usage \d{4}-\d{2}-\d{2} \(UTC\) for apikey: 1 streams, \d+ input \/ 300 output tokens\n/,
     );

@@ -5,6 +5,9 @@ import type { WebConfig } from './config.js';
 import { figuresOf, messagesFor, type Turn } from './conversation.js';
 import { quotaMessage, usageSummary } from './quota.js';
 
+/** When the usage is read again after an answer ends (its ledger entry lands just after). */
+const USAGE_REREAD_MS = 1_500;
+
 const STATUS_LABEL: Record<string, string> = {
   idle: 'Ready',
   submitted: 'Starting…',
@@ -58,17 +61,22 @@ export function App({
     ]);
   }, [stream.status, stream.text, stream.metrics, stream.usage, stream.error]);
 
-  // The user's usage today: on load and whenever an answer ends (it was just added).
+  // The user's usage today: on load and whenever an answer ends. The worker adds an answer
+  // to the ledger just after its end event reaches the page, so read again a moment later.
   const settled = stream.status !== 'submitted' && stream.status !== 'streaming';
   useEffect(() => {
     if (!loadUsage || !settled) return;
     let current = true;
-    loadUsage().then(
-      (report) => current && setUsage(report),
-      () => undefined,
-    );
+    const load = () =>
+      loadUsage().then(
+        (report) => current && setUsage(report),
+        () => undefined,
+      );
+    void load();
+    const again = setTimeout(() => void load(), USAGE_REREAD_MS);
     return () => {
       current = false;
+      clearTimeout(again);
     };
   }, [loadUsage, settled]);
 

@@ -46,7 +46,9 @@ describe.skipIf(!existsSync(CHROMIUM))('web chat under a daily token quota', () 
   }
 
   it('shows usage today, why an answer stopped, and why the next question is refused', async () => {
-    await expect.poll(() => page.getByTestId('usage').textContent()).toBe('Today: no usage yet');
+    await expect
+      .poll(() => page.getByTestId('usage').textContent(), { timeout: 10_000 })
+      .toBe('Today: no usage yet');
     await ask('Tell me everything.');
     const answer = page.getByTestId('assistant-turn').last();
     await expect.poll(() => answer.getAttribute('data-status'), { timeout: 20_000 }).toBe('error');
@@ -54,10 +56,13 @@ describe.skipIf(!existsSync(CHROMIUM))('web chat under a daily token quota', () 
       /^This answer was stopped: you used your output tokens for today\. Try again in \d+ (h|min|s)/,
     );
     await expect
-      .poll(() => page.getByTestId('usage').textContent())
+      .poll(() => page.getByTestId('usage').textContent(), { timeout: 10_000 })
       .toMatch(new RegExp(`^Today: \\d+ output tokens \\(of ${TOKENS_PER_DAY}\\) · 1 answer$`));
 
     await ask('And more?');
+    await expect
+      .poll(() => page.getByTestId('assistant-turn').count(), { timeout: 10_000 })
+      .toBe(2);
     const refused = page.getByTestId('assistant-turn').last();
     await expect.poll(() => refused.getAttribute('data-status'), { timeout: 10_000 }).toBe('error');
     expect(await refused.getByTestId('error').textContent()).toMatch(

@@ -54,7 +54,12 @@ describe.skipIf(skipReason !== null)(
       const done = await running.done;
       expect(done.status).toBe('done');
 
-      const usage = await client.usage();
+      // The ledger is written when the worker records the end, just after the end event.
+      let usage = await client.usage();
+      for (let i = 0; i < 100 && usage.total.streams === 0; i += 1) {
+        await new Promise((r) => setTimeout(r, 100));
+        usage = await client.usage();
+      }
       expect(usage.total.streams).toBe(1);
       expect(usage.total.outputTokens).toBe(done.usage?.outputTokens);
       expect(usage.quotas.concurrentStreamsPerOwner).toBe(1);
