@@ -7,6 +7,7 @@ import {
   type StreamClient,
   type StreamClientOptions,
 } from '@org/bedrock-stream-client';
+import { isTerminalStatus } from '@org/bedrock-stream-contracts';
 import { deterministicAnswer, postGraphQL, type GraphQLResponse } from '@org/bedrock-stream-local';
 import {
   startLocalStack,
@@ -147,7 +148,7 @@ export function finishedRecord(
   return eventually(
     async () => {
       const r = await readRecord(stack, streamId);
-      return r && ['COMPLETED', 'CANCELLED', 'FAILED'].includes(r.status) ? r : null;
+      return r && isTerminalStatus(r.status) ? r : null;
     },
     timeoutMs,
     `stream ${streamId} to finish`,

@@ -4,7 +4,7 @@
  * APPSYNC_JS resolvers of `@org/bedrock-stream-resolvers`, the streams table and the worker.
  */
 export { BedrockStreamApi } from './bedrock-stream-api.js';
-export type { BedrockStreamApiProps, BedrockStreamAuth } from './bedrock-stream-api.js';
+export type { BedrockStreamApiProps, BedrockStreamAuth } from './props.js';
 export { modelArns } from './model-arns.js';
 export { dynamoDbActionsFor, resolverOperations } from './resolver-permissions.js';
 export { bundleWorker } from './bundle-worker.js';

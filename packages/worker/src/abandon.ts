@@ -1,11 +1,15 @@
-import { LIMITS, type ChunkEvent } from '@org/bedrock-stream-contracts';
+import {
+  LIMITS,
+  isTerminalStatus,
+  type ChunkEvent,
+  type StoredError,
+  type WorkerErrorCode,
+} from '@org/bedrock-stream-contracts';
 import { settleFromStoredChunks, type ProcessDeps } from './process-stream.js';
-import { SupersededError } from './publisher.js';
+import { SupersededError } from './errors.js';
 
 /** What {@link endAbandonedStream} did. */
 export type AbandonOutcome = 'failed' | 'finished' | 'missing';
-
-const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
 
 /**
  * Ends a stream whose worker event was given up on (Lambda's on-failure destination:
@@ -20,11 +24,15 @@ export async function endAbandonedStream(
 ): Promise<AbandonOutcome> {
   const record = await deps.store.get(streamId);
   if (!record) return 'missing';
-  if (TERMINAL.has(record.status)) return 'finished';
+  if (isTerminalStatus(record.status)) return 'finished';
   // The last run published its end (or error) and died before recording it.
   if (await settleFromStoredChunks(deps, record)) return 'finished';
   const message = `the worker gave up on this stream: ${reason}`.slice(0, LIMITS.errorMessageChars);
-  const error = { code: 'WorkerFailed', message, retryable: true };
+  const error: StoredError = {
+    code: 'WorkerFailed' satisfies WorkerErrorCode,
+    message,
+    retryable: true,
+  };
   // A claimed stream gets the terminal chunk clients wait for; one never claimed has
   // no attempt to publish into (publishChunk takes chunks of running streams only).
   if (record.status === 'RUNNING') {

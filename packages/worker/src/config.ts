@@ -1,3 +1,4 @@
+import type { RetryPolicy } from '@org/bedrock-stream-contracts';
 import { z } from 'zod';
 
 const csv = z
@@ -10,26 +11,43 @@ const csv = z
       .filter(Boolean),
   );
 
-const EnvSchema = z.object({
-  GRAPHQL_URL: z.url({ message: 'GRAPHQL_URL must be the AppSync GraphQL URL' }),
-  AWS_REGION: z.string().min(1, 'AWS_REGION is required'),
-  TABLE_NAME: z.string().min(1, 'TABLE_NAME is required'),
-  ALLOWED_MODEL_IDS: csv,
-  FLUSH_WINDOW_MS: z.coerce.number().int().min(0).max(5_000).default(100),
-  MAX_CHUNK_BYTES: z.coerce
-    .number()
-    .int()
-    .min(64)
-    .max(32 * 1024)
-    .default(16 * 1024),
-  MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
-  LEASE_MS: z.coerce.number().int().min(200).max(900_000).default(30_000),
-  CANCEL_POLL_MS: z.coerce.number().int().min(20).max(500).default(250),
-  STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(900_000).default(60_000),
-  BEDROCK_ENDPOINT: z.url().optional(),
-  DYNAMODB_ENDPOINT: z.url().optional(),
-  METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
-});
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const EnvSchema = z
+  .object({
+    GRAPHQL_URL: z.url({ message: 'GRAPHQL_URL must be the AppSync GraphQL URL' }),
+    AWS_REGION: z.string().min(1, 'AWS_REGION is required'),
+    TABLE_NAME: z.string().min(1, 'TABLE_NAME is required'),
+    ALLOWED_MODEL_IDS: csv,
+    FLUSH_WINDOW_MS: int(0, 5_000, 100),
+    MAX_CHUNK_BYTES: int(64, 32 * 1024, 16 * 1024),
+    MAX_ATTEMPTS: int(1, 10, 3),
+    LEASE_MS: int(200, 900_000, 30_000),
+    CANCEL_POLL_MS: int(20, 500, 250),
+    STALL_TIMEOUT_MS: int(100, 900_000, 60_000),
+    DEADLINE_MARGIN_MIN_MS: int(0, 60_000, 250),
+    DEADLINE_MARGIN_MAX_MS: int(0, 60_000, 5_000),
+    MODEL_MAX_TRIES: int(1, 10, 4),
+    MODEL_RETRY_DELAY_MS: int(0, 60_000, 200),
+    MODEL_RETRY_MAX_DELAY_MS: int(0, 300_000, 5_000),
+    PUBLISH_MAX_TRIES: int(1, 20, 5),
+    PUBLISH_RETRY_DELAY_MS: int(0, 60_000, 50),
+    PUBLISH_RETRY_MAX_DELAY_MS: int(0, 300_000, 1_000),
+    BEDROCK_ENDPOINT: z.url().optional(),
+    DYNAMODB_ENDPOINT: z.url().optional(),
+    METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
+  })
+  .refine((e) => e.DEADLINE_MARGIN_MIN_MS <= e.DEADLINE_MARGIN_MAX_MS, {
+    message: 'must not be below DEADLINE_MARGIN_MIN_MS',
+    path: ['DEADLINE_MARGIN_MAX_MS'],
+  });
+
+/** Bounds of the time a run keeps back before the function timeout (a tenth of its time). */
+export interface DeadlineMarginBounds {
+  minMs: number;
+  maxMs: number;
+}
 
 /** Validated worker configuration. */
 export interface WorkerConfig {
@@ -37,12 +55,24 @@ export interface WorkerConfig {
   region: string;
   tableName: string;
   allowedModelIds: string[];
+  /** Coalescer window. */
   flushWindowMs: number;
+  /** Text bytes per chunk. */
   maxChunkBytes: number;
+  /** Attempts per stream before a terminal error event. */
   maxAttempts: number;
+  /** Lease a running attempt holds (renewed every lease/3). */
   leaseMs: number;
+  /** How often the record is read for `cancelRequested`. */
   cancelPollMs: number;
+  /** No model output for this long aborts the call as retryable. */
   stallTimeoutMs: number;
+  /** Time kept back before the function timeout: a tenth of the run's time within these bounds. */
+  deadlineMargin: DeadlineMarginBounds;
+  /** Bedrock calls retried in place (before any text went out). */
+  modelRetry: RetryPolicy;
+  /** Publishes retried with the same (attempt, seq). */
+  publishRetry: RetryPolicy;
   bedrockEndpoint?: string;
   dynamodbEndpoint?: string;
   metricsEnabled: boolean;
@@ -70,6 +100,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     leaseMs: e.LEASE_MS,
     cancelPollMs: e.CANCEL_POLL_MS,
     stallTimeoutMs: e.STALL_TIMEOUT_MS,
+    deadlineMargin: { minMs: e.DEADLINE_MARGIN_MIN_MS, maxMs: e.DEADLINE_MARGIN_MAX_MS },
+    modelRetry: {
+      maxTries: e.MODEL_MAX_TRIES,
+      initialDelayMs: e.MODEL_RETRY_DELAY_MS,
+      maxDelayMs: e.MODEL_RETRY_MAX_DELAY_MS,
+    },
+    publishRetry: {
+      maxTries: e.PUBLISH_MAX_TRIES,
+      initialDelayMs: e.PUBLISH_RETRY_DELAY_MS,
+      maxDelayMs: e.PUBLISH_RETRY_MAX_DELAY_MS,
+    },
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     metricsEnabled: e.METRICS_ENABLED === 'true',

@@ -5,7 +5,13 @@ import {
   type Message,
   type SystemContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
-import type { StartStreamInputParsed, StopReason, Usage } from '@org/bedrock-stream-contracts';
+import {
+  STOP_REASON_MAX_CHARS,
+  STOP_REASON_PATTERN,
+  type StartStreamInputParsed,
+  type StopReason,
+  type Usage,
+} from '@org/bedrock-stream-contracts';
 
 /** One normalized model event, whichever Bedrock API produced it. */
 export type ModelEvent =
@@ -17,17 +23,25 @@ export type ModelEvent =
 /** The stored stream input (StartStreamInput without streamId). */
 export type StoredInput = Omit<StartStreamInputParsed, 'streamId'>;
 
-const STOP_REASONS = new Set<string>([
-  'end_turn',
-  'max_tokens',
-  'stop_sequence',
-  'content_filtered',
-  'guardrail_intervened',
-  'tool_use',
-]);
+const STOP_REASON = new RegExp(`^${STOP_REASON_PATTERN}$`);
 
-function stopReason(value: string | undefined | null): StopReason {
-  return value && STOP_REASONS.has(value) ? (value as StopReason) : 'end_turn';
+/**
+ * Bedrock's stop reason as the contract carries it: unchanged (a reason this worker does
+ * not know, e.g. a new one, passes through). A stop event without a reason still ended
+ * the answer (a stream cut before its stop event is TruncatedStreamError, not this), so
+ * it stays `end_turn`. A reason not in Bedrock's snake_case form is brought into it: the
+ * terminal chunk must pass the contract, and a complete answer must not fail over it.
+ */
+export function toStopReason(value: string | undefined | null): StopReason {
+  if (!value) return 'end_turn';
+  if (value.length <= STOP_REASON_MAX_CHARS && STOP_REASON.test(value)) return value;
+  const snake = value
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, STOP_REASON_MAX_CHARS);
+  return snake || 'end_turn';
 }
 
 function conversation(input: StoredInput): Array<{ role: 'user' | 'assistant'; text: string }> {
@@ -67,7 +81,7 @@ async function* converse(
     const text = event.contentBlockDelta?.delta?.text;
     if (text) yield { type: 'text', text };
     if (event.messageStop)
-      yield { type: 'stop', stopReason: stopReason(event.messageStop.stopReason) };
+      yield { type: 'stop', stopReason: toStopReason(event.messageStop.stopReason) };
     if (event.metadata?.usage) {
       const u = event.metadata.usage;
       yield {
@@ -126,6 +140,7 @@ async function* invokeAnthropic(
   );
   let inputTokens = 0;
   let outputTokens = 0;
+  let stopped = false;
   const decoder = new TextDecoder();
   for await (const part of response.body ?? []) {
     if (!part.chunk?.bytes) continue;
@@ -135,10 +150,14 @@ async function* invokeAnthropic(
       yield { type: 'text', text: event.delta.text };
     if (event.type === 'message_delta') {
       outputTokens = event.usage?.output_tokens ?? outputTokens;
-      if (event.delta?.stop_reason)
-        yield { type: 'stop', stopReason: stopReason(event.delta.stop_reason) };
+      if (event.delta?.stop_reason) {
+        stopped = true;
+        yield { type: 'stop', stopReason: toStopReason(event.delta.stop_reason) };
+      }
     }
     if (event.type === 'message_stop') {
+      // The stream's own end event: the answer ended even if no reason came before it.
+      if (!stopped) yield { type: 'stop', stopReason: toStopReason(null) };
       const m = event['amazon-bedrock-invocationMetrics'];
       const i = m?.inputTokenCount ?? inputTokens;
       const o = m?.outputTokenCount ?? outputTokens;
@@ -161,38 +180,4 @@ export function generate(
   return input.api === 'INVOKE_MODEL'
     ? invokeAnthropic(client, input, signal)
     : converse(client, input, signal);
-}
-
-const RETRYABLE = new Set([
-  'ThrottlingException',
-  'ModelStreamErrorException',
-  'ServiceUnavailableException',
-  'InternalServerException',
-  'ModelNotReadyException',
-  'ModelTimeoutException',
-  'StallError',
-  'TruncatedStreamError',
-]);
-const NETWORK = new Set([
-  'ECONNRESET',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ERR_HTTP2_STREAM_ERROR',
-  'ERR_HTTP2_SESSION_ERROR',
-]);
-
-/** Whether a Bedrock failure may succeed when tried again. */
-export function isRetryable(error: unknown): boolean {
-  const e = error as {
-    name?: string;
-    code?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  if (e?.name && RETRYABLE.has(e.name)) return true;
-  if (e?.code && NETWORK.has(e.code)) return true;
-  if (e?.$retryable) return true;
-  const status = e?.$metadata?.httpStatusCode;
-  return status !== undefined && status >= 500;
 }

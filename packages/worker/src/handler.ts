@@ -1,15 +1,12 @@
-import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { StreamIdSchema } from '@org/bedrock-stream-contracts';
 import { z } from 'zod';
 import { loadConfig } from './config.js';
 import { endAbandonedStream } from './abandon.js';
-import { processStream, type ProcessDeps, type ProcessOutcome } from './process-stream.js';
-import { createPublisher } from './publisher.js';
-import { StreamRecordStore } from './record.js';
+import { createProcessDeps, type ProcessDeps } from './deps.js';
+import type { ProcessOutcome } from './outcome.js';
+import { processStream } from './process-stream.js';
 
 /** The Event invocation's payload: only the stream id (the input is in the record). */
 export const WorkerEventSchema = z.strictObject({ streamId: StreamIdSchema });
@@ -30,29 +27,13 @@ let deps: ProcessDeps | null = null;
 
 function createDeps(): ProcessDeps {
   const config = loadConfig();
-  const dynamo = new DynamoDBClient({
-    region: config.region,
-    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
-  });
-  return {
+  return createProcessDeps(
     config,
-    store: new StreamRecordStore(dynamo, config.tableName),
-    // The worker decides retries itself (in place before text, new attempt after).
-    bedrock: new BedrockRuntimeClient({
-      region: config.region,
-      maxAttempts: 1,
-      ...(config.bedrockEndpoint ? { endpoint: config.bedrockEndpoint } : {}),
-    }),
-    publish: createPublisher({
-      graphqlUrl: config.graphqlUrl,
-      region: config.region,
-      credentials: defaultProvider(),
-    }),
     logger,
-    count: config.metricsEnabled
+    config.metricsEnabled
       ? (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value)
       : undefined,
-  };
+  );
 }
 
 /**

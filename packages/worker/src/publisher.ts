@@ -5,8 +5,14 @@ import { print } from 'graphql';
 import {
   PublishChunkDocument,
   encodeChunkPayload,
+  retry,
   type ChunkEvent,
+  type RetryPolicy,
 } from '@org/bedrock-stream-contracts';
+import { unwrapRetries } from './classify-error.js';
+import { PublishError, SupersededError } from './errors.js';
+
+export { PublishError, SupersededError };
 
 const PUBLISH_QUERY = print(PublishChunkDocument);
 
@@ -17,30 +23,16 @@ export interface Credentials {
   sessionToken?: string;
 }
 
-/** The attempt was superseded by a newer one, or the stream ended: this run must stop quietly. */
-export class SupersededError extends Error {
-  override readonly name = 'SupersededError';
-}
-
-/** A publish that failed for good (not transient). */
-export class PublishError extends Error {
-  override readonly name = 'PublishError';
-  constructor(
-    message: string,
-    readonly errorType: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Options of {@link createPublisher}. */
 export interface PublisherOptions {
   graphqlUrl: string;
   region: string;
   credentials: Credentials | (() => Promise<Credentials>);
-  /** Attempts per chunk for transient failures. Default 5. */
+  /** Retries of transient failures. Default {@link DEFAULT_PUBLISH_RETRY}. */
+  retryPolicy?: RetryPolicy;
+  /** Shorthand overriding `retryPolicy.maxTries` (tries per chunk). */
   maxTries?: number;
-  /** First backoff delay; doubles per try. Default 50 ms. */
+  /** Shorthand overriding `retryPolicy.initialDelayMs` (first backoff bound; doubles per try). */
   baseDelayMs?: number;
   fetch?: typeof fetch;
 }
@@ -52,6 +44,13 @@ export type Publisher = (chunk: {
   seq: number;
   events: ChunkEvent[];
 }) => Promise<void>;
+
+/** 5 tries, waits up to 50, 100, 200, 400 ms (full jitter). */
+export const DEFAULT_PUBLISH_RETRY: RetryPolicy = {
+  maxTries: 5,
+  initialDelayMs: 50,
+  maxDelayMs: 1_000,
+};
 
 const TRANSIENT_TYPES = /Throttl|InternalFailure|ServiceUnavailable|TooManyRequests/;
 
@@ -70,10 +69,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
     sha256: Sha256,
   });
   const doFetch = options.fetch ?? fetch;
-  const maxTries = options.maxTries ?? 5;
-  const baseDelay = options.baseDelayMs ?? 50;
+  const policy: RetryPolicy = {
+    ...(options.retryPolicy ?? DEFAULT_PUBLISH_RETRY),
+    ...(options.maxTries !== undefined ? { maxTries: options.maxTries } : {}),
+    ...(options.baseDelayMs !== undefined ? { initialDelayMs: options.baseDelayMs } : {}),
+  };
 
-  const once = async (body: string): Promise<{ transient: boolean; error?: PublishError }> => {
+  /** One signed request; throws PublishError (`transient` when worth another try). */
+  const once = async (body: string): Promise<void> => {
     const signed = await signer.sign(
       new HttpRequest({
         method: 'POST',
@@ -93,36 +96,35 @@ export function createPublisher(options: PublisherOptions): Publisher {
         body,
       });
     } catch (error) {
-      return {
-        transient: true,
-        error: new PublishError(
-          `publish request failed: ${(error as Error).message}`,
-          'NetworkError',
-        ),
-      };
+      throw new PublishError(
+        `publish request failed: ${(error as Error).message}`,
+        'NetworkError',
+        true,
+      );
     }
     const text = await response.text();
     let json: { data?: unknown; errors?: Array<{ errorType?: string; message?: string }> } = {};
     try {
       json = JSON.parse(text) as typeof json;
     } catch {
-      return {
-        transient: response.status >= 500,
-        error: new PublishError(`publish answered ${response.status} with non-JSON`, 'BadResponse'),
-      };
+      throw new PublishError(
+        `publish answered ${response.status} with non-JSON`,
+        'BadResponse',
+        response.status >= 500,
+      );
     }
     const first = json.errors?.[0];
-    if (response.ok && !first) return { transient: false };
+    if (response.ok && !first) return;
     const errorType = first?.errorType ?? `HTTP${response.status}`;
-    const error = new PublishError(
-      first?.message ?? `publish answered ${response.status}`,
+    const message = first?.message ?? `publish answered ${response.status}`;
+    // A newer attempt took over, or the stream already ended: stop quietly.
+    if (errorType === 'StaleAttempt' || errorType === 'StreamNotRunning')
+      throw new SupersededError(message);
+    throw new PublishError(
+      message,
       errorType,
+      response.status >= 500 || response.status === 429 || TRANSIENT_TYPES.test(errorType),
     );
-    return {
-      transient:
-        response.status >= 500 || response.status === 429 || TRANSIENT_TYPES.test(errorType),
-      error,
-    };
   };
 
   return async ({ streamId, attempt, seq, events }) => {
@@ -132,17 +134,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
       operationName: 'PublishChunk',
       variables: { input: { streamId, attempt, seq, payload } },
     });
-    for (let tries = 1; ; tries += 1) {
-      const outcome = await once(body);
-      if (!outcome.error) return;
-      // A newer attempt took over, or the stream already ended: stop quietly.
-      if (
-        outcome.error.errorType === 'StaleAttempt' ||
-        outcome.error.errorType === 'StreamNotRunning'
-      )
-        throw new SupersededError(outcome.error.message);
-      if (!outcome.transient || tries >= maxTries) throw outcome.error;
-      await new Promise((r) => setTimeout(r, baseDelay * 2 ** (tries - 1)));
+    try {
+      await retry('publishChunk', policy, () => once(body), {
+        shouldRetry: (error) => error instanceof PublishError && error.transient,
+      });
+    } catch (error) {
+      // A spent budget reports the last failure itself, as a single try would.
+      throw unwrapRetries(error);
     }
   };
 }

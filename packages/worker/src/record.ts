@@ -8,10 +8,14 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   TABLE,
   chunkSortKey,
+  isTerminalStatus,
   safeDecodeChunkPayload,
   streamPartitionKey,
   type ChunkEvent,
+  type StopReason,
+  type StoredError,
   type StreamRecordItem,
+  type TerminalStreamStatus,
 } from '@org/bedrock-stream-contracts';
 
 /** The stream record as the worker sees it (plus its lease). */
@@ -26,7 +30,14 @@ export type ClaimResult =
   /** The current attempt stored its terminal chunk; only its outcome is unrecorded. */
   | { kind: 'published'; record: StreamRecord };
 
-const TERMINAL = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
+/** The final state of an attempt, as {@link StreamRecordStore.finish} records it. */
+export interface RecordOutcome {
+  status: TerminalStreamStatus;
+  stopReason?: StopReason;
+  usage?: unknown;
+  metrics?: unknown;
+  error?: StoredError;
+}
 
 /**
  * Reads and writes the stream record (contracts TABLE design). The lease makes
@@ -111,7 +122,7 @@ export class StreamRecordStore {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const record = await this.get(streamId);
       if (!record) return { kind: 'missing' };
-      if (TERMINAL.has(record.status)) return { kind: 'finished', record };
+      if (isTerminalStatus(record.status)) return { kind: 'finished', record };
       if (record.terminalSeq !== undefined) return { kind: 'published', record };
       return { kind: 'held', record };
     }
@@ -164,17 +175,7 @@ export class StreamRecordStore {
   }
 
   /** Writes the final status of `attempt` (ignored if a newer attempt took over). */
-  async finish(
-    streamId: string,
-    attempt: number,
-    outcome: {
-      status: 'COMPLETED' | 'CANCELLED' | 'FAILED';
-      stopReason?: string;
-      usage?: unknown;
-      metrics?: unknown;
-      error?: unknown;
-    },
-  ): Promise<void> {
+  async finish(streamId: string, attempt: number, outcome: RecordOutcome): Promise<void> {
     const values: Record<string, unknown> = {
       ':status': outcome.status,
       ':attempt': attempt,

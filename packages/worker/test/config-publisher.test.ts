@@ -19,6 +19,20 @@ describe('loadConfig', () => {
       maxAttempts: 3,
     });
   });
+  it('holds the run’s timings and both retry policies, with today’s defaults', () => {
+    expect(loadConfig(env)).toMatchObject({
+      leaseMs: 30_000,
+      cancelPollMs: 250,
+      stallTimeoutMs: 60_000,
+      deadlineMargin: { minMs: 250, maxMs: 5_000 },
+      modelRetry: { maxTries: 4, initialDelayMs: 200 },
+      publishRetry: { maxTries: 5, initialDelayMs: 50 },
+    });
+    expect(loadConfig({ ...env, MODEL_MAX_TRIES: '1' }).modelRetry.maxTries).toBe(1);
+    expect(() =>
+      loadConfig({ ...env, DEADLINE_MARGIN_MIN_MS: '900', DEADLINE_MARGIN_MAX_MS: '500' }),
+    ).toThrow(/DEADLINE_MARGIN_MAX_MS/);
+  });
   it('names every bad or missing variable', () => {
     expect(() =>
       loadConfig({ ...env, GRAPHQL_URL: 'nope', FLUSH_WINDOW_MS: '-5', TABLE_NAME: undefined }),

@@ -169,6 +169,25 @@ describe('a run that published its end but died before recording it', () => {
     expect(await store.claim(id, 1_000)).toMatchObject({ kind: 'finished' });
   });
 
+  it('a stored error chunk is recorded as the stored error clients saw', async () => {
+    const id = await accepted();
+    const claimed = await store.claim(id, 60_000);
+    if (claimed.kind !== 'claimed') throw new Error('not claimed');
+    await storeChunk(id, 1, 0, [
+      { type: 'error', code: 'ValidationException', message: 'bad request', retryable: false },
+    ]);
+    expect(
+      await settleFromStoredChunks({ store, logger: quiet }, { ...claimed.record, lastSeq: 0 }),
+    ).toBe(true);
+    const record = await store.get(id);
+    expect(record).toMatchObject({ status: 'FAILED', attempt: 1 });
+    expect(record?.error).toEqual({
+      code: 'ValidationException',
+      message: 'bad request',
+      retryable: false,
+    });
+  });
+
   it('the on-failure consumer records the published outcome instead of a WorkerFailed error', async () => {
     const id = await accepted();
     const claimed = await store.claim(id, 60_000);

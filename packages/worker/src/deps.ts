@@ -1,0 +1,51 @@
+import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { WorkerConfig } from './config.js';
+import { createPublisher, type Publisher } from './publisher.js';
+import { StreamRecordStore } from './record.js';
+
+/** The metrics a run counts. */
+export type WorkerMetric = 'ChunksPublished' | 'Attempts' | 'Failures';
+
+/** Everything a run talks to. */
+export interface ProcessDeps {
+  config: WorkerConfig;
+  store: StreamRecordStore;
+  bedrock: BedrockRuntimeClient;
+  publish: Publisher;
+  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** Counts for metrics: publishes, attempts, failures. */
+  count?: (metric: WorkerMetric, value?: number) => void;
+}
+
+/** The real clients for `config` (created once per cold start). */
+export function createProcessDeps(
+  config: WorkerConfig,
+  logger: ProcessDeps['logger'],
+  count?: ProcessDeps['count'],
+): ProcessDeps {
+  const dynamo = new DynamoDBClient({
+    region: config.region,
+    ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
+  });
+  return {
+    config,
+    store: new StreamRecordStore(dynamo, config.tableName),
+    // The worker decides retries itself (in place before text, new attempt after).
+    bedrock: new BedrockRuntimeClient({
+      region: config.region,
+      maxAttempts: 1,
+      ...(config.bedrockEndpoint ? { endpoint: config.bedrockEndpoint } : {}),
+    }),
+    publish: createPublisher({
+      graphqlUrl: config.graphqlUrl,
+      region: config.region,
+      credentials: defaultProvider(),
+      retryPolicy: config.publishRetry,
+    }),
+    logger,
+    count,
+  };
+}

@@ -1,0 +1,287 @@
+import {
+  safeParseStartStreamInput,
+  type ChunkEvent,
+  type StopReason,
+  type StoredError,
+  type Timings,
+  type Usage,
+  type WorkerErrorCode,
+} from '@org/bedrock-stream-contracts';
+import { classifyRunFailure, errorCodeOf, errorEventMessage } from './classify-error.js';
+import { Coalescer } from './coalescer.js';
+import { Deadline } from './deadline.js';
+import type { ProcessDeps } from './deps.js';
+import { RetryableRunError, SupersededError } from './errors.js';
+import type { ModelEvent, StoredInput } from './generate.js';
+import { LeaseWatch } from './lease-watch.js';
+import { callModel } from './model-call.js';
+import type { ProcessOutcome } from './outcome.js';
+import type { StreamRecord } from './record.js';
+
+/**
+ * One claimed attempt of a stream, run to its outcome: check the input, stream the
+ * model's answer through the coalescer to publishes (watching lease, cancel and deadline),
+ * then record the outcome. Throws RetryableRunError only to ask Lambda for attempt N+1.
+ */
+export class StreamRun {
+  private readonly claimedAt = performance.now();
+  private readonly startEvent: ChunkEvent;
+  /** Seq of the next chunk this attempt publishes. */
+  private seq = 0;
+  private firstTextAt: number | null = null;
+  private stopReason: StopReason = 'end_turn';
+  private usage: Usage | null = null;
+  private modelLatencyMs: number | null = null;
+
+  /**
+   * @param record the stream record as the claim returned it (this run's attempt).
+   * @param remainingMs the function's remaining time (Lambda's context).
+   */
+  constructor(
+    private readonly deps: ProcessDeps,
+    private readonly record: StreamRecord,
+    private readonly remainingMs: () => number,
+  ) {
+    this.startEvent = {
+      type: 'start',
+      modelId: record.modelId,
+      attempt: record.attempt,
+      startedAt: new Date().toISOString(),
+    };
+  }
+
+  private get streamId(): string {
+    return this.record.streamId;
+  }
+
+  private get attempt(): number {
+    return this.record.attempt;
+  }
+
+  /** Runs the attempt; a run superseded by a newer attempt stops quietly. */
+  async run(): Promise<ProcessOutcome> {
+    const { config, logger } = this.deps;
+    this.deps.count?.('Attempts');
+    logger.info('claimed stream', {
+      streamId: this.streamId,
+      attempt: this.attempt,
+      modelId: this.record.modelId,
+    });
+    try {
+      if (this.attempt > config.maxAttempts) {
+        return await this.fail(
+          'MaxAttemptsExceeded',
+          `the stream failed ${config.maxAttempts} times; start it again`,
+          true,
+        );
+      }
+      const input = this.readInput();
+      if (!input.ok) return await this.fail(input.code, input.message, false);
+      if (this.record.cancelRequested) return await this.endCancelledBeforeStart();
+      return await this.streamAnswer(input.value);
+    } catch (error) {
+      if (error instanceof SupersededError) {
+        logger.info('attempt superseded by a newer one; stopping', {
+          streamId: this.streamId,
+          attempt: this.attempt,
+        });
+        return 'superseded';
+      }
+      throw error;
+    }
+  }
+
+  /** The stored input, if it is valid and names an allowed model. */
+  private readInput():
+    { ok: true; value: StoredInput } | { ok: false; code: WorkerErrorCode; message: string } {
+    const parsed = safeParseStartStreamInput({ ...this.record.input, streamId: this.streamId });
+    if (!parsed.ok) return { ok: false, code: 'InvalidInput', message: parsed.error.message };
+    const input: StoredInput = parsed.value;
+    if (!this.deps.config.allowedModelIds.includes(input.modelId))
+      return {
+        ok: false,
+        code: 'ModelNotAllowed',
+        message: `model '${input.modelId}' is not in this worker's allow-list`,
+      };
+    return { ok: true, value: input };
+  }
+
+  /** Streams the model's answer to clients and records how it ended. */
+  private async streamAnswer(input: StoredInput): Promise<ProcessOutcome> {
+    const { config, logger } = this.deps;
+    const deadline = new Deadline(this.remainingMs(), config.deadlineMargin);
+    const watch = new LeaseWatch({
+      store: this.deps.store,
+      streamId: this.streamId,
+      attempt: this.attempt,
+      leaseMs: config.leaseMs,
+      pollMs: config.cancelPollMs,
+    }).start();
+    const coalescer = new Coalescer({
+      windowMs: config.flushWindowMs,
+      maxBytes: config.maxChunkBytes,
+      publish: (events) => this.publish(events),
+    });
+    coalescer.push(this.startEvent);
+    try {
+      await callModel({
+        bedrock: this.deps.bedrock,
+        input,
+        stallTimeoutMs: config.stallTimeoutMs,
+        retryPolicy: config.modelRetry,
+        stopSignal: watch.signal,
+        deadlineSignal: deadline.signal,
+        onEvent: (event) => this.takeModelEvent(event, coalescer),
+        onRetry: (error, tries) =>
+          logger.warn('retryable model error before any text; retrying in place', {
+            streamId: this.streamId,
+            attempt: this.attempt,
+            code: errorCodeOf(error),
+            tries,
+          }),
+      });
+      if (watch.superseded) {
+        coalescer.abandon();
+        return 'superseded';
+      }
+      coalescer.push({
+        type: 'end',
+        stopReason: watch.cancelled ? 'cancelled' : this.stopReason,
+        usage: this.usage,
+        timings: this.timings(),
+      });
+      await coalescer.done();
+    } catch (error) {
+      return await this.handleFailure(error, coalescer);
+    } finally {
+      watch.stop();
+      deadline.clear();
+    }
+    return await this.complete(watch.cancelled);
+  }
+
+  /** One model event: text to the coalescer, the rest kept for the end event. */
+  private takeModelEvent(event: ModelEvent, coalescer: Coalescer): void {
+    // A failed publish ends the model call.
+    if (coalescer.error) throw coalescer.error;
+    switch (event.type) {
+      case 'text':
+        this.firstTextAt ??= performance.now();
+        coalescer.push({ type: 'text', text: event.text });
+        break;
+      case 'stop':
+        this.stopReason = event.stopReason;
+        break;
+      case 'usage':
+        this.usage = event.usage;
+        break;
+      case 'latency':
+        this.modelLatencyMs = event.latencyMs;
+        break;
+    }
+  }
+
+  /**
+   * The terminal chunk is stored: record the outcome (a failure here is retried by
+   * Lambda; the next run finds the terminal chunk and records it from there).
+   */
+  private async complete(cancelled: boolean): Promise<ProcessOutcome> {
+    await this.deps.store.finish(this.streamId, this.attempt, {
+      status: cancelled ? 'CANCELLED' : 'COMPLETED',
+      stopReason: cancelled ? 'cancelled' : this.stopReason,
+      usage: this.usage,
+      metrics: this.timings(),
+    });
+    this.deps.logger.info(cancelled ? 'stream cancelled' : 'stream completed', {
+      streamId: this.streamId,
+      attempt: this.attempt,
+      stopReason: this.stopReason,
+      outputTokens: this.usage?.outputTokens,
+    });
+    return cancelled ? 'cancelled' : 'completed';
+  }
+
+  /**
+   * A failed model call or publish: stop publishing, then either fail the run for a new
+   * attempt (text already reached clients, or out of time) or end the stream with an error.
+   */
+  private async handleFailure(error: unknown, coalescer: Coalescer): Promise<ProcessOutcome> {
+    coalescer.abandon();
+    await coalescer.done().catch(() => undefined);
+    if (error instanceof SupersededError || coalescer.error instanceof SupersededError)
+      throw new SupersededError('superseded');
+    const decision = classifyRunFailure(error, {
+      textSent: this.firstTextAt !== null,
+      attempt: this.attempt,
+      maxAttempts: this.deps.config.maxAttempts,
+    });
+    if (decision.action === 'end-stream')
+      return await this.fail(decision.code, decision.message, decision.retryable);
+    await this.deps.store.releaseLease(this.streamId, this.attempt);
+    this.deps.logger.warn('model failed mid-stream; failing the run for a new attempt', {
+      streamId: this.streamId,
+      attempt: this.attempt,
+      code: decision.code,
+    });
+    throw new RetryableRunError(`${decision.code}: ${decision.message}`);
+  }
+
+  /** Ends the stream with a terminal error event and records it. */
+  private async fail(
+    code: WorkerErrorCode,
+    message: string,
+    retryable: boolean,
+  ): Promise<ProcessOutcome> {
+    const error: StoredError = { code, message: errorEventMessage(message), retryable };
+    const errorEvent: ChunkEvent = { type: 'error', ...error };
+    await this.publish(this.seq === 0 ? [this.startEvent, errorEvent] : [errorEvent]);
+    await this.deps.store.finish(this.streamId, this.attempt, { status: 'FAILED', error });
+    this.deps.count?.('Failures');
+    this.deps.logger.warn('stream failed', {
+      streamId: this.streamId,
+      attempt: this.attempt,
+      code,
+      retryable,
+    });
+    return 'failed';
+  }
+
+  /** The owner cancelled before the model was called. */
+  private async endCancelledBeforeStart(): Promise<ProcessOutcome> {
+    await this.publish([
+      this.startEvent,
+      {
+        type: 'end',
+        stopReason: 'cancelled',
+        usage: null,
+        timings: { timeToFirstTokenMs: null, totalMs: 0, modelLatencyMs: null },
+      },
+    ]);
+    await this.deps.store.finish(this.streamId, this.attempt, {
+      status: 'CANCELLED',
+      stopReason: 'cancelled',
+    });
+    return 'cancelled';
+  }
+
+  /** Publishes one chunk at the next seq. */
+  private async publish(events: ChunkEvent[]): Promise<void> {
+    await this.deps.publish({
+      streamId: this.streamId,
+      attempt: this.attempt,
+      seq: this.seq,
+      events,
+    });
+    this.seq += 1;
+    this.deps.count?.('ChunksPublished');
+  }
+
+  private timings(): Timings {
+    return {
+      timeToFirstTokenMs:
+        this.firstTextAt === null ? null : Math.round(this.firstTextAt - this.claimedAt),
+      totalMs: Math.round(performance.now() - this.claimedAt),
+      modelLatencyMs: this.modelLatencyMs,
+    };
+  }
+}
