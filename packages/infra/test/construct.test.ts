@@ -119,6 +119,7 @@ describe('the startStream pipeline invokes the worker asynchronously', () => {
     expect(allCode).not.toMatch(/RequestResponse/);
     expect(resolversByField().get('Mutation.startStream')?.PipelineConfig?.Functions).toEqual([
       { 'Fn::GetAtt': [functionsByName().get('putStream')!.id, 'FunctionId'] },
+      { 'Fn::GetAtt': [functionsByName().get('getExistingStream')!.id, 'FunctionId'] },
       { 'Fn::GetAtt': [functionsByName().get('invokeWorker')!.id, 'FunctionId'] },
     ]);
   });
