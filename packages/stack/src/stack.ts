@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE } from '@org/bedrock-stream-contracts';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import {
-  DEFAULT_MODEL_IDS,
+  INVOCABLE_MODEL_IDS,
+  foundationModelId,
   createAsyncInvoker,
   toDestinationRecord,
   createDynamoDbDataSource,
@@ -124,7 +125,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const region =
     options.region ?? (options.bedrock?.backend === 'aws' ? options.bedrock.region : 'us-east-1');
-  const allowedModelIds = options.allowedModelIds ?? [...DEFAULT_MODEL_IDS];
+  const allowedModelIds = options.allowedModelIds ?? [...INVOCABLE_MODEL_IDS];
   const log = options.log
     ? (line: unknown) => process.stderr.write(`${JSON.stringify(line)}\n`)
     : undefined;
@@ -168,7 +169,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bedrock = await startBedrockServer({
         host,
         port: options.bedrockPort ?? 0,
-        modelIds: options.bedrockModelIds ?? allowedModelIds,
+        // The endpoint knows the foundation models behind the allowed (profile) ids.
+        modelIds: options.bedrockModelIds ?? [...new Set(allowedModelIds.map(foundationModelId))],
         ...(backend.backend === 'openai'
           ? { proxy: { baseUrl: backend.url, model: backend.model, apiKey: backend.apiKey } }
           : {}),
