@@ -105,7 +105,10 @@ describe('server tools end to end', () => {
     const types = result.parts.map((p) => p.type);
     expect(types[0]).toBe('step-start');
     const reasoning = result.parts.find((p) => p.type === 'reasoning');
-    expect(reasoning).toMatchObject({ type: 'reasoning', signature: expect.any(String) as unknown });
+    expect(reasoning).toMatchObject({
+      type: 'reasoning',
+      signature: expect.any(String) as unknown,
+    });
     const [call] = toolParts(result.parts);
     expect(call).toMatchObject({
       toolName: 'get_weather',

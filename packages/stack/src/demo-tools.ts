@@ -64,21 +64,18 @@ export const calculatorTool: ServerTool = defineTool({
     b: z.number(),
     operation: z.enum(['add', 'subtract', 'multiply', 'divide']),
   }),
-  run: logged(
-    'calculator',
-    ({ a, b, operation }: { a: number; b: number; operation: string }) => {
-      if (operation === 'divide' && b === 0) throw new Error('division by zero');
-      const result =
-        operation === 'add'
-          ? a + b
-          : operation === 'subtract'
-            ? a - b
-            : operation === 'multiply'
-              ? a * b
-              : a / b;
-      return { result };
-    },
-  ),
+  run: logged('calculator', ({ a, b, operation }: { a: number; b: number; operation: string }) => {
+    if (operation === 'divide' && b === 0) throw new Error('division by zero');
+    const result =
+      operation === 'add'
+        ? a + b
+        : operation === 'subtract'
+          ? a - b
+          : operation === 'multiply'
+            ? a * b
+            : a / b;
+    return { result };
+  }),
 });
 
 /** `slow_lookup({ query, ms })`: answers after `ms` (a tool that takes time; cancellable). */

@@ -3,12 +3,7 @@ import {
   type BedrockRuntimeClient,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ContentBlock, Message } from '@org/bedrock-stream-contracts';
-import {
-  parseToolInput,
-  toStopReason,
-  type ModelEvent,
-  type ModelRequest,
-} from './generate.js';
+import { parseToolInput, toStopReason, type ModelEvent, type ModelRequest } from './generate.js';
 
 type AnthropicBlock = Record<string, unknown>;
 
@@ -30,7 +25,11 @@ function toAnthropicBlock(block: ContentBlock): AnthropicBlock | null {
   if (block.image)
     return {
       type: 'image',
-      source: { type: 'base64', media_type: MEDIA_TYPES[block.image.format], data: block.image.bytes },
+      source: {
+        type: 'base64',
+        media_type: MEDIA_TYPES[block.image.format],
+        data: block.image.bytes,
+      },
     };
   if (block.document)
     return {
@@ -75,7 +74,8 @@ function toAnthropicContent(blocks: ContentBlock[]): AnthropicBlock[] {
   for (const block of blocks) {
     const mapped = toAnthropicBlock(block);
     if (mapped) out.push(mapped);
-    else if (out.length) out[out.length - 1] = { ...out.at(-1), cache_control: { type: 'ephemeral' } };
+    else if (out.length)
+      out[out.length - 1] = { ...out.at(-1), cache_control: { type: 'ephemeral' } };
   }
   return out;
 }
@@ -129,7 +129,8 @@ export function anthropicBody(request: ModelRequest): Record<string, unknown> {
     ...(request.guardrail
       ? {
           'amazon-bedrock-guardrailConfig': {
-            streamProcessingMode: request.guardrail.streamMode === 'async' ? 'ASYNCHRONOUS' : 'SYNCHRONOUS',
+            streamProcessingMode:
+              request.guardrail.streamMode === 'async' ? 'ASYNCHRONOUS' : 'SYNCHRONOUS',
           },
         }
       : {}),

@@ -44,7 +44,9 @@ function withText(event: StreamedEvent, text: string): StreamedEvent {
 
 function mergeable(a: ChunkEvent | undefined, b: StreamedEvent): a is StreamedEvent {
   if (!a || a.type !== b.type) return false;
-  return a.type !== 'tool-call-delta' || (b.type === 'tool-call-delta' && a.toolCallId === b.toolCallId);
+  return (
+    a.type !== 'tool-call-delta' || (b.type === 'tool-call-delta' && a.toolCallId === b.toolCallId)
+  );
 }
 
 /** JSON bytes a chunk may hold besides its streamed text (room left for the envelope). */

@@ -9,12 +9,7 @@ import {
   type ToolResultContentBlock,
 } from '@aws-sdk/client-bedrock-runtime';
 import type { ContentBlock, Message } from '@org/bedrock-stream-contracts';
-import {
-  parseToolInput,
-  toStopReason,
-  type ModelEvent,
-  type ModelRequest,
-} from './generate.js';
+import { parseToolInput, toStopReason, type ModelEvent, type ModelRequest } from './generate.js';
 
 type DocumentValue = NonNullable<BedrockBlock.ToolUseMember['toolUse']['input']>;
 
@@ -120,7 +115,9 @@ export function converseCommandInput(request: ModelRequest) {
       topP: config.topP ?? undefined,
       stopSequences: config.stopSequences ?? undefined,
     },
-    ...(tools.length ? { toolConfig: { tools, toolChoice: toolChoiceOf(request.toolChoice) } } : {}),
+    ...(tools.length
+      ? { toolConfig: { tools, toolChoice: toolChoiceOf(request.toolChoice) } }
+      : {}),
     ...(request.thinkingBudgetTokens
       ? {
           additionalModelRequestFields: {
@@ -160,14 +157,17 @@ export async function* streamConverse(
         name: startedTool.name,
         json: '',
       });
-      yield { type: 'tool-call-start', toolCallId: startedTool.toolUseId, toolName: startedTool.name };
+      yield {
+        type: 'tool-call-start',
+        toolCallId: startedTool.toolUseId,
+        toolName: startedTool.name,
+      };
     }
     const delta = event.contentBlockDelta?.delta;
     if (delta?.text) yield { type: 'text', text: delta.text };
     const reasoning = delta?.reasoningContent;
     if (reasoning?.text) yield { type: 'reasoning', text: reasoning.text };
-    if (reasoning?.signature)
-      yield { type: 'reasoning-signature', signature: reasoning.signature };
+    if (reasoning?.signature) yield { type: 'reasoning-signature', signature: reasoning.signature };
     if (reasoning?.redactedContent?.length)
       yield {
         type: 'reasoning-redacted',
@@ -204,7 +204,9 @@ export async function* streamConverse(
           inputTokens: u.inputTokens ?? 0,
           outputTokens: u.outputTokens ?? 0,
           totalTokens: u.totalTokens ?? 0,
-          ...(u.cacheReadInputTokens != null ? { cacheReadInputTokens: u.cacheReadInputTokens } : {}),
+          ...(u.cacheReadInputTokens != null
+            ? { cacheReadInputTokens: u.cacheReadInputTokens }
+            : {}),
           ...(u.cacheWriteInputTokens != null
             ? { cacheWriteInputTokens: u.cacheWriteInputTokens }
             : {}),

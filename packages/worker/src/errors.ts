@@ -46,4 +46,3 @@ export class DeadlineError extends Error {
 export class ToolTimeoutError extends Error {
   override readonly name = 'ToolTimeoutError';
 }
-

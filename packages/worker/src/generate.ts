@@ -110,7 +110,6 @@ export function toStopReason(value: string | undefined | null): StopReason {
   return snake || 'end_turn';
 }
 
-
 /**
  * Streams one model call: ConverseStream by default, InvokeModelWithResponseStream with
  * the native Anthropic Messages body when `request.api` is INVOKE_MODEL.

@@ -17,7 +17,13 @@ import { LeaseWatch } from './lease-watch.js';
 import { callModel } from './model-call.js';
 import type { ProcessOutcome } from './outcome.js';
 import type { StoredToolResult, StreamRecord } from './record.js';
-import { StepCollector, addUsage, toolResultKey, toolResultsMessage, type StepToolCall } from './steps.js';
+import {
+  StepCollector,
+  addUsage,
+  toolResultKey,
+  toolResultsMessage,
+  type StepToolCall,
+} from './steps.js';
 import { runTool, toModelToolSpec, type ServerTool, type ToolOutcome } from './tools.js';
 
 /**

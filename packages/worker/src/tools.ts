@@ -92,7 +92,8 @@ export async function runTool(
   const timeoutMs = tool.timeoutMs ?? options.timeoutMs;
   const timeout = new AbortController();
   const timer = setTimeout(
-    () => timeout.abort(new ToolTimeoutError(`tool '${tool.name}' timed out after ${timeoutMs} ms`)),
+    () =>
+      timeout.abort(new ToolTimeoutError(`tool '${tool.name}' timed out after ${timeoutMs} ms`)),
     timeoutMs,
   );
   const signal = AbortSignal.any([options.signal, timeout.signal]);

@@ -38,7 +38,9 @@ const multiTurn = (api: 'CONVERSE' | 'INVOKE_MODEL') => ({
     },
     {
       role: 'ASSISTANT',
-      content: [{ toolUse: { toolUseId: 'tooluse_1', name: 'lookup_order', input: { id: 'A-7' } } }],
+      content: [
+        { toolUse: { toolUseId: 'tooluse_1', name: 'lookup_order', input: { id: 'A-7' } } },
+      ],
     },
     {
       role: 'USER',
@@ -64,7 +66,10 @@ describe('content blocks reach Bedrock', () => {
       cacheSystem: true,
     });
     const command = converseCommandInput(requestOf(input));
-    expect(command.system).toEqual([{ text: 'You are terse.' }, { cachePoint: { type: 'default' } }]);
+    expect(command.system).toEqual([
+      { text: 'You are terse.' },
+      { cachePoint: { type: 'default' } },
+    ]);
     const [first, second, third] = command.messages;
     expect(first!.content![1]).toMatchObject({ image: { format: 'png' } });
     expect(first!.content![2]).toMatchObject({ document: { format: 'txt', name: 'notes' } });
