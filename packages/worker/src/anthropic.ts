@@ -158,6 +158,8 @@ interface AnthropicEvent {
     stop_reason?: string;
   };
   usage?: AnthropicUsage;
+  /** On the last event when the request used a guardrail. */
+  'amazon-bedrock-guardrailAction'?: string;
   'amazon-bedrock-invocationMetrics'?: {
     inputTokenCount?: number;
     outputTokenCount?: number;
@@ -194,6 +196,7 @@ export async function* streamAnthropic(
   let outputTokens = 0;
   let cacheRead: number | undefined;
   let cacheWrite: number | undefined;
+  let stopReason: string | null = null;
   let stopped = false;
   const toolBlocks = new Map<number, { id: string; name: string; json: string }>();
   const decoder = new TextDecoder();
@@ -241,14 +244,19 @@ export async function* streamAnthropic(
     }
     if (event.type === 'message_delta') {
       outputTokens = event.usage?.output_tokens ?? outputTokens;
-      if (event.delta?.stop_reason) {
-        stopped = true;
-        yield { type: 'stop', stopReason: toStopReason(event.delta.stop_reason) };
-      }
+      // Told at message_stop, where Bedrock says whether a guardrail intervened.
+      if (event.delta?.stop_reason) stopReason = event.delta.stop_reason;
     }
     if (event.type === 'message_stop') {
-      // The stream's own end event: the answer ended even if no reason came before it.
-      if (!stopped) yield { type: 'stop', stopReason: toStopReason(null) };
+      // The stream's own end event: the answer ended even if no reason came before it. The
+      // native body has no guardrail stop reason (Claude says end_turn): Bedrock's
+      // guardrail action tells it, carried as Converse names it.
+      stopped = true;
+      const intervened = event['amazon-bedrock-guardrailAction'] === 'INTERVENED';
+      yield {
+        type: 'stop',
+        stopReason: intervened ? 'guardrail_intervened' : toStopReason(stopReason),
+      };
       const m = event['amazon-bedrock-invocationMetrics'];
       const i = m?.inputTokenCount ?? inputTokens;
       const o = m?.outputTokenCount ?? outputTokens;
@@ -268,4 +276,6 @@ export async function* streamAnthropic(
         yield { type: 'latency', latencyMs: m.invocationLatency };
     }
   }
+  // A stream cut after its stop reason but before message_stop still ended the answer.
+  if (!stopped && stopReason) yield { type: 'stop', stopReason: toStopReason(stopReason) };
 }

@@ -17,14 +17,9 @@ import { LeaseWatch } from './lease-watch.js';
 import { callModel } from './model-call.js';
 import type { ProcessOutcome } from './outcome.js';
 import type { StoredToolResult, StreamRecord } from './record.js';
-import {
-  StepCollector,
-  addUsage,
-  toolResultKey,
-  toolResultsMessage,
-  type StepToolCall,
-} from './steps.js';
-import { runTool, toModelToolSpec, type ServerTool, type ToolOutcome } from './tools.js';
+import { runStepTools } from './step-tools.js';
+import { StepCollector, addUsage, toolResultsMessage } from './steps.js';
+import { toModelToolSpec, type ServerTool } from './tools.js';
 
 /**
  * One claimed attempt of a stream, run to its outcome: check the input, stream the
@@ -221,7 +216,17 @@ export class StreamRun {
           usage: collector.usage,
         });
       if (collector.stopReason !== 'tool_use' || !collector.toolCalls.length) return;
-      const results = await this.runServerTools(step, collector.toolCalls, run);
+      const results = await runStepTools({
+        step,
+        calls: collector.toolCalls,
+        tools: this.toolsByName,
+        stored: this.record.toolResults,
+        stopSignal: watch.signal,
+        deadlineSignal: deadline.signal,
+        timeoutMs: config.toolTimeoutMs,
+        save: (key, result) => this.storeToolResult(key, result),
+        emit: (event) => coalescer.push(event),
+      });
       if (watch.signal.aborted) return;
       const clientCalled = collector.toolCalls.some((c) => !this.toolsByName.has(c.toolName));
       // A client tool is the app's to run; out of steps, no model would read the results.
@@ -234,52 +239,6 @@ export class StreamRun {
       // A forced choice applies to the first call only, or every step would call again.
       request.toolChoice = null;
     }
-  }
-
-  /**
-   * Runs the step's server-tool calls (in parallel), streaming each result; a call whose
-   * result the record holds from an earlier attempt is not run again. Returns the results
-   * in call order (client-tool calls are left out).
-   */
-  private async runServerTools(
-    step: number,
-    calls: StepToolCall[],
-    run: { coalescer: Coalescer; watch: LeaseWatch; deadline: Deadline },
-  ): Promise<Array<{ toolCallId: string; output: unknown; isError: boolean }>> {
-    const signal = AbortSignal.any([run.watch.signal, run.deadline.signal]);
-    const seen = new Map<string, number>();
-    const outcomes = await Promise.all(
-      calls.map(async (call) => {
-        const tool = this.toolsByName.get(call.toolName);
-        if (!tool) return null;
-        const base = toolResultKey(step, call, 0);
-        const occurrence = seen.get(base) ?? 0;
-        seen.set(base, occurrence + 1);
-        const key = toolResultKey(step, call, occurrence);
-        const stored = this.record.toolResults?.[key];
-        const outcome =
-          stored ??
-          (await runTool(tool, call.input, call.toolCallId, {
-            signal,
-            timeoutMs: this.deps.config.toolTimeoutMs,
-          }).catch((error: unknown) => {
-            // Cancelled or superseded: stop quietly; the deadline fails the run.
-            if (run.watch.signal.aborted) return null;
-            throw error;
-          }));
-        if (!outcome) return null;
-        if (!stored) await this.storeToolResult(key, outcome);
-        run.coalescer.push({
-          type: 'tool-result',
-          toolCallId: call.toolCallId,
-          toolName: call.toolName,
-          output: outcome.output as ToolOutcome['output'],
-          isError: outcome.isError,
-        });
-        return { toolCallId: call.toolCallId, output: outcome.output, isError: outcome.isError };
-      }),
-    );
-    return outcomes.filter((o) => o !== null);
   }
 
   /** Keeps a finished tool call's result in the record for later attempts (best effort). */

@@ -27,6 +27,31 @@ function weatherTool(runs: string[]): ServerTool {
   });
 }
 
+describe('defineTool', () => {
+  it('gives the model the JSON Schema of the zod input and validates calls with it', async () => {
+    const tool = defineTool({
+      name: 'add',
+      description: 'Adds',
+      input: z.object({ a: z.number().describe('first'), b: z.number().default(1) }),
+      run: ({ a, b }) => a + b,
+    });
+    expect(tool.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { a: { type: 'number', description: 'first' }, b: { type: 'number' } },
+      required: ['a'],
+    });
+    expect(tool.inputSchema['$schema']).toBeUndefined();
+    const signal = new AbortController().signal;
+    await expect(tool.execute({ a: 2 }, { signal, toolCallId: 't' })).resolves.toBe(3);
+    await expect(tool.execute({ a: 'x' }, { signal, toolCallId: 't' })).rejects.toThrow(
+      /invalid input/,
+    );
+    expect(() =>
+      defineTool({ name: 'bad name', description: 'x', input: z.object({}), run: () => 1 }),
+    ).toThrow();
+  });
+});
+
 describe('server tools (dynalite + local Bedrock)', () => {
   it('round trip: the model calls a server tool, the worker runs it and the model answers', async () => {
     const runs: string[] = [];
@@ -245,6 +270,21 @@ describe('reasoning and guardrail', () => {
     expect(runs).toEqual(['Lima']);
     expect(eventsOf(chunks).at(-1)).toMatchObject({ type: 'end', stopReason: 'end_turn' });
   });
+
+  it.each(['CONVERSE', 'INVOKE_MODEL'] as const)(
+    'passes the guardrail from the environment over %s (the local guardrail intervenes)',
+    async (api) => {
+      const env = { GUARDRAIL_ID: 'gr-1', GUARDRAIL_VERSION: '1', GUARDRAIL_STREAM_MODE: 'async' };
+      const { chunks } = await harness.run(
+        { modelId: HAIKU, api, prompt: 'hello [[guardrail:input]]' },
+        { env },
+      );
+      expect(eventsOf(chunks).at(-1)).toMatchObject({
+        type: 'end',
+        stopReason: 'guardrail_intervened',
+      });
+    },
+  );
 
   it('passes the guardrail from the environment (the local guardrail intervenes)', async () => {
     const { chunks } = await harness.run(
