@@ -30,6 +30,7 @@ const USAGE = `usage: bedrock-stream-local [options]
   --tps N               local model tokens per second (default 40)
   --output-tokens N     local model answer length (default 120)
   --worker-concurrency N   concurrent worker executions (default 8)
+  --demo-tools          the worker runs the demo server tools (get_weather, calculator, slow_lookup)
   --log                 request logs to stderr
   --help`;
 
@@ -60,6 +61,7 @@ const Flags = z
     tps: z.coerce.number().positive().max(100_000).default(40),
     'output-tokens': z.coerce.number().int().min(1).max(64_000).default(120),
     'worker-concurrency': z.coerce.number().int().min(1).max(64).default(8),
+    'demo-tools': z.boolean().default(false),
     log: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
@@ -121,6 +123,7 @@ try {
       tps: { type: 'string' },
       'output-tokens': { type: 'string' },
       'worker-concurrency': { type: 'string' },
+      'demo-tools': { type: 'boolean' },
       log: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -177,7 +180,7 @@ const options: LocalStackOptions = {
     tokensPerSecond: flags.tps,
     outputTokens: flags['output-tokens'],
   },
-  worker: { concurrency: flags['worker-concurrency'] },
+  worker: { concurrency: flags['worker-concurrency'], demoTools: flags['demo-tools'] },
   log: flags.log,
   stateFile: flags['no-state-file'] ? false : resolve(flags['state-file'] ?? defaultStatePath()),
   // A dead-lettered event is worth a line even without --log.

@@ -41,3 +41,8 @@ export class TruncatedStreamError extends Error {
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
 }
+
+/** A server tool ran past its timeout; the model sees it as an error tool result. */
+export class ToolTimeoutError extends Error {
+  override readonly name = 'ToolTimeoutError';
+}
