@@ -36,6 +36,7 @@ const USAGE = `usage: bedrock-stream-local [options]
   --quota-output-tokens-per-day-per-owner N  output tokens one user may use per UTC day
   --quota-concurrent-streams-global N        streams all users together may run at once
                         (every quota is off unless given)
+  --demo-tools          the worker runs the demo server tools (get_weather, calculator, slow_lookup)
   --log                 request logs to stderr
   --help`;
 
@@ -71,6 +72,7 @@ const Flags = z
     'quota-streams-per-minute-per-owner': quota,
     'quota-output-tokens-per-day-per-owner': quota,
     'quota-concurrent-streams-global': quota,
+    'demo-tools': z.boolean().default(false),
     log: z.boolean().default(false),
   })
   .superRefine((f, ctx) => {
@@ -136,6 +138,7 @@ try {
       'quota-streams-per-minute-per-owner': { type: 'string' },
       'quota-output-tokens-per-day-per-owner': { type: 'string' },
       'quota-concurrent-streams-global': { type: 'string' },
+      'demo-tools': { type: 'boolean' },
       log: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -192,7 +195,7 @@ const options: LocalStackOptions = {
     tokensPerSecond: flags.tps,
     outputTokens: flags['output-tokens'],
   },
-  worker: { concurrency: flags['worker-concurrency'] },
+  worker: { concurrency: flags['worker-concurrency'], demoTools: flags['demo-tools'] },
   quotas: Object.fromEntries(
     Object.entries({
       concurrentStreamsPerOwner: flags['quota-concurrent-streams-per-owner'],

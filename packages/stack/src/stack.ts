@@ -5,7 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TABLE, quotaEnvironment, type QuotaSettings } from '@org/bedrock-stream-contracts';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import {
-  DEFAULT_MODEL_IDS,
+  INVOCABLE_MODEL_IDS,
+  foundationModelId,
   createAsyncInvoker,
   toDestinationRecord,
   createDynamoDbDataSource,
@@ -68,6 +69,19 @@ export interface LocalStackOptions {
     concurrency?: number;
     timeoutMs?: number;
     retryDelaysMs?: number[];
+    /**
+     * Run the worker with the deterministic demo server tools (`get_weather`,
+     * `calculator`, `slow_lookup`; see demo-tools.ts).
+     */
+    demoTools?: boolean;
+    /** Append each demo tool run (start and finish, one JSON line) to this file. */
+    toolRunLog?: string;
+    /** Model calls per answer with tools (the worker's MAX_STEPS). */
+    maxSteps?: number;
+    /** A server tool's time limit (TOOL_TIMEOUT_MS). */
+    toolTimeoutMs?: number;
+    /** A guardrail every model call goes through (the local endpoint accepts any id). */
+    guardrail?: { id: string; version?: string; streamMode?: 'sync' | 'async'; trace?: boolean };
   };
   /**
    * Also serve GraphQL and real-time over HTTPS/WSS on `port` (0 = ephemeral), with a
@@ -117,8 +131,11 @@ export interface LocalStack {
 
 const TABLE_NAME = 'bedrock-stream';
 
-function workerModulePath(): string {
-  return fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'));
+function workerModulePath(demoTools = false): string {
+  // The demo entry is this package's own module (built next to this one).
+  return demoTools
+    ? fileURLToPath(new URL('./demo-worker.js', import.meta.url))
+    : fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'));
 }
 
 /**
@@ -129,7 +146,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const region =
     options.region ?? (options.bedrock?.backend === 'aws' ? options.bedrock.region : 'us-east-1');
-  const allowedModelIds = options.allowedModelIds ?? [...DEFAULT_MODEL_IDS];
+  const allowedModelIds = options.allowedModelIds ?? [...INVOCABLE_MODEL_IDS];
   const log = options.log
     ? (line: unknown) => process.stderr.write(`${JSON.stringify(line)}\n`)
     : undefined;
@@ -173,7 +190,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bedrock = await startBedrockServer({
         host,
         port: options.bedrockPort ?? 0,
-        modelIds: options.bedrockModelIds ?? allowedModelIds,
+        // The endpoint knows the foundation models behind the allowed (profile) ids.
+        modelIds: options.bedrockModelIds ?? [...new Set(allowedModelIds.map(foundationModelId))],
         ...(backend.backend === 'openai'
           ? { proxy: { baseUrl: backend.url, model: backend.model, apiKey: backend.apiKey } }
           : {}),
@@ -274,6 +292,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(usesRealAws ? {} : { AWS_SESSION_TOKEN: '', AWS_SECURITY_TOKEN: '' }),
       ...quotaEnvironment(options.quotas),
       METRICS_ENABLED: 'false',
+      ...(worker.toolRunLog ? { DEMO_TOOL_RUN_LOG: worker.toolRunLog } : {}),
+      ...(worker.maxSteps !== undefined ? { MAX_STEPS: String(worker.maxSteps) } : {}),
+      ...(worker.toolTimeoutMs !== undefined
+        ? { TOOL_TIMEOUT_MS: String(worker.toolTimeoutMs) }
+        : {}),
+      ...(worker.guardrail
+        ? {
+            GUARDRAIL_ID: worker.guardrail.id,
+            GUARDRAIL_VERSION: worker.guardrail.version ?? 'DRAFT',
+            GUARDRAIL_STREAM_MODE: worker.guardrail.streamMode ?? 'sync',
+            GUARDRAIL_TRACE: worker.guardrail.trace ? 'enabled' : 'disabled',
+          }
+        : {}),
       POWERTOOLS_LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
       LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
     };
@@ -290,7 +321,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.push({ close: () => failures.close() });
     invoker = createAsyncInvoker({
-      handlerModule: workerModulePath(),
+      handlerModule: workerModulePath(worker.demoTools),
       functionName: 'bedrock-stream-worker',
       concurrency: worker.concurrency ?? 8,
       timeoutMs: worker.timeoutMs ?? 15 * 60_000,

@@ -1,4 +1,4 @@
-import type { ChunkEvent } from '@org/bedrock-stream-contracts';
+import { LIMITS, type ChunkEvent } from '@org/bedrock-stream-contracts';
 
 /** Publishes one chunk's events; resolves when stored. */
 export type PublishFn = (events: ChunkEvent[]) => Promise<void>;
@@ -7,7 +7,7 @@ export type PublishFn = (events: ChunkEvent[]) => Promise<void>;
 export interface CoalescerOptions {
   /** After the first text, flush at most once per window. 0 = publish every delta. */
   windowMs: number;
-  /** Flush early (and split text) at this many UTF-8 bytes of buffered text. */
+  /** Flush early (and split) at this many UTF-8 bytes of buffered text, reasoning and tool input. */
   maxBytes: number;
   publish: PublishFn;
   now?: () => number;
@@ -27,18 +27,46 @@ export function splitUtf8(text: string, maxBytes: number): [string, string] {
   return [text.slice(0, i), text.slice(i)];
 }
 
+/** Events whose text streams: adjacent ones of the same kind (and tool call) are merged. */
+type StreamedEvent = Extract<ChunkEvent, { type: 'text' | 'reasoning' | 'tool-call-delta' }>;
+
+function isStreamed(event: ChunkEvent): event is StreamedEvent {
+  return event.type === 'text' || event.type === 'reasoning' || event.type === 'tool-call-delta';
+}
+
+function streamedText(event: StreamedEvent): string {
+  return event.type === 'tool-call-delta' ? event.inputDelta : event.text;
+}
+
+function withText(event: StreamedEvent, text: string): StreamedEvent {
+  return event.type === 'tool-call-delta' ? { ...event, inputDelta: text } : { ...event, text };
+}
+
+function mergeable(a: ChunkEvent | undefined, b: StreamedEvent): a is StreamedEvent {
+  if (!a || a.type !== b.type) return false;
+  return (
+    a.type !== 'tool-call-delta' || (b.type === 'tool-call-delta' && a.toolCallId === b.toolCallId)
+  );
+}
+
+/** JSON bytes a chunk may hold besides its streamed text (room left for the envelope). */
+const PAYLOAD_BUDGET = LIMITS.chunkPayloadBytes - 2048;
+
 /**
- * Turns a fast stream of events into few publishes: the first text goes out at once
- * (time to first token matters most), later text is batched per window or byte bound,
- * and at most one publish is in flight, so a slow AppSync makes the next chunk bigger
- * instead of building a queue. The publish rate is bounded by the window, however fast
- * the model is.
+ * Turns a fast stream of events into few publishes: the first content (text, reasoning or
+ * a tool call) goes out at once (time to first token matters most), later events are
+ * batched per window or byte bound, and at most one publish is in flight, so a slow
+ * AppSync makes the next chunk bigger instead of building a queue. Adjacent text,
+ * reasoning and tool-input deltas (of one call) merge into one event; streamed bytes per
+ * chunk stay within `maxBytes` (split on code points), and a chunk stays within the
+ * contract's event count and payload size. The publish rate is bounded by the window,
+ * however fast the model is and whatever mix of events it sends.
  */
 export class Coalescer {
-  private text = '';
-  private pending: ChunkEvent[] = [];
+  private buffer: ChunkEvent[] = [];
+  private streamedBytes = 0;
   private terminal: ChunkEvent | null = null;
-  private sentFirstText = false;
+  private sentFirstContent = false;
   private lastFlushAt = -Infinity;
   private wake: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -58,9 +86,15 @@ export class Coalescer {
   push(event: ChunkEvent): void {
     if (this.failed) throw this.failed;
     if (this.terminal) throw new Error('coalescer already received a terminal event');
-    if (event.type === 'text') this.text += event.text;
-    else if (event.type === 'end' || event.type === 'error') this.terminal = event;
-    else this.pending.push(event);
+    if (event.type === 'end' || event.type === 'error') this.terminal = event;
+    else if (isStreamed(event)) {
+      const text = streamedText(event);
+      this.streamedBytes += Buffer.byteLength(text, 'utf8');
+      const last = this.buffer.at(-1);
+      if (mergeable(last, event))
+        this.buffer[this.buffer.length - 1] = withText(last, streamedText(last) + text);
+      else this.buffer.push(event);
+    } else this.buffer.push(event);
     this.signal();
   }
 
@@ -87,16 +121,13 @@ export class Coalescer {
     wake?.();
   }
 
-  private textBytes(): number {
-    return Buffer.byteLength(this.text, 'utf8');
-  }
-
   private ready(): boolean {
     if (this.terminal || this.abandoned) return true;
-    if (!this.text && !this.pending.length) return false;
-    // `start` rides with the first text, so the first token costs one publish, not two.
-    if (!this.sentFirstText) return this.text.length > 0;
-    if (this.textBytes() >= this.options.maxBytes) return true;
+    if (!this.buffer.length) return false;
+    // `start` rides with the first content, so the first token costs one publish, not two.
+    if (!this.sentFirstContent)
+      return this.buffer.some((e) => e.type !== 'start' && e.type !== 'step-start');
+    if (this.streamedBytes >= this.options.maxBytes) return true;
     return this.now() - this.lastFlushAt >= this.options.windowMs;
   }
 
@@ -104,7 +135,7 @@ export class Coalescer {
     while (!this.ready()) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        if (this.text || this.pending.length) {
+        if (this.buffer.length) {
           const wait = Math.max(0, this.options.windowMs - (this.now() - this.lastFlushAt));
           this.timer = setTimeout(() => this.signal(), wait);
         }
@@ -114,17 +145,42 @@ export class Coalescer {
     }
   }
 
+  /** The next chunk's events: within the streamed-byte, event-count and payload bounds. */
   private take(): ChunkEvent[] {
-    const events: ChunkEvent[] = this.pending.splice(0);
-    if (this.text) {
-      const [head, rest] = splitUtf8(this.text, this.options.maxBytes);
-      this.text = rest;
-      events.push({ type: 'text', text: head });
-      this.sentFirstText = true;
+    const events: ChunkEvent[] = [];
+    let streamed = 0;
+    let payload = 0;
+    // One slot stays free for the terminal event.
+    while (this.buffer.length && events.length < LIMITS.chunkEvents - 1) {
+      const next = this.buffer[0]!;
+      if (isStreamed(next)) {
+        const room = this.options.maxBytes - streamed;
+        if (room <= 0) break;
+        const [head, rest] = splitUtf8(streamedText(next), room);
+        if (!head) break;
+        const headEvent = withText(next, head);
+        const size = Buffer.byteLength(JSON.stringify(headEvent), 'utf8');
+        if (events.length && payload + size > PAYLOAD_BUDGET) break;
+        events.push(headEvent);
+        streamed += Buffer.byteLength(head, 'utf8');
+        payload += size;
+        this.streamedBytes -= Buffer.byteLength(head, 'utf8');
+        if (rest) {
+          this.buffer[0] = withText(next, rest);
+          break;
+        }
+        this.buffer.shift();
+      } else {
+        const size = Buffer.byteLength(JSON.stringify(next), 'utf8');
+        if (events.length && payload + size > PAYLOAD_BUDGET) break;
+        events.push(next);
+        payload += size;
+        this.buffer.shift();
+      }
     }
-    if (this.terminal && !this.text) {
-      events.push(this.terminal);
-    }
+    if (events.some((e) => e.type !== 'start' && e.type !== 'step-start'))
+      this.sentFirstContent = true;
+    if (this.terminal && !this.buffer.length) events.push(this.terminal);
     return events;
   }
 

@@ -1,8 +1,10 @@
 import {
+  LIMITS,
   quotasFromEnvironment,
   type QuotaSettings,
   type RetryPolicy,
 } from '@org/bedrock-stream-contracts';
+import type { GuardrailSettings } from './generate.js';
 import { z } from 'zod';
 
 const csv = z
@@ -41,6 +43,12 @@ const EnvSchema = z
     BEDROCK_ENDPOINT: z.url().optional(),
     DYNAMODB_ENDPOINT: z.url().optional(),
     METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
+    TOOL_TIMEOUT_MS: int(1, 900_000, 10_000),
+    MAX_STEPS: int(1, LIMITS.maxSteps, 5),
+    GUARDRAIL_ID: z.string().min(1).optional(),
+    GUARDRAIL_VERSION: z.string().min(1).default('DRAFT'),
+    GUARDRAIL_STREAM_MODE: z.enum(['sync', 'async']).default('sync'),
+    GUARDRAIL_TRACE: z.enum(['enabled', 'disabled']).default('disabled'),
   })
   .refine((e) => e.DEADLINE_MARGIN_MIN_MS <= e.DEADLINE_MARGIN_MAX_MS, {
     message: 'must not be below DEADLINE_MARGIN_MIN_MS',
@@ -80,6 +88,12 @@ export interface WorkerConfig {
   bedrockEndpoint?: string;
   dynamodbEndpoint?: string;
   metricsEnabled: boolean;
+  /** A server tool's run time before it becomes an error result (a tool may set its own). */
+  toolTimeoutMs: number;
+  /** Model calls per answer when tools are used; `input.maxSteps` overrides it. */
+  maxSteps: number;
+  /** The guardrail every model call goes through, if any. */
+  guardrail: GuardrailSettings | null;
   /**
    * Quotas (contracts' QUOTA_ENV variables; off when unset). The worker enforces
    * `outputTokensPerDayPerOwner` mid-answer; the others are startStream's.
@@ -123,6 +137,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
     metricsEnabled: e.METRICS_ENABLED === 'true',
+    toolTimeoutMs: e.TOOL_TIMEOUT_MS,
+    maxSteps: e.MAX_STEPS,
+    guardrail: e.GUARDRAIL_ID
+      ? {
+          id: e.GUARDRAIL_ID,
+          version: e.GUARDRAIL_VERSION,
+          streamMode: e.GUARDRAIL_STREAM_MODE,
+          trace: e.GUARDRAIL_TRACE,
+        }
+      : null,
     quotas: quotasFromEnvironment(env),
   };
 }

@@ -1,6 +1,10 @@
 import { secondsToNextUtcDay } from '@org/bedrock-stream-contracts';
 import { QuotaExceededError } from './errors.js';
+import type { ProcessDeps } from './deps.js';
 import type { StreamRecordStore } from './record.js';
+
+/** How often a running answer re-reads its owner's usage today (other streams end). */
+const QUOTA_REFRESH_MS = 5_000;
 
 /** Options of {@link DailyOutputQuota}. */
 export interface DailyOutputQuotaOptions {
@@ -23,6 +27,16 @@ export class DailyOutputQuota {
   private timer: NodeJS.Timeout | null = null;
 
   private constructor(private readonly options: DailyOutputQuotaOptions) {}
+
+  /** The configured daily quota of `owner`, opened (null when the quota is off). */
+  static forOwner(
+    deps: Pick<ProcessDeps, 'config' | 'store'>,
+    owner: string,
+  ): Promise<DailyOutputQuota | null> {
+    const limit = deps.config.quotas.outputTokensPerDayPerOwner;
+    if (!limit) return Promise.resolve(null);
+    return DailyOutputQuota.open({ store: deps.store, owner, limit, refreshMs: QUOTA_REFRESH_MS });
+  }
 
   /** Reads the owner's usage today and starts refreshing it. */
   static async open(options: DailyOutputQuotaOptions): Promise<DailyOutputQuota> {

@@ -5,6 +5,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { WorkerConfig } from './config.js';
 import { createPublisher, type Publisher } from './publisher.js';
 import { StreamRecordStore } from './record.js';
+import type { ServerTool } from './tools.js';
 
 /** The metrics a run counts. */
 export type WorkerMetric = 'ChunksPublished' | 'Attempts' | 'Failures';
@@ -16,6 +17,8 @@ export interface ProcessDeps {
   bedrock: BedrockRuntimeClient;
   publish: Publisher;
   logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  /** The worker's own (server-side) tools, offered to the model beside the client's. */
+  tools?: ServerTool[];
   /** Counts for metrics: publishes, attempts, failures. */
   count?: (metric: WorkerMetric, value?: number) => void;
 }
@@ -25,6 +28,7 @@ export function createProcessDeps(
   config: WorkerConfig,
   logger: ProcessDeps['logger'],
   count?: ProcessDeps['count'],
+  tools: ServerTool[] = [],
 ): ProcessDeps {
   const dynamo = new DynamoDBClient({
     region: config.region,
@@ -47,5 +51,6 @@ export function createProcessDeps(
     }),
     logger,
     count,
+    tools,
   };
 }

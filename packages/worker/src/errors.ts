@@ -56,3 +56,8 @@ export class QuotaExceededError extends Error {
     super(message);
   }
 }
+
+/** A server tool ran past its timeout; the model sees it as an error tool result. */
+export class ToolTimeoutError extends Error {
+  override readonly name = 'ToolTimeoutError';
+}

@@ -1,27 +1,93 @@
-import {
-  ConverseStreamCommand,
-  InvokeModelWithResponseStreamCommand,
-  type BedrockRuntimeClient,
-  type Message,
-  type SystemContentBlock,
-} from '@aws-sdk/client-bedrock-runtime';
+import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import {
   STOP_REASON_MAX_CHARS,
   STOP_REASON_PATTERN,
+  type InferenceConfig,
+  type Message,
   type StartStreamInputParsed,
   type StopReason,
   type Usage,
 } from '@org/bedrock-stream-contracts';
+import { streamAnthropic } from './anthropic.js';
+import { streamConverse } from './converse.js';
+
+/** A JSON object (a tool call's input). */
+export type JsonObject = { [key: string]: JsonValue };
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
 
 /** One normalized model event, whichever Bedrock API produced it. */
 export type ModelEvent =
   | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'reasoning-signature'; signature: string }
+  /** Redacted (encrypted) reasoning, base64. */
+  | { type: 'reasoning-redacted'; data: string }
+  | { type: 'tool-call-start'; toolCallId: string; toolName: string }
+  | { type: 'tool-call-delta'; toolCallId: string; inputDelta: string }
+  /** The tool-use block ended: its whole input, parsed. */
+  | { type: 'tool-call'; toolCallId: string; toolName: string; input: JsonObject }
   | { type: 'stop'; stopReason: StopReason }
   | { type: 'usage'; usage: Usage }
   | { type: 'latency'; latencyMs: number };
 
 /** The stored stream input (StartStreamInput without streamId). */
 export type StoredInput = Omit<StartStreamInputParsed, 'streamId'>;
+
+/** A tool offered to the model (client-declared or the worker's own). */
+export interface ModelToolSpec {
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+}
+
+/** The guardrail every model call goes through (WorkerConfig). */
+export interface GuardrailSettings {
+  id: string;
+  version: string;
+  streamMode: 'sync' | 'async';
+  trace: 'enabled' | 'disabled';
+}
+
+/** One model call: the conversation so far and everything that shapes the answer. */
+export interface ModelRequest {
+  modelId: string;
+  api: 'CONVERSE' | 'INVOKE_MODEL';
+  system?: string | null;
+  /** A prompt-cache checkpoint after the system prompt. */
+  cacheSystem?: boolean | null;
+  /** The conversation in the contract's block form (earlier steps appended). */
+  messages: Message[];
+  inferenceConfig?: InferenceConfig | null;
+  tools: ModelToolSpec[];
+  toolChoice?: { mode: 'AUTO' | 'ANY' | 'TOOL'; name?: string | null } | null;
+  thinkingBudgetTokens?: number | null;
+  guardrail?: GuardrailSettings | null;
+}
+
+/** The first model request of a stored input (no tools, no guardrail yet). */
+export function requestOf(input: StoredInput): ModelRequest {
+  return {
+    modelId: input.modelId,
+    api: input.api ?? 'CONVERSE',
+    system: input.system,
+    cacheSystem: input.cacheSystem,
+    messages: input.messages ?? [{ role: 'USER', text: input.prompt ?? '' }],
+    inferenceConfig: input.inferenceConfig,
+    tools: input.toolConfig?.tools ?? [],
+    toolChoice: input.toolConfig?.toolChoice,
+    thinkingBudgetTokens: input.thinking?.budgetTokens,
+  };
+}
+
+/** Tool-input JSON as streamed: parsed at the block's end (`{}` when empty). */
+export function parseToolInput(json: string): JsonObject {
+  if (!json.trim()) return {};
+  const value = JSON.parse(json) as unknown;
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new SyntaxError('tool input is not a JSON object');
+  return value as JsonObject;
+}
 
 const STOP_REASON = new RegExp(`^${STOP_REASON_PATTERN}$`);
 
@@ -44,143 +110,16 @@ export function toStopReason(value: string | undefined | null): StopReason {
   return snake || 'end_turn';
 }
 
-function conversation(input: StoredInput): Array<{ role: 'user' | 'assistant'; text: string }> {
-  if (input.messages)
-    return input.messages.map((m) => ({
-      role: m.role === 'USER' ? 'user' : 'assistant',
-      // Content blocks other than text reach Bedrock once the worker maps them (issue 14).
-      text: m.text ?? (m.content ?? []).map((b) => b.text ?? '').join(''),
-    }));
-  return [{ role: 'user', text: input.prompt ?? '' }];
-}
-
-async function* converse(
-  client: BedrockRuntimeClient,
-  input: StoredInput,
-  signal: AbortSignal,
-): AsyncGenerator<ModelEvent> {
-  const config = input.inferenceConfig ?? {};
-  const response = await client.send(
-    new ConverseStreamCommand({
-      modelId: input.modelId,
-      messages: conversation(input).map((m): Message => ({
-        role: m.role,
-        content: [{ text: m.text }],
-      })),
-      system: input.system ? ([{ text: input.system }] as SystemContentBlock[]) : undefined,
-      inferenceConfig: {
-        maxTokens: config.maxTokens ?? undefined,
-        temperature: config.temperature ?? undefined,
-        topP: config.topP ?? undefined,
-        stopSequences: config.stopSequences ?? undefined,
-      },
-    }),
-    { abortSignal: signal },
-  );
-  for await (const event of response.stream ?? []) {
-    const text = event.contentBlockDelta?.delta?.text;
-    if (text) yield { type: 'text', text };
-    if (event.messageStop)
-      yield { type: 'stop', stopReason: toStopReason(event.messageStop.stopReason) };
-    if (event.metadata?.usage) {
-      const u = event.metadata.usage;
-      yield {
-        type: 'usage',
-        usage: {
-          inputTokens: u.inputTokens ?? 0,
-          outputTokens: u.outputTokens ?? 0,
-          totalTokens: u.totalTokens ?? 0,
-          // Prompt-cache counts, when the model reports them (the usage ledger adds them up).
-          ...(u.cacheReadInputTokens ? { cacheReadInputTokens: u.cacheReadInputTokens } : {}),
-          ...(u.cacheWriteInputTokens ? { cacheWriteInputTokens: u.cacheWriteInputTokens } : {}),
-        },
-      };
-    }
-    if (event.metadata?.metrics?.latencyMs !== undefined)
-      yield { type: 'latency', latencyMs: event.metadata.metrics.latencyMs };
-    // Exceptions arrive as events too; the SDK throws them from the iterator.
-  }
-}
-
-interface AnthropicEvent {
-  type: string;
-  message?: { usage?: { input_tokens?: number } };
-  delta?: { type?: string; text?: string; stop_reason?: string };
-  usage?: { output_tokens?: number };
-  'amazon-bedrock-invocationMetrics'?: {
-    inputTokenCount?: number;
-    outputTokenCount?: number;
-    invocationLatency?: number;
-  };
-}
-
-async function* invokeAnthropic(
-  client: BedrockRuntimeClient,
-  input: StoredInput,
-  signal: AbortSignal,
-): AsyncGenerator<ModelEvent> {
-  const config = input.inferenceConfig ?? {};
-  const body = {
-    anthropic_version: 'bedrock-2023-05-31',
-    max_tokens: config.maxTokens ?? 1024,
-    ...(input.system ? { system: input.system } : {}),
-    messages: conversation(input).map((m) => ({
-      role: m.role,
-      content: [{ type: 'text', text: m.text }],
-    })),
-    ...(config.temperature != null ? { temperature: config.temperature } : {}),
-    ...(config.topP != null ? { top_p: config.topP } : {}),
-    ...(config.stopSequences ? { stop_sequences: config.stopSequences } : {}),
-  };
-  const response = await client.send(
-    new InvokeModelWithResponseStreamCommand({
-      modelId: input.modelId,
-      contentType: 'application/json',
-      accept: 'application/json',
-      body: new TextEncoder().encode(JSON.stringify(body)),
-    }),
-    { abortSignal: signal },
-  );
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let stopped = false;
-  const decoder = new TextDecoder();
-  for await (const part of response.body ?? []) {
-    if (!part.chunk?.bytes) continue;
-    const event = JSON.parse(decoder.decode(part.chunk.bytes)) as AnthropicEvent;
-    if (event.type === 'message_start') inputTokens = event.message?.usage?.input_tokens ?? 0;
-    if (event.type === 'content_block_delta' && event.delta?.text)
-      yield { type: 'text', text: event.delta.text };
-    if (event.type === 'message_delta') {
-      outputTokens = event.usage?.output_tokens ?? outputTokens;
-      if (event.delta?.stop_reason) {
-        stopped = true;
-        yield { type: 'stop', stopReason: toStopReason(event.delta.stop_reason) };
-      }
-    }
-    if (event.type === 'message_stop') {
-      // The stream's own end event: the answer ended even if no reason came before it.
-      if (!stopped) yield { type: 'stop', stopReason: toStopReason(null) };
-      const m = event['amazon-bedrock-invocationMetrics'];
-      const i = m?.inputTokenCount ?? inputTokens;
-      const o = m?.outputTokenCount ?? outputTokens;
-      yield { type: 'usage', usage: { inputTokens: i, outputTokens: o, totalTokens: i + o } };
-      if (m?.invocationLatency !== undefined)
-        yield { type: 'latency', latencyMs: m.invocationLatency };
-    }
-  }
-}
-
 /**
- * Streams the model's answer: ConverseStream by default, InvokeModelWithResponseStream
- * with the native Anthropic Messages body when `input.api` is INVOKE_MODEL.
+ * Streams one model call: ConverseStream by default, InvokeModelWithResponseStream with
+ * the native Anthropic Messages body when `request.api` is INVOKE_MODEL.
  */
 export function generate(
   client: BedrockRuntimeClient,
-  input: StoredInput,
+  request: ModelRequest,
   signal: AbortSignal,
 ): AsyncGenerator<ModelEvent> {
-  return input.api === 'INVOKE_MODEL'
-    ? invokeAnthropic(client, input, signal)
-    : converse(client, input, signal);
+  return request.api === 'INVOKE_MODEL'
+    ? streamAnthropic(client, request, signal)
+    : streamConverse(client, request, signal);
 }

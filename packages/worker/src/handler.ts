@@ -7,6 +7,7 @@ import { endAbandonedStream } from './abandon.js';
 import { createProcessDeps, type ProcessDeps } from './deps.js';
 import type { ProcessOutcome } from './outcome.js';
 import { processStream } from './process-stream.js';
+import type { ServerTool } from './tools.js';
 
 /** The Event invocation's payload: only the stream id (the input is in the record). */
 export const WorkerEventSchema = z.strictObject({ streamId: StreamIdSchema });
@@ -23,9 +24,9 @@ const logger = new Logger({
   logLevel: (process.env['LOG_LEVEL'] as 'INFO' | undefined) ?? 'INFO',
 });
 const metrics = new Metrics({ namespace: 'BedrockStream', serviceName: 'bedrock-stream-worker' });
-let deps: ProcessDeps | null = null;
+let failureDeps: ProcessDeps | null = null;
 
-function createDeps(): ProcessDeps {
+function createDeps(tools: ServerTool[] = []): ProcessDeps {
   const config = loadConfig();
   return createProcessDeps(
     config,
@@ -33,34 +34,61 @@ function createDeps(): ProcessDeps {
     config.metricsEnabled
       ? (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value)
       : undefined,
+    tools,
   );
 }
 
-/**
- * The Lambda handler for AppSync's `Event` invocation. A thin shell: validate the
- * event, then claim -> generate -> coalesce -> publish -> finish (processStream).
- * Throws only to ask Lambda for a retry (a failed run after text went out).
- */
-export async function handler(
-  event: unknown,
-  context: WorkerContext = {},
-): Promise<{ outcome: ProcessOutcome | 'rejected' }> {
-  const parsed = WorkerEventSchema.safeParse(event);
-  if (!parsed.success) {
-    // A malformed event can never succeed: do not ask Lambda to retry it.
-    logger.error('invalid worker event', { issues: parsed.error.issues.map((i) => i.message) });
-    return { outcome: 'rejected' };
-  }
-  deps ??= createDeps();
-  logger.appendKeys({ streamId: parsed.data.streamId, requestId: context.awsRequestId });
-  try {
-    const remaining = () => context.getRemainingTimeInMillis?.() ?? 15 * 60_000;
-    return { outcome: await processStream(deps, parsed.data.streamId, remaining) };
-  } finally {
-    if (deps.config.metricsEnabled) metrics.publishStoredMetrics();
-    logger.removeKeys(['streamId', 'requestId']);
-  }
+/** Options of {@link createHandler}. */
+export interface HandlerOptions {
+  /**
+   * The worker's own tools (see `defineTool`): offered to the model beside the tools a
+   * client declares; the worker runs them and feeds their results back.
+   */
+  tools?: ServerTool[];
 }
+
+/** The Lambda handler for AppSync's `Event` invocation (see {@link createHandler}). */
+export type WorkerHandler = (
+  event: unknown,
+  context?: WorkerContext,
+) => Promise<{ outcome: ProcessOutcome | 'rejected' }>;
+
+/**
+ * Makes the Lambda handler for AppSync's `Event` invocation, with the given server-side
+ * tools. A thin shell: validate the event, then claim -> generate (and run tools) ->
+ * coalesce -> publish -> finish (processStream). Throws only to ask Lambda for a retry
+ * (a failed run after output went out).
+ *
+ * @example
+ * export const handler = createHandler({ tools: [weatherTool] });
+ */
+export function createHandler(options: HandlerOptions = {}): WorkerHandler {
+  const tools = options.tools ?? [];
+  const names = tools.map((t) => t.name);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`server tool '${duplicate}' is defined twice`);
+  let deps: ProcessDeps | null = null;
+  return async (event, context = {}) => {
+    const parsed = WorkerEventSchema.safeParse(event);
+    if (!parsed.success) {
+      // A malformed event can never succeed: do not ask Lambda to retry it.
+      logger.error('invalid worker event', { issues: parsed.error.issues.map((i) => i.message) });
+      return { outcome: 'rejected' };
+    }
+    deps ??= createDeps(tools);
+    logger.appendKeys({ streamId: parsed.data.streamId, requestId: context.awsRequestId });
+    try {
+      const remaining = () => context.getRemainingTimeInMillis?.() ?? 15 * 60_000;
+      return { outcome: await processStream(deps, parsed.data.streamId, remaining) };
+    } finally {
+      if (deps.config.metricsEnabled) metrics.publishStoredMetrics();
+      logger.removeKeys(['streamId', 'requestId']);
+    }
+  };
+}
+
+/** The worker's Lambda handler without server tools: `createHandler({})`. */
+export const handler: WorkerHandler = createHandler({});
 
 /** One message of the on-failure queue: Lambda's destination record of a given-up event. */
 const DestinationRecordSchema = z.object({
@@ -96,7 +124,8 @@ export async function failureHandler(
     });
     return { batchItemFailures: [] };
   }
-  deps ??= createDeps();
+  failureDeps ??= createDeps();
+  const deps = failureDeps;
   const failures: Array<{ itemIdentifier: string }> = [];
   for (const message of parsed.data.Records) {
     let body: unknown;

@@ -3,8 +3,16 @@
  * The bedrock-stream worker Lambda: Bedrock stream -> coalescer -> SigV4-signed
  * publishChunk, idempotent under Lambda's at-least-once delivery, cancellable.
  */
-export { handler, failureHandler, FailureQueueEventSchema, WorkerEventSchema } from './handler.js';
-export type { WorkerContext } from './handler.js';
+export {
+  createHandler,
+  handler,
+  failureHandler,
+  FailureQueueEventSchema,
+  WorkerEventSchema,
+} from './handler.js';
+export type { HandlerOptions, WorkerContext, WorkerHandler } from './handler.js';
+export { defineTool, runTool } from './tools.js';
+export type { ServerTool, ToolDefinition, ToolOutcome, ToolRunContext } from './tools.js';
 export { endAbandonedStream } from './abandon.js';
 export type { AbandonOutcome } from './abandon.js';
 export { loadConfig } from './config.js';
@@ -19,12 +27,21 @@ export {
   RetryableRunError,
   StallError,
   SupersededError,
+  ToolTimeoutError,
   TruncatedStreamError,
 } from './errors.js';
 export { StreamRecordStore } from './record.js';
-export type { ClaimResult, RecordOutcome, StreamRecord } from './record.js';
-export { generate, toStopReason } from './generate.js';
-export type { ModelEvent, StoredInput } from './generate.js';
+export type { ClaimResult, RecordOutcome, StoredToolResult, StreamRecord } from './record.js';
+export { generate, requestOf, toStopReason } from './generate.js';
+export type {
+  GuardrailSettings,
+  JsonObject,
+  JsonValue,
+  ModelEvent,
+  ModelRequest,
+  ModelToolSpec,
+  StoredInput,
+} from './generate.js';
 export { processStream } from './process-stream.js';
 export { isRetryable } from './classify-error.js';
 export type { ProcessDeps } from './deps.js';

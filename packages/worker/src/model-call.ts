@@ -2,15 +2,15 @@ import type { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { retry, type RetryPolicy } from '@org/bedrock-stream-contracts';
 import { isRetryable, unwrapRetries } from './classify-error.js';
 import { StallError, TruncatedStreamError } from './errors.js';
-import { generate, type ModelEvent, type StoredInput } from './generate.js';
+import { generate, type ModelEvent, type ModelRequest } from './generate.js';
 
 /** Options of {@link callModel}. */
 export interface ModelCallOptions {
   bedrock: BedrockRuntimeClient;
-  input: StoredInput;
+  request: ModelRequest;
   /** No model output for this long aborts a try with a StallError. */
   stallTimeoutMs: number;
-  /** In-place tries (only while no text went out). */
+  /** In-place tries (only while none of this call's output went out). */
   retryPolicy: RetryPolicy;
   /** Aborts the call quietly: the owner cancelled (or the run lost its lease). */
   stopSignal: AbortSignal;
@@ -22,23 +22,34 @@ export interface ModelCallOptions {
   onRetry?: (error: unknown, tries: number) => void;
 }
 
+/** Model events that reach clients: once one is out, a failed call cannot retry in place. */
+const OUTPUT_EVENTS = new Set<ModelEvent['type']>([
+  'text',
+  'reasoning',
+  'reasoning-signature',
+  'reasoning-redacted',
+  'tool-call-start',
+  'tool-call-delta',
+  'tool-call',
+]);
+
 /**
- * Streams the model's answer into `onEvent`, retrying in place (same attempt, nothing
- * published yet) while a retryable failure comes before any text. Resolves when the
+ * Streams one model call into `onEvent`, retrying in place (same attempt, nothing of this
+ * call published yet) while a retryable failure comes before any output. Resolves when the
  * model sent its stop event or `stopSignal` ended the call; throws the deadline's
  * DeadlineError, or the failure of the last try. A stall or a stream cut
  * before its stop event is a retryable failure, never a complete answer.
  */
 export async function callModel(options: ModelCallOptions): Promise<void> {
   const { stopSignal, deadlineSignal } = options;
-  let textSeen = false;
+  let outputSeen = false;
   const onEvent = (event: ModelEvent) => {
-    if (event.type === 'text') textSeen = true;
+    if (OUTPUT_EVENTS.has(event.type)) outputSeen = true;
     options.onEvent(event);
   };
   try {
     await retry('model call', options.retryPolicy, () => oneTry(options, onEvent), {
-      shouldRetry: (error) => !textSeen && isRetryable(error),
+      shouldRetry: (error) => !outputSeen && isRetryable(error),
       onRetry: (error, { tries }) => options.onRetry?.(error, tries),
       // The waits between tries end early on a cancel or the deadline.
       signal: AbortSignal.any([stopSignal, deadlineSignal]),
@@ -69,7 +80,7 @@ async function oneTry(
   try {
     armStall();
     let stopped = false;
-    for await (const event of generate(options.bedrock, options.input, signal)) {
+    for await (const event of generate(options.bedrock, options.request, signal)) {
       armStall();
       if (event.type === 'stop') stopped = true;
       onEvent(event);

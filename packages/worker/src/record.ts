@@ -33,8 +33,20 @@ import {
 } from '@org/bedrock-stream-contracts';
 import { ledgerItems, ledgerUsage, slotReleaseItems, type SpentEstimate } from './ledger.js';
 
-/** The stream record as the worker sees it (plus its lease). */
-export type StreamRecord = StreamRecordItem & { leaseExpiresAt?: number };
+/** A finished server-tool call, kept so a later attempt does not run the tool again. */
+export interface StoredToolResult {
+  output: unknown;
+  isError: boolean;
+}
+
+/**
+ * The stream record as the worker sees it, plus its lease and the results of the server
+ * tools that finished (keyed by `toolResultKey`).
+ */
+export type StreamRecord = StreamRecordItem & {
+  leaseExpiresAt?: number;
+  toolResults?: Record<string, StoredToolResult>;
+};
 
 /** Outcome of a claim attempt. */
 export type ClaimResult =
@@ -125,7 +137,7 @@ export class StreamRecordStore {
           TableName: this.tableName,
           Key: this.key(streamId),
           UpdateExpression:
-            'SET #status = :running, attempt = attempt + :one, lastSeq = :none, leaseExpiresAt = :lease, updatedAt = :now',
+            'SET #status = :running, attempt = attempt + :one, lastSeq = :none, leaseExpiresAt = :lease, updatedAt = :now, toolResults = if_not_exists(toolResults, :noResults)',
           ConditionExpression:
             'attribute_exists(pk) AND attribute_not_exists(terminalSeq) AND (#status = :accepted OR (#status = :running AND (attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :nowMs)))',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -137,6 +149,7 @@ export class StreamRecordStore {
             ':lease': now + leaseMs,
             ':now': new Date(now).toISOString(),
             ':nowMs': now,
+            ':noResults': {},
           }),
           ReturnValues: 'ALL_NEW',
         }),
@@ -167,6 +180,37 @@ export class StreamRecordStore {
             ':attempt': attempt,
             ':running': 'RUNNING',
           }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Stores a finished server-tool call's result under `key` (only while `attempt` holds
+   * the stream; false otherwise). A later attempt finds it in the claimed record.
+   */
+  async saveToolResult(
+    streamId: string,
+    attempt: number,
+    key: string,
+    result: StoredToolResult,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: this.key(streamId),
+          UpdateExpression: 'SET toolResults.#key = :result',
+          ConditionExpression: 'attempt = :attempt AND #status = :running',
+          ExpressionAttributeNames: { '#key': key, '#status': 'status' },
+          ExpressionAttributeValues: marshall(
+            { ':result': result, ':attempt': attempt, ':running': 'RUNNING' },
+            { removeUndefinedValues: true, convertEmptyValues: false },
+          ),
         }),
       );
       return true;

@@ -1,3 +1,6 @@
+// One claimed attempt as one unit (kept whole, over 400 lines): its steps (model calls,
+// server tools, publishes, the daily quota, the outcome) share the attempt's state — seq,
+// usage, timings, streamed output — which splitting would have to pass around.
 import {
   estimateTokens,
   safeParseStartStreamInput,
@@ -14,15 +17,15 @@ import { DailyOutputQuota } from './daily-quota.js';
 import { Deadline } from './deadline.js';
 import type { ProcessDeps } from './deps.js';
 import { QuotaExceededError, RetryableRunError, SupersededError } from './errors.js';
-import type { ModelEvent, StoredInput } from './generate.js';
+import { requestOf, type ModelEvent, type ModelRequest, type StoredInput } from './generate.js';
 import { LeaseWatch } from './lease-watch.js';
 import { callModel } from './model-call.js';
 import type { ProcessOutcome } from './outcome.js';
 import type { SpentEstimate } from './ledger.js';
-import type { StreamRecord } from './record.js';
-
-/** How often a running answer re-reads its owner's usage today (other streams end). */
-const QUOTA_REFRESH_MS = 5_000;
+import type { StoredToolResult, StreamRecord } from './record.js';
+import { runStepTools } from './step-tools.js';
+import { StepCollector, addUsage, toolResultsMessage } from './steps.js';
+import { toModelToolSpec, type ServerTool } from './tools.js';
 
 /**
  * One claimed attempt of a stream, run to its outcome: check the input, stream the
@@ -34,7 +37,10 @@ export class StreamRun {
   private readonly startEvent: ChunkEvent;
   /** Seq of the next chunk this attempt publishes. */
   private seq = 0;
-  private firstTextAt: number | null = null;
+  /** When the first output (text, reasoning or tool call) came from the model. */
+  private firstOutputAt: number | null = null;
+  /** The worker's own tools by name. */
+  private readonly toolsByName: Map<string, ServerTool>;
   private stopReason: StopReason = 'end_turn';
   private usage: Usage | null = null;
   private modelLatencyMs: number | null = null;
@@ -53,12 +59,17 @@ export class StreamRun {
     private readonly record: StreamRecord,
     private readonly remainingMs: () => number,
   ) {
+    this.toolsByName = new Map(this.tools.map((t) => [t.name, t]));
     this.startEvent = {
       type: 'start',
       modelId: record.modelId,
       attempt: record.attempt,
       startedAt: new Date().toISOString(),
     };
+  }
+
+  private get tools(): ServerTool[] {
+    return this.deps.tools ?? [];
   }
 
   private get streamId(): string {
@@ -89,7 +100,7 @@ export class StreamRun {
       const input = this.readInput();
       if (!input.ok) return await this.fail(input.code, input.message, false);
       if (this.record.cancelRequested) return await this.endCancelledBeforeStart();
-      this.quota = await this.openQuota();
+      this.quota = await DailyOutputQuota.forOwner(this.deps, this.record.owner);
       // Other streams of the owner may have used the day up since this one was accepted.
       if (this.quota?.exhausted) {
         const error = this.quota.error();
@@ -110,18 +121,6 @@ export class StreamRun {
     }
   }
 
-  /** The owner's daily output-token quota, read from the ledger (null when off). */
-  private async openQuota(): Promise<DailyOutputQuota | null> {
-    const limit = this.deps.config.quotas.outputTokensPerDayPerOwner;
-    if (!limit) return null;
-    return DailyOutputQuota.open({
-      store: this.deps.store,
-      owner: this.record.owner,
-      limit,
-      refreshMs: QUOTA_REFRESH_MS,
-    });
-  }
-
   /** What this attempt spent, for the ledger when Bedrock reports no usage. */
   private spent(): SpentEstimate {
     return { outputChars: this.outputChars, modelCalled: this.modelCalled };
@@ -139,12 +138,19 @@ export class StreamRun {
         code: 'ModelNotAllowed',
         message: `model '${input.modelId}' is not in this worker's allow-list`,
       };
+    const clash = input.toolConfig?.tools.find((t) => this.toolsByName.has(t.name));
+    if (clash)
+      return {
+        ok: false,
+        code: 'InvalidInput',
+        message: `toolConfig declares '${clash.name}', the name of one of this worker's own tools`,
+      };
     return { ok: true, value: input };
   }
 
   /** Streams the model's answer to clients and records how it ended. */
   private async streamAnswer(input: StoredInput): Promise<ProcessOutcome> {
-    const { config, logger } = this.deps;
+    const { config } = this.deps;
     const deadline = new Deadline(this.remainingMs(), config.deadlineMargin);
     const watch = new LeaseWatch({
       store: this.deps.store,
@@ -161,22 +167,7 @@ export class StreamRun {
     coalescer.push(this.startEvent);
     try {
       this.modelCalled = true;
-      await callModel({
-        bedrock: this.deps.bedrock,
-        input,
-        stallTimeoutMs: config.stallTimeoutMs,
-        retryPolicy: config.modelRetry,
-        stopSignal: watch.signal,
-        deadlineSignal: deadline.signal,
-        onEvent: (event) => this.takeModelEvent(event, coalescer),
-        onRetry: (error, tries) =>
-          logger.warn('retryable model error before any text; retrying in place', {
-            streamId: this.streamId,
-            attempt: this.attempt,
-            code: errorCodeOf(error),
-            tries,
-          }),
-      });
+      await this.runSteps(input, { coalescer, watch, deadline });
       if (watch.superseded) {
         coalescer.abandon();
         return 'superseded';
@@ -197,28 +188,129 @@ export class StreamRun {
     return await this.complete(watch.cancelled);
   }
 
-  /** One model event: text to the coalescer, the rest kept for the end event. */
+  /**
+   * The answer's model calls: one, or with tools in play a loop of steps (model call,
+   * then the server tools it called, fed back) until the model stops calling tools, calls
+   * a client tool (the app runs it: the answer ends with `tool_use`), or `maxSteps` calls
+   * were made. Returns early when cancelled or superseded.
+   */
+  private async runSteps(
+    input: StoredInput,
+    run: { coalescer: Coalescer; watch: LeaseWatch; deadline: Deadline },
+  ): Promise<void> {
+    const { config, logger } = this.deps;
+    const { coalescer, watch, deadline } = run;
+    const request: ModelRequest = {
+      ...requestOf(input),
+      tools: [...(input.toolConfig?.tools ?? []), ...this.tools.map(toModelToolSpec)],
+      guardrail: config.guardrail,
+    };
+    const stepsInPlay = request.tools.length > 0;
+    const maxSteps = input.maxSteps ?? config.maxSteps;
+    for (let step = 1; ; step += 1) {
+      if (stepsInPlay) coalescer.push({ type: 'step-start', step });
+      const collector = new StepCollector();
+      await callModel({
+        bedrock: this.deps.bedrock,
+        request,
+        stallTimeoutMs: config.stallTimeoutMs,
+        retryPolicy: config.modelRetry,
+        stopSignal: watch.signal,
+        deadlineSignal: deadline.signal,
+        onEvent: (event) => {
+          collector.take(event);
+          this.takeModelEvent(event, coalescer);
+        },
+        onRetry: (error, tries) =>
+          logger.warn('retryable model error before any output; retrying in place', {
+            streamId: this.streamId,
+            attempt: this.attempt,
+            step,
+            code: errorCodeOf(error),
+            tries,
+          }),
+      });
+      if (watch.signal.aborted) return;
+      this.usage = addUsage(this.usage, collector.usage);
+      this.stopReason = collector.stopReason;
+      if (stepsInPlay)
+        coalescer.push({
+          type: 'step-end',
+          step,
+          stopReason: collector.stopReason,
+          usage: collector.usage,
+        });
+      if (collector.stopReason !== 'tool_use' || !collector.toolCalls.length) return;
+      const results = await runStepTools({
+        step,
+        calls: collector.toolCalls,
+        tools: this.toolsByName,
+        stored: this.record.toolResults,
+        stopSignal: watch.signal,
+        deadlineSignal: deadline.signal,
+        timeoutMs: config.toolTimeoutMs,
+        save: (key, result) => this.storeToolResult(key, result),
+        emit: (event) => coalescer.push(event),
+      });
+      if (watch.signal.aborted) return;
+      const clientCalled = collector.toolCalls.some((c) => !this.toolsByName.has(c.toolName));
+      // A client tool is the app's to run; out of steps, no model would read the results.
+      if (clientCalled || step >= maxSteps) return;
+      request.messages = [
+        ...request.messages,
+        collector.assistantMessage(),
+        toolResultsMessage(results),
+      ];
+      // A forced choice applies to the first call only, or every step would call again.
+      request.toolChoice = null;
+    }
+  }
+
+  /** Keeps a finished tool call's result in the record for later attempts (best effort). */
+  private async storeToolResult(key: string, outcome: StoredToolResult): Promise<void> {
+    try {
+      await this.deps.store.saveToolResult(this.streamId, this.attempt, key, outcome);
+    } catch (error) {
+      // Not fatal: only a later attempt would run the tool again.
+      this.deps.logger.warn('could not store a tool result', {
+        streamId: this.streamId,
+        attempt: this.attempt,
+        code: errorCodeOf(error),
+      });
+    }
+  }
+
+  /** One model event: output to the coalescer, the rest kept for the end event. */
   private takeModelEvent(event: ModelEvent, coalescer: Coalescer): void {
     // A failed publish ends the model call.
     if (coalescer.error) throw coalescer.error;
     switch (event.type) {
-      case 'text':
-        this.firstTextAt ??= performance.now();
-        this.outputChars += event.text.length;
-        // Past the owner's daily output quota: ends the model call (the text is not sent).
-        this.quota?.check(estimateTokens(this.outputChars));
-        coalescer.push({ type: 'text', text: event.text });
-        break;
       case 'stop':
-        this.stopReason = event.stopReason;
-        break;
       case 'usage':
-        this.usage = event.usage;
+        // Summed per step in runSteps.
         break;
       case 'latency':
-        this.modelLatencyMs = event.latencyMs;
+        this.modelLatencyMs = (this.modelLatencyMs ?? 0) + event.latencyMs;
+        break;
+      default:
+        this.firstOutputAt ??= performance.now();
+        this.countOutput(event);
+        coalescer.push(event);
         break;
     }
+  }
+
+  /**
+   * Counts the model's output (answer and reasoning text, tool input) for the ledger's
+   * estimate and the daily quota. Past the owner's daily output tokens it throws
+   * QuotaExceededError, which ends the model call (this output is not sent).
+   */
+  private countOutput(event: ModelEvent): void {
+    const chars =
+      'text' in event ? event.text.length : 'inputDelta' in event ? event.inputDelta.length : 0;
+    if (chars === 0) return;
+    this.outputChars += chars;
+    this.quota?.check(Math.max(estimateTokens(this.outputChars), this.usage?.outputTokens ?? 0));
   }
 
   /**
@@ -252,7 +344,7 @@ export class StreamRun {
     if (error instanceof SupersededError || coalescer.error instanceof SupersededError)
       throw new SupersededError('superseded');
     const decision = classifyRunFailure(error, {
-      textSent: this.firstTextAt !== null,
+      textSent: this.firstOutputAt !== null,
       attempt: this.attempt,
       maxAttempts: this.deps.config.maxAttempts,
     });
@@ -337,7 +429,7 @@ export class StreamRun {
   private timings(): Timings {
     return {
       timeToFirstTokenMs:
-        this.firstTextAt === null ? null : Math.round(this.firstTextAt - this.claimedAt),
+        this.firstOutputAt === null ? null : Math.round(this.firstOutputAt - this.claimedAt),
       totalMs: Math.round(performance.now() - this.claimedAt),
       modelLatencyMs: this.modelLatencyMs,
     };

@@ -160,4 +160,94 @@ describe('Coalescer', () => {
     await c.done();
     expect(rec.chunks).toHaveLength(1);
   });
+
+  it('merges adjacent reasoning and tool-input deltas of one call, keeping order', async () => {
+    const rec = recorder();
+    const c = new Coalescer({ windowMs: 100, maxBytes: 1000, publish: rec.publish, now: () => 0 });
+    c.push(start);
+    c.push({ type: 'reasoning', text: 'Let ' });
+    c.push({ type: 'reasoning', text: 'me think.' });
+    c.push({ type: 'reasoning-signature', signature: 'sig' });
+    c.push({ type: 'tool-call-start', toolCallId: 'a', toolName: 'get_weather' });
+    c.push({ type: 'tool-call-delta', toolCallId: 'a', inputDelta: '{"city":' });
+    c.push({ type: 'tool-call-delta', toolCallId: 'a', inputDelta: '"Paris"}' });
+    c.push({ type: 'tool-call-start', toolCallId: 'b', toolName: 'get_weather' });
+    c.push({ type: 'tool-call-delta', toolCallId: 'b', inputDelta: '{}' });
+    c.push({ type: 'text', text: 'Done' });
+    c.push(end);
+    await c.done();
+    expect(rec.chunks.flat()).toEqual([
+      start,
+      { type: 'reasoning', text: 'Let me think.' },
+      { type: 'reasoning-signature', signature: 'sig' },
+      { type: 'tool-call-start', toolCallId: 'a', toolName: 'get_weather' },
+      { type: 'tool-call-delta', toolCallId: 'a', inputDelta: '{"city":"Paris"}' },
+      { type: 'tool-call-start', toolCallId: 'b', toolName: 'get_weather' },
+      { type: 'tool-call-delta', toolCallId: 'b', inputDelta: '{}' },
+      { type: 'text', text: 'Done' },
+      end,
+    ]);
+  });
+
+  it('publishes the first reasoning at once, like the first text', async () => {
+    const rec = recorder();
+    const c = new Coalescer({ windowMs: 100, maxBytes: 1000, publish: rec.publish, now: () => 0 });
+    c.push(start);
+    c.push({ type: 'step-start', step: 1 });
+    await tick();
+    expect(rec.chunks).toHaveLength(0);
+    c.push({ type: 'reasoning', text: 'Hm' });
+    await tick();
+    expect(rec.chunks).toEqual([
+      [start, { type: 'step-start', step: 1 }, { type: 'reasoning', text: 'Hm' }],
+    ]);
+    c.abandon();
+    await c.done();
+  });
+
+  it('keeps the publish bound for mixed reasoning, tool output and text (200 tokens/s)', async () => {
+    const rec = recorder();
+    let now = 0;
+    const c = new Coalescer({
+      windowMs: 100,
+      maxBytes: 16_000,
+      publish: rec.publish,
+      now: () => now,
+    });
+    c.push(start);
+    // 1,000 output tokens at 200 tokens/s (one per 5 virtual ms): 300 of reasoning, a tool
+    // call of 200 input tokens with its result, then 500 of text; window timers fire at once.
+    for (let i = 0; i < 1000; i += 1) {
+      now += 5;
+      if (i < 300) c.push({ type: 'reasoning', text: 'r ' });
+      else if (i === 300) {
+        c.push({ type: 'reasoning-signature', signature: 'sig' });
+        c.push({ type: 'tool-call-start', toolCallId: 't1', toolName: 'calc' });
+      } else if (i < 500) c.push({ type: 'tool-call-delta', toolCallId: 't1', inputDelta: '1' });
+      else if (i === 500) {
+        c.push({ type: 'tool-call', toolCallId: 't1', toolName: 'calc', input: { n: 1 } });
+        c.push({
+          type: 'tool-result',
+          toolCallId: 't1',
+          toolName: 'calc',
+          output: 2,
+          isError: false,
+        });
+        c.push({ type: 'step-end', step: 1, stopReason: 'tool_use', usage: null });
+        c.push({ type: 'step-start', step: 2 });
+      } else c.push({ type: 'text', text: 't ' });
+      await tick();
+    }
+    c.push(end);
+    await c.done();
+    expect(rec.chunks.length).toBeLessThanOrEqual(60);
+    const all = rec.chunks.flat();
+    expect(
+      all
+        .filter((e) => e.type === 'reasoning')
+        .map((e) => (e.type === 'reasoning' ? e.text : ''))
+        .join(''),
+    ).toBe('r '.repeat(300));
+    expect(all.at(-1)).toEqual(end);
+  });
 });

@@ -33,6 +33,27 @@ describe('loadConfig', () => {
       loadConfig({ ...env, DEADLINE_MARGIN_MIN_MS: '900', DEADLINE_MARGIN_MAX_MS: '500' }),
     ).toThrow(/DEADLINE_MARGIN_MAX_MS/);
   });
+  it('reads the tool, step and guardrail settings', () => {
+    expect(loadConfig(env)).toMatchObject({ toolTimeoutMs: 10_000, maxSteps: 5, guardrail: null });
+    expect(
+      loadConfig({
+        ...env,
+        TOOL_TIMEOUT_MS: '2000',
+        MAX_STEPS: '8',
+        GUARDRAIL_ID: 'gr-1',
+        GUARDRAIL_STREAM_MODE: 'async',
+        GUARDRAIL_TRACE: 'enabled',
+      }),
+    ).toMatchObject({
+      toolTimeoutMs: 2_000,
+      maxSteps: 8,
+      guardrail: { id: 'gr-1', version: 'DRAFT', streamMode: 'async', trace: 'enabled' },
+    });
+    expect(() => loadConfig({ ...env, MAX_STEPS: '26' })).toThrow(/MAX_STEPS/);
+    expect(() => loadConfig({ ...env, GUARDRAIL_STREAM_MODE: 'later' })).toThrow(
+      /GUARDRAIL_STREAM_MODE/,
+    );
+  });
   it('names every bad or missing variable', () => {
     expect(() =>
       loadConfig({ ...env, GRAPHQL_URL: 'nope', FLUSH_WINDOW_MS: '-5', TABLE_NAME: undefined }),

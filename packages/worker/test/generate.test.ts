@@ -5,7 +5,13 @@ import {
   type GenerationResult,
 } from '@org/bedrock-stream-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, toStopReason, type ModelEvent, type StoredInput } from '../src/generate.js';
+import {
+  generate,
+  requestOf,
+  toStopReason,
+  type ModelEvent,
+  type StoredInput,
+} from '../src/generate.js';
 
 // The real SDK against the local Bedrock endpoint, whose model ends every answer with
 // the stop reason a test sets (the local model itself only produces the common ones).
@@ -50,7 +56,7 @@ const input = (api: StoredInput['api']): StoredInput => ({
 
 async function events(api: StoredInput['api']): Promise<ModelEvent[]> {
   const all: ModelEvent[] = [];
-  for await (const event of generate(client, input(api), new AbortController().signal))
+  for await (const event of generate(client, requestOf(input(api)), new AbortController().signal))
     all.push(event);
   return all;
 }

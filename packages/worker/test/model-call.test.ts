@@ -3,7 +3,7 @@ import type { RetryPolicy } from '@org/bedrock-stream-contracts';
 import { startBedrockServer, type BedrockServer } from '@org/bedrock-stream-local';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DeadlineError } from '../src/errors.js';
-import type { ModelEvent } from '../src/generate.js';
+import { requestOf, type ModelEvent } from '../src/generate.js';
 import { callModel, type ModelCallOptions } from '../src/model-call.js';
 
 // The real SDK against the local Bedrock endpoint and its fault injection.
@@ -37,7 +37,7 @@ async function call(overrides: Partial<ModelCallOptions> = {}) {
   const requestsBefore = bedrock.stats().requests;
   const result = await callModel({
     bedrock: client,
-    input: { modelId: 'anthropic.claude-3-haiku-20240307-v1:0', prompt: 'hello' },
+    request: requestOf({ modelId: 'anthropic.claude-3-haiku-20240307-v1:0', prompt: 'hello' }),
     stallTimeoutMs: 5_000,
     retryPolicy: fastRetries,
     stopSignal: new AbortController().signal,

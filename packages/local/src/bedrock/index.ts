@@ -12,7 +12,14 @@ export {
   type BedrockOperation,
   type RequestOutcome,
 } from './server.js';
-export { MODEL_CATALOG, modelInfo, type ModelInfo, type ProfilePrefix } from './models.js';
+export {
+  MODEL_CATALOG,
+  INVOCABLE_MODEL_IDS,
+  foundationModelId,
+  modelInfo,
+  type ModelInfo,
+  type ProfilePrefix,
+} from './models.js';
 export {
   stripMarkers,
   estimateInputTokens,

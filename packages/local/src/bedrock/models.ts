@@ -195,6 +195,20 @@ export const MODEL_CATALOG: readonly ModelInfo[] = [
 /** Model ids accepted by default: every foundation id of {@link MODEL_CATALOG}. */
 export const DEFAULT_MODEL_IDS: readonly string[] = MODEL_CATALOG.map((m) => m.id);
 
+/**
+ * The ids an app can invoke as they are, as it would put them in its allow-list: foundation
+ * ids, and for models Bedrock serves only through inference profiles, their first system
+ * profile (`global.` / `us.` ...). A bare id of such a model is refused, as on Bedrock.
+ */
+export const INVOCABLE_MODEL_IDS: readonly string[] = MODEL_CATALOG.map((m) =>
+  m.profileOnly ? `${m.profiles[0]}.${m.id}` : m.id,
+);
+
+/** The foundation id behind an id that may name a system inference profile. */
+export function foundationModelId(id: string): string {
+  return PROFILE.exec(id)?.[2] ?? id;
+}
+
 const CATALOG = new Map(MODEL_CATALOG.map((m) => [m.id, m]));
 const PROFILE = /^(global|us-gov|us|eu|apac|jp|au|ca)\.(.+)$/;
 

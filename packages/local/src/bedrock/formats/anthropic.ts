@@ -17,7 +17,9 @@ function messageId(requestId: string): string {
  * The Anthropic spelling of a stop reason: `content_filtered` is Anthropic's `refusal`; Bedrock-only
  * reasons (a guardrail, malformed output) end the turn and are told by other fields.
  */
-export function anthropicStopReason(reason: string): string {
+export function anthropicStopReason(reason: string | undefined): string | null {
+  // A custom backend may end without a reason; Anthropic's wire form for that is null.
+  if (!reason) return null;
   if (reason === 'content_filtered') return 'refusal';
   if (reason === 'guardrail_intervened' || reason.startsWith('malformed_')) return 'end_turn';
   return reason;
