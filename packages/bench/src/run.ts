@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { clientWeight } from './client-weight.js';
 import { coldStart } from './cold-start.js';
 import {
   concurrency,
@@ -11,6 +12,7 @@ import {
 
 export const SCENARIOS = {
   coldStart,
+  clientWeight,
   overhead,
   publishCost,
   concurrency,
