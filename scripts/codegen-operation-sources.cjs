@@ -21,9 +21,7 @@ module.exports = {
   plugin(_schema, documents) {
     const definitions = documents.flatMap(({ document }) => document?.definitions ?? []);
     const fragments = new Map(
-      definitions
-        .filter((d) => d.kind === 'FragmentDefinition')
-        .map((d) => [d.name.value, d]),
+      definitions.filter((d) => d.kind === 'FragmentDefinition').map((d) => [d.name.value, d]),
     );
     const lines = [];
     for (const definition of definitions) {
