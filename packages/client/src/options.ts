@@ -1,5 +1,6 @@
 import { LIMITS, type RetryPolicy } from '@org/bedrock-stream-contracts';
-import { z } from 'zod';
+// zod/mini: the method-chain build would be most of a browser bundle's weight.
+import * as z from 'zod/mini';
 import { StreamClientError } from './errors.js';
 
 /** AWS credentials as the AWS SDK v3 resolves them. */
@@ -74,28 +75,29 @@ export interface StreamClientOptions {
   cancelGraceMs?: number;
 }
 
-const providerOf = <T extends z.ZodType>(schema: T) =>
+const providerOf = <T extends z.ZodMiniType>(schema: T) =>
   z.union([schema, z.custom<() => unknown>((v) => typeof v === 'function', 'expected a function')]);
 
 const CredentialsSchema = z.object({
-  accessKeyId: z.string().min(1, 'accessKeyId is empty'),
-  secretAccessKey: z.string().min(1, 'secretAccessKey is empty'),
-  sessionToken: z.string().optional(),
+  accessKeyId: z.string().check(z.minLength(1, 'accessKeyId is empty')),
+  secretAccessKey: z.string().check(z.minLength(1, 'secretAccessKey is empty')),
+  sessionToken: z.optional(z.string()),
 });
 
 const AuthSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('API_KEY'),
-    apiKey: providerOf(z.string().min(1, 'apiKey is empty')),
+    apiKey: providerOf(z.string().check(z.minLength(1, 'apiKey is empty'))),
   }),
   z.object({ type: z.literal('AWS_IAM'), credentials: providerOf(CredentialsSchema) }),
   z.object({
     type: z.enum(['AMAZON_COGNITO_USER_POOLS', 'OPENID_CONNECT']),
-    jwtToken: providerOf(z.string().min(1, 'jwtToken is empty')),
+    jwtToken: providerOf(z.string().check(z.minLength(1, 'jwtToken is empty'))),
   }),
 ]);
 
-const ms = z.number().int().nonnegative();
+const ms = z.int().check(z.nonnegative());
+const positiveMs = z.int().check(z.nonnegative(), z.positive());
 
 /** The client's default reconnect policy: 5 resubscriptions after the dropped one. */
 export const DEFAULT_RECONNECT_POLICY: RetryPolicy = {
@@ -106,7 +108,7 @@ export const DEFAULT_RECONNECT_POLICY: RetryPolicy = {
 };
 
 const RetryPolicySchema = z.strictObject({
-  maxTries: z.number().int().min(1).max(1_000),
+  maxTries: z.int().check(z.gte(1), z.lte(1_000)),
   initialDelayMs: ms,
   maxDelayMs: ms,
   jitter: z.boolean(),
@@ -118,19 +120,18 @@ const RetryPolicySchema = z.strictObject({
  */
 export const StreamClientOptionsSchema = z.strictObject({
   url: z
-    .string()
     .url('url must be an absolute URL')
-    .refine((u) => /^https?:\/\//.test(u), 'url must be http(s)://'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1'),
+    .check(z.refine((u) => /^https?:\/\//.test(u), 'url must be http(s)://')),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')),
   auth: AuthSchema,
-  webSocketImpl: z.custom<WebSocketConstructor>((v) => typeof v === 'function').optional(),
-  fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
-  ackTimeoutMs: ms.positive().optional(),
-  gapFillDelayMs: ms.optional(),
-  stallTimeoutMs: ms.positive().optional(),
-  reconnect: RetryPolicySchema.partial().optional(),
-  catchUpPageSize: z.number().int().min(1).max(LIMITS.catchUpPageMax).optional(),
-  cancelGraceMs: ms.optional(),
+  webSocketImpl: z.optional(z.custom<WebSocketConstructor>((v) => typeof v === 'function')),
+  fetch: z.optional(z.custom<typeof fetch>((v) => typeof v === 'function')),
+  ackTimeoutMs: z.optional(positiveMs),
+  gapFillDelayMs: z.optional(ms),
+  stallTimeoutMs: z.optional(positiveMs),
+  reconnect: z.optional(z.partial(RetryPolicySchema)),
+  catchUpPageSize: z.optional(z.int().check(z.gte(1), z.lte(LIMITS.catchUpPageMax))),
+  cancelGraceMs: z.optional(ms),
 });
 
 /** Options with every default filled in. */
