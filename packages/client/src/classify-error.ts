@@ -26,7 +26,8 @@ export interface ErrorClass {
 }
 
 /** AppSync / DynamoDB / Lambda error types that say "try again later". */
-const THROTTLED_TYPE = /Throttl|TooManyRequests|ProvisionedThroughputExceeded|RequestLimitExceeded/i;
+const THROTTLED_TYPE =
+  /Throttl|TooManyRequests|ProvisionedThroughputExceeded|RequestLimitExceeded/i;
 const SERVER_TYPE =
   /InternalFailure|InternalServerError|InternalError|ServiceUnavailable|ServiceException|TransactionConflict/i;
 /** Network failures as fetch (undici, browsers), ws and the AppSync subscription link word them. */
@@ -119,7 +120,13 @@ export function classifyError(err: unknown): ErrorClass {
       label: inner?.label ?? err.code,
     };
   }
-  const facts: Facts = { errorTypes: [], statusCodes: [], messages: [], names: [], graphQLErrors: 0 };
+  const facts: Facts = {
+    errorTypes: [],
+    statusCodes: [],
+    messages: [],
+    names: [],
+    graphQLErrors: 0,
+  };
   collect(err, facts);
   const types = typesIn(facts);
   const refused = types.find((t) => !THROTTLED_TYPE.test(t) && !SERVER_TYPE.test(t));
@@ -144,6 +151,7 @@ export function classifyError(err: unknown): ErrorClass {
     return { kind: 'network', retryable: true, label: 'network error' };
   }
   // A GraphQL answer with errors but no type: the operation itself is wrong.
-  if (facts.graphQLErrors > 0) return { kind: 'rejected', retryable: false, label: 'GraphQL error' };
+  if (facts.graphQLErrors > 0)
+    return { kind: 'rejected', retryable: false, label: 'GraphQL error' };
   return { kind: 'network', retryable: true, label: 'network error' };
 }

@@ -79,6 +79,12 @@ export interface StreamClient {
   close(): void;
 }
 
+/**
+ * A page hidden this long gets a new WebSocket when it is shown again: mobile browsers
+ * suspend hidden pages within about a minute, and their sockets may not report the loss.
+ */
+const RESET_AFTER_HIDDEN_MS = 30_000;
+
 /** Options of `client.resume()`. */
 export interface ResumeOptions {
   /** Aborting cancels the stream (as `cancel()`). */
@@ -92,8 +98,6 @@ export interface CreateStreamClientExtras {
   /** The page events to follow instead of the global `window` / `document`. */
   lifecycleEnvironment?: LifecycleEnvironment;
 }
-
-
 
 /**
  * Creates a client for an AppSync API deployed by bedrock-stream (or the local stack).
@@ -124,11 +128,13 @@ export function createStreamClient(
   const active = new Map<string, StreamSession>();
   let closed = false;
 
-  // The page came back. After being offline the WebSocket is likely dead without knowing
-  // it, so it is remade; then every stream resubscribes if needed and catches up.
-  const stopWaking = lifecycle.onWake(({ reason }) => {
+  // The page came back. After being offline, or hidden long enough for a phone to have
+  // suspended it, the WebSocket may be dead without knowing it, so it is remade; then every
+  // stream resubscribes if needed and catches up.
+  const stopWaking = lifecycle.onWake(({ reason, awayMs }) => {
     if (closed) return;
-    if (reason === 'online' && active.size > 0) transport.resetConnection?.();
+    const mayBeDead = reason === 'online' || awayMs >= RESET_AFTER_HIDDEN_MS;
+    if (mayBeDead && active.size > 0) transport.resetConnection?.();
     for (const session of [...active.values()]) session.wake();
   });
 
@@ -164,8 +170,7 @@ export function createStreamClient(
       if (running) return running;
       return open(streamId, { kind: 'resume' }, resumeOptions.signal);
     },
-    cancel: (streamId) =>
-      retrier.run('cancelStream', () => transport.cancelStream(streamId)),
+    cancel: (streamId) => retrier.run('cancelStream', () => transport.cancelStream(streamId)),
     getStream: (streamId) => retrier.run('getStream', () => transport.getStream(streamId)),
     subscribeChunks: (streamId, handlers) => transport.subscribe(streamId, handlers),
     close() {

@@ -82,6 +82,11 @@ export function workerError(code: string, message: string, retryable: boolean): 
 
 /** Best-effort human message of anything thrown (Apollo errors, link error objects, strings). */
 export function describeError(err: unknown): string {
+  // Apollo wraps what a link reports that is not an Error (the AppSync subscription link's
+  // `{ errors: [...] }`) as "An error of unexpected shape occurred."; its cause says more.
+  if (err instanceof Error && err.name === 'UnconventionalError' && err.cause !== undefined) {
+    return describeError(err.cause);
+  }
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;
   if (err && typeof err === 'object') {

@@ -116,7 +116,11 @@ export class StreamSubscription {
         this.recovering = false;
         if (error === CLOSED || this.closed) return;
         this.events.onLost(
-          this.failure('CONNECTION_LOST', 'real-time connection lost and not re-established', error),
+          this.failure(
+            'CONNECTION_LOST',
+            'real-time connection lost and not re-established',
+            error,
+          ),
         );
       },
     );

@@ -71,9 +71,12 @@ export class StreamSession implements StreamHandle {
   private cancelRequested = false;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  private catchUpRunning = false;
+  /** The catch-up in progress; a request meanwhile makes it read once more. */
+  private catchUpRun: Promise<boolean> | null = null;
   private catchUpAgain = false;
   private checking = false;
+  /** Checks in a row that found the store ahead of what was assembled. */
+  private behindChecks = 0;
   private lastLiveAt = Date.now();
   private readonly t0 = Date.now();
   private readonly _metrics: StreamMetrics = emptyMetrics();
@@ -98,7 +101,8 @@ export class StreamSession implements StreamHandle {
       ctx.lifecycle,
       {
         onChunk: (chunk) => this.onChunk(chunk),
-        onTry: (kind) => (kind === 'reconnect' ? this._metrics.reconnects++ : this._metrics.retries++),
+        onTry: (kind) =>
+          kind === 'reconnect' ? this._metrics.reconnects++ : this._metrics.retries++,
         // Nothing is replayed after a reconnect: whatever was published meanwhile is stored.
         onRestored: () => void this.catchUp(),
         onLost: (error) => this.finishWith('error', error),
@@ -370,20 +374,32 @@ export class StreamSession implements StreamHandle {
     }, this.ctx.options.gapFillDelayMs);
   }
 
-  /** Reads every stored chunk after what is assembled, page by page (each page retried). */
-  private async catchUp(): Promise<void> {
-    if (this.catchUpRunning) {
+  /**
+   * Reads every stored chunk after what is assembled, page by page (each page retried).
+   * Serialized: asked while one runs, that one reads again before it settles, so awaiting
+   * it always covers what was stored when asked. Resolves true when it read to the end of
+   * the store, false when a page failed for good (reported as a non-fatal error).
+   */
+  private catchUp(): Promise<boolean> {
+    if (this.catchUpRun) {
       this.catchUpAgain = true;
-      return;
+      return this.catchUpRun;
     }
-    this.catchUpRunning = true;
+    const run = this.readStore().finally(() => {
+      if (this.catchUpRun === run) this.catchUpRun = null;
+    });
+    this.catchUpRun = run;
+    return run;
+  }
+
+  private async readStore(): Promise<boolean> {
     try {
       do {
         this.catchUpAgain = false;
         let nextToken: string | null = null;
         const from = { attempt: this.asm.attempt, afterSeq: this.asm.lastAppliedSeq };
         do {
-          if (this.finished) return;
+          if (this.finished) return true;
           this._metrics.catchUpQueries++;
           const variables: StreamChunksQueryVariables = {
             streamId: this.streamId,
@@ -399,19 +415,19 @@ export class StreamSession implements StreamHandle {
           );
           this._metrics.catchUpChunks += page.items.length;
           for (const item of page.items) {
-            if (this.finished) return;
+            if (this.finished) return true;
             this.apply(item, 'store');
           }
           nextToken = page.nextToken;
         } while (nextToken);
       } while (this.catchUpAgain && !this.finished);
+      return true;
     } catch (err) {
       // Its budget is spent: the stall check tries again later; report, don't end the stream.
       if (!this.finished) {
         this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
       }
-    } finally {
-      this.catchUpRunning = false;
+      return false;
     }
   }
 
@@ -446,15 +462,23 @@ export class StreamSession implements StreamHandle {
         (record.attempt > this.asm.attempt ||
           (record.attempt === this.asm.attempt && record.lastSeq > this.asm.lastAppliedSeq));
       const outcome = record && outcomeOfRecord(record);
-      if (behind && !outcome && this.liveSilentFor(this.ctx.options.stallTimeoutMs)) {
-        // The store moved on while the subscription, said to be up, brought nothing for a
-        // whole stall period: its connection may be dead without knowing it (a page that
-        // was hidden or offline). Make a new one.
+      this.behindChecks = behind ? this.behindChecks + 1 : 0;
+      if (
+        this.behindChecks >= 2 &&
+        !outcome &&
+        this.liveSilentFor(2 * this.ctx.options.stallTimeoutMs)
+      ) {
+        // Twice in a row the store moved on while the subscription, said to be up, brought
+        // nothing: its connection may be dead without knowing it (a half-open socket after
+        // a network change). Make a new one; catch-up covers the switch.
+        this.behindChecks = 0;
         this.resetSubscription();
       }
-      if (record && (behind || outcome || this.asm.gap())) await this.catchUp();
+      const caughtUp =
+        record && (behind || outcome || this.asm.gap()) ? await this.catchUp() : true;
       if (this.finished) return;
-      if (outcome) {
+      // Ending from the record needs everything stored first: else try again at the next check.
+      if (outcome && caughtUp) {
         // The store has every chunk it ever fanned out; if the terminal one is still missing,
         // the worker ended without publishing it (e.g. it crashed): the record is the truth.
         this._usage = outcome.usage ?? this._usage;

@@ -255,7 +255,8 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
     },
     resetConnection() {
       subscriptionLink = newSubscriptionLink();
-      for (const fail of [...active.values()]) fail(new Error('Connection closed: reset by the client'));
+      for (const fail of [...active.values()])
+        fail(new Error('Connection closed: reset by the client'));
     },
     close() {
       for (const stop of [...active.keys()]) stop();

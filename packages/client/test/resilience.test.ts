@@ -197,6 +197,26 @@ describe('retries', () => {
     expect(result.metrics.retries).toBeGreaterThanOrEqual(3);
   });
 
+  it('a finished record does not end the stream while stored chunks could not be read', async () => {
+    const { client, transport } = setup();
+    transport.onStart = ({ streamId }) => {
+      const cs = attemptChunks(1, texts, { streamId });
+      cs.forEach((c, i) => transport.publish(c, { deliver: i === 0 }));
+      transport.finishRecord(streamId, { status: 'COMPLETED', stopReason: 'end_turn' });
+    };
+    // The first check's catch-up spends its whole budget; the next one reads everything.
+    transport.faults.streamChunks = ['request', 'request', 'request', 'request'];
+    const handle = client.stream(input);
+    const nonFatal: string[] = [];
+    handle.subscribe((u) => {
+      if (u.type === 'error' && !u.fatal) nonFatal.push(u.error.code);
+    });
+    const result = await handle.done;
+    expect(nonFatal).toEqual(['QUERY_FAILED']);
+    expect(result.status).toBe('done');
+    expect(result.text).toBe(texts.join(''));
+  });
+
   it('client.getStream and client.cancel are retried too', async () => {
     const { client, transport } = setup();
     answerOnStart(transport);
