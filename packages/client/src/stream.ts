@@ -1,18 +1,18 @@
 // One stream's lifecycle: subscribe, start (or attach to a stream that exists: resume),
 // assemble, fill gaps from the store, check the record when nothing arrives, end. The
 // parts with a job of their own live beside it: the subscription (stream-subscription.ts),
-// retries (operation-retry.ts), the update log (update-log.ts), the assembler and the
-// record reader. It stays whole at ~450 lines because every step reads and changes the
-// same session state.
+// retries (operation-retry.ts), catch-up (catch-up.ts), the update log (update-log.ts),
+// the assembler and the record reader. It stays whole at ~550 lines because every step
+// left reads and changes the same session state (status, assembler, timers, metrics).
 import {
   parseStartStreamInput,
   ContractError,
   type StartStreamInput,
   type StopReason,
-  type StreamChunksQueryVariables,
   type Usage,
 } from '@org/bedrock-stream-contracts';
 import { ChunkAssembler, type AssemblerUpdate, type ChunkOrigin } from './assembler.js';
+import { CatchUp } from './catch-up.js';
 import { classifyError } from './classify-error.js';
 import { StreamClientError, describeError, workerError, type ClientErrorCode } from './errors.js';
 import type { ClientLifecycle } from './lifecycle.js';
@@ -27,12 +27,7 @@ import type {
   StreamUpdate,
 } from './stream-types.js';
 import { StreamSubscription } from './stream-subscription.js';
-import type {
-  StreamChunkMessage,
-  StreamChunkPage,
-  StreamRecord,
-  StreamTransport,
-} from './transport.js';
+import type { StreamChunkMessage, StreamRecord, StreamTransport } from './transport.js';
 import { UpdateLog } from './update-log.js';
 
 /** What a session runs on: shared by every stream of one client. */
@@ -71,9 +66,7 @@ export class StreamSession implements StreamHandle {
   private cancelRequested = false;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The catch-up in progress; a request meanwhile makes it read once more. */
-  private catchUpRun: Promise<boolean> | null = null;
-  private catchUpAgain = false;
+  private readonly catchUpRunner: CatchUp;
   private checking = false;
   /** Checks in a row that found the store ahead of what was assembled. */
   private behindChecks = 0;
@@ -106,6 +99,22 @@ export class StreamSession implements StreamHandle {
         // Nothing is replayed after a reconnect: whatever was published meanwhile is stored.
         onRestored: () => void this.catchUp(),
         onLost: (error) => this.finishWith('error', error),
+      },
+    );
+    this.catchUpRunner = new CatchUp(
+      ctx.transport,
+      ctx.retrier,
+      streamId,
+      ctx.options.catchUpPageSize,
+      this.retryHooks,
+      {
+        position: () => ({ attempt: this.asm.attempt, lastAppliedSeq: this.asm.lastAppliedSeq }),
+        apply: (chunk) => this.apply(chunk, 'store'),
+        finished: () => this.finished,
+        counted: (chunks) => {
+          this._metrics.catchUpQueries++;
+          this._metrics.catchUpChunks += chunks;
+        },
       },
     );
     if (signal?.aborted) {
@@ -375,55 +384,15 @@ export class StreamSession implements StreamHandle {
   }
 
   /**
-   * Reads every stored chunk after what is assembled, page by page (each page retried).
-   * Serialized: asked while one runs, that one reads again before it settles, so awaiting
-   * it always covers what was stored when asked. Resolves true when it read to the end of
-   * the store, false when a page failed for good (reported as a non-fatal error).
+   * Reads every stored chunk after what is assembled (see catch-up.ts). Resolves true when
+   * it read to the end of the store, false when a page failed for good: reported as a
+   * non-fatal error, the next check tries again.
    */
-  private catchUp(): Promise<boolean> {
-    if (this.catchUpRun) {
-      this.catchUpAgain = true;
-      return this.catchUpRun;
-    }
-    const run = this.readStore().finally(() => {
-      if (this.catchUpRun === run) this.catchUpRun = null;
-    });
-    this.catchUpRun = run;
-    return run;
-  }
-
-  private async readStore(): Promise<boolean> {
+  private async catchUp(): Promise<boolean> {
     try {
-      do {
-        this.catchUpAgain = false;
-        let nextToken: string | null = null;
-        const from = { attempt: this.asm.attempt, afterSeq: this.asm.lastAppliedSeq };
-        do {
-          if (this.finished) return true;
-          this._metrics.catchUpQueries++;
-          const variables: StreamChunksQueryVariables = {
-            streamId: this.streamId,
-            attempt: from.attempt > 0 ? from.attempt : null,
-            afterSeq: from.attempt > 0 ? from.afterSeq : null,
-            limit: this.ctx.options.catchUpPageSize,
-            nextToken,
-          };
-          const page: StreamChunkPage = await this.ctx.retrier.run(
-            'streamChunks',
-            () => this.ctx.transport.streamChunks(variables),
-            this.retryHooks,
-          );
-          this._metrics.catchUpChunks += page.items.length;
-          for (const item of page.items) {
-            if (this.finished) return true;
-            this.apply(item, 'store');
-          }
-          nextToken = page.nextToken;
-        } while (nextToken);
-      } while (this.catchUpAgain && !this.finished);
+      await this.catchUpRunner.run();
       return true;
     } catch (err) {
-      // Its budget is spent: the stall check tries again later; report, don't end the stream.
       if (!this.finished) {
         this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
       }

@@ -132,12 +132,12 @@ export class FaultProxy {
   static async start(targetUrl: string, faults: ProxyFaults = {}): Promise<FaultProxy> {
     const url = new URL(targetUrl);
     const target = { host: url.hostname, port: Number(url.port || 80) };
-    let proxy!: FaultProxy;
-    const server = createServer((socket) => proxy.accept(socket));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (!address || typeof address === 'string') throw new Error('proxy has no port');
-    proxy = new FaultProxy(server, address.port, target);
+    const proxy = new FaultProxy(server, address.port, target);
+    server.on('connection', (socket: Socket) => proxy.accept(socket));
     proxy.setFaults(faults);
     return proxy;
   }
