@@ -196,7 +196,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
             ? answer.getAttribute('data-status')
             : null;
         },
-        { timeout: 20_000, intervals: [50] },
+        { timeout: 20_000, interval: 50 },
       )
       .toBe('done');
     expect(Math.max(...lengths)).toBeGreaterThanOrEqual(shown);
