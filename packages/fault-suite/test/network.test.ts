@@ -15,7 +15,6 @@ import {
   OUTPUT_TOKENS,
   answerFor,
   eventually,
-  finishedRecord,
   readRecord,
   readStored,
   reportCase,
@@ -126,6 +125,18 @@ async function within<T>(
   }
 }
 
+/** The stream's record once it ended (it may not exist yet: its start may still be retried). */
+function endedRecord(streamId: string) {
+  return eventually(
+    async () => {
+      const record = await readRecord(stack, streamId).catch(() => null);
+      return record && ['COMPLETED', 'CANCELLED', 'FAILED'].includes(record.status) ? record : null;
+    },
+    BACKEND_MS,
+    `stream ${streamId} to end in the store`,
+  );
+}
+
 /** The Bedrock calls made for `prompt` (each prompt carries a UUID of its own). */
 function bedrockCallsFor(prompt: string): number {
   const marker = prompt.split(' ')[2]!;
@@ -139,7 +150,7 @@ function bedrockCallsFor(prompt: string): number {
 async function settle(streams: Array<{ prompt: string; handle: StreamHandle }>) {
   const outcomes = await Promise.all(
     streams.map(async ({ prompt, handle }) => {
-      const record = await finishedRecord(stack, handle.streamId, BACKEND_MS);
+      const record = await endedRecord(handle.streamId);
       const result = await within(handle.done, HANG_MS, `stream ${handle.streamId}`, async () => ({
         status: handle.status,
         text: handle.text.length,
