@@ -110,8 +110,8 @@ export interface UseBedrockStreamResult {
   /**
    * Follows a stream started earlier (`client.resume`), replacing a running one; resolves
    * with its result once it ends. A resumed stream is only detached, never cancelled, when
-   * the component unmounts: it outlives pages by design, and a remount (StrictMode, a route
-   * change) resumes it again.
+   * the component unmounts: it outlives pages by design, and a remount that passes
+   * `resumeStreamId` (StrictMode, a route change) resumes it again.
    */
   resume: (streamId: string) => Promise<StreamResult>;
 }
