@@ -2,6 +2,7 @@ import { useBedrockStream } from '@org/bedrock-stream-client/react';
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { WebConfig } from './config.js';
 import { figuresOf, messagesFor, type Turn } from './conversation.js';
+import { loadChat, saveChat } from './saved-chat.js';
 
 const STATUS_LABEL: Record<string, string> = {
   idle: 'Ready',
@@ -15,17 +16,33 @@ const STATUS_LABEL: Record<string, string> = {
 /**
  * The chat: the history is held in the page (every turn stays visible) and sent as `messages`;
  * the answer being written is streamed by useBedrockStream and moved into the history when it
- * ends, with its status, error and figures.
+ * ends, with its status, error and figures. The chat and the id of the answer in flight are
+ * kept in sessionStorage, so a reload shows the same chat and resumes that answer.
  */
 export function App({ config }: { config: WebConfig }) {
-  const stream = useBedrockStream({ throttleMs: 50 });
-  const [history, setHistory] = useState<Turn[]>([]);
+  // Read once: what the tab held before a reload.
+  const [saved] = useState(loadChat);
+  const stream = useBedrockStream({ throttleMs: 50, resumeStreamId: saved.activeStreamId });
+  const [history, setHistory] = useState<Turn[]>(saved.history);
   const [prompt, setPrompt] = useState('');
   const [modelId, setModelId] = useState(config.defaultModelId ?? config.allowedModelIds[0]!);
   // The turns an answer in flight belongs after; null when no answer is pending. A ref, not
   // state, so the effect below settles each answer exactly once.
-  const pending = useRef<Turn[] | null>(null);
+  const pending = useRef<Turn[] | null>(saved.activeStreamId ? saved.history : null);
   const busy = stream.status === 'submitted' || stream.status === 'streaming';
+  // Only a stream the page follows for a pending answer is worth resuming after a reload
+  // (before the resume begins, status is still idle: keep the saved id).
+  const activeStreamId = !pending.current
+    ? null
+    : busy
+      ? stream.streamId
+      : stream.status === 'idle'
+        ? saved.activeStreamId
+        : null;
+
+  useEffect(() => {
+    saveChat({ history, activeStreamId });
+  }, [history, activeStreamId]);
   const end = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -63,14 +80,18 @@ export function App({ config }: { config: WebConfig }) {
     void stream.start({ modelId, messages });
   };
 
-  // Retry asks the last question again: its previous answer leaves the history.
+  // Retry asks the last question again: its previous answer leaves the history. The
+  // messages come from the history (not the hook's last input), so it works after a reload.
   const retry = () => {
     const lastUser = history.map((t) => t.role).lastIndexOf('USER');
     if (lastUser < 0 || busy) return;
     const asked = history.slice(0, lastUser + 1);
     pending.current = asked;
     setHistory(asked);
-    stream.retry();
+    void stream.start({
+      modelId,
+      messages: messagesFor(history.slice(0, lastUser), asked[lastUser]!.text),
+    });
   };
 
   const newChat = () => {

@@ -5,7 +5,9 @@ import { isWorkerErrorCode, type WorkerErrorCode } from '@org/bedrock-stream-con
  * - `INVALID_OPTIONS` / `INVALID_INPUT`: rejected before anything was sent.
  * - `INVALID_PAYLOAD`: a received chunk broke the contract (see contracts' ChunkPayloadSchema).
  * - `SUBSCRIBE_FAILED`: the real-time subscription was not acknowledged.
- * - `START_FAILED` / `CANCEL_FAILED` / `QUERY_FAILED`: a GraphQL operation failed.
+ * - `START_FAILED` / `CANCEL_FAILED` / `QUERY_FAILED`: a GraphQL operation failed: the service
+ *   refused it, or its retry budget ran out (the message then says what was tried).
+ * - `STREAM_NOT_FOUND`: `resume()` found no stream with that id for this caller.
  * - `CONNECTION_LOST`: the WebSocket dropped and could not be re-established.
  * - `STREAM_FAILED`: the stream record says FAILED but no error details were stored.
  * - `UNKNOWN_WORKER_ERROR`: the worker ended the stream with a code this client version does
@@ -20,6 +22,7 @@ export const CLIENT_ERROR_CODES = [
   'START_FAILED',
   'CANCEL_FAILED',
   'QUERY_FAILED',
+  'STREAM_NOT_FOUND',
   'CONNECTION_LOST',
   'STREAM_FAILED',
   'UNKNOWN_WORKER_ERROR',
@@ -79,6 +82,11 @@ export function workerError(code: string, message: string, retryable: boolean): 
 
 /** Best-effort human message of anything thrown (Apollo errors, link error objects, strings). */
 export function describeError(err: unknown): string {
+  // Apollo wraps what a link reports that is not an Error (the AppSync subscription link's
+  // `{ errors: [...] }`) as "An error of unexpected shape occurred."; its cause says more.
+  if (err instanceof Error && err.name === 'UnconventionalError' && err.cause !== undefined) {
+    return describeError(err.cause);
+  }
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;
   if (err && typeof err === 'object') {

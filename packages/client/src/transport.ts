@@ -16,9 +16,11 @@ import {
   type StreamChunksQueryVariables,
 } from '@org/bedrock-stream-contracts';
 import { map } from 'rxjs';
-import { StreamClientError, describeError, type ClientErrorCode } from './errors.js';
+import { StreamClientError } from './errors.js';
+import { asClientError } from './operation-retry.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import { ensureRealtimeGlobals } from './runtime.js';
+import { timedFetch } from './timed-fetch.js';
 
 /** One chunk as the subscription and the catch-up query deliver it (payload still AWSJSON). */
 export type StreamChunkMessage = NonNullable<OnStreamChunkSubscription['onStreamChunk']>;
@@ -40,8 +42,11 @@ export interface ChunkSubscriptionHandlers {
 }
 
 /**
- * The GraphQL operations the stream logic needs. {@link createApolloTransport} implements it
- * with Apollo Client 4 and the AppSync links; tests may implement it in memory.
+ * The GraphQL operations the stream logic needs, each tried once (the client retries them).
+ * {@link createApolloTransport} implements it with Apollo Client 4 and the AppSync links;
+ * tests may implement it in memory. Failures should be `StreamClientError`s whose
+ * `retryable` says whether the same request may pass when sent again (or anything else,
+ * which the client classifies itself).
  */
 export interface StreamTransport {
   /** Subscribes to onStreamChunk(streamId). Returns the unsubscribe function. */
@@ -50,6 +55,12 @@ export interface StreamTransport {
   cancelStream(streamId: string): Promise<CancelStreamMutation['cancelStream']>;
   getStream(streamId: string): Promise<StreamRecord | null>;
   streamChunks(variables: StreamChunksQueryVariables): Promise<StreamChunkPage>;
+  /**
+   * Drops the real-time connection and makes later subscriptions open a new one; every
+   * open subscription ends with an error (and its stream resubscribes). For a connection
+   * that may be dead without knowing it (the page was offline). Optional.
+   */
+  resetConnection?(): void;
   /** Ends every subscription and stops the underlying client. */
   close(): void;
 }
@@ -86,12 +97,6 @@ const controlMessageLink = new ApolloLink((operation, forward) =>
   ),
 );
 
-function toError(code: ClientErrorCode, prefix: string, err: unknown): StreamClientError {
-  if (err instanceof StreamClientError) return err;
-  // Network-level failures may pass on retry; GraphQL errors from resolvers usually won't.
-  return new StreamClientError(code, `${prefix}: ${describeError(err)}`, true, { cause: err });
-}
-
 /**
  * Builds the transport: HTTP operations through aws-appsync-auth-link, subscriptions
  * through aws-appsync-subscription-link (AppSync real-time protocol), all on one
@@ -101,19 +106,23 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
   const auth = toAuthOptions(options.auth);
   const httpLink = new HttpLink({
     uri: options.url,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: timedFetch(() => options.fetch ?? globalThis.fetch, options.requestTimeoutMs),
   });
   // The AppSync links' .d.ts files resolve @apollo/client's CJS typings while we use the
   // ESM ones (same runtime classes, nominally different types), hence the casts.
   const authLink = createAuthLink({ url: options.url, region: options.region, auth });
-  const subscriptionLink = createSubscriptionHandshakeLink(
-    { url: options.url, region: options.region, auth },
-    httpLink as unknown as Parameters<typeof createSubscriptionHandshakeLink>[1],
-  );
+  // The subscription link owns the WebSocket; resetConnection() swaps in a new one so the
+  // next subscription dials afresh while the old socket winds down on its own.
+  const newSubscriptionLink = () =>
+    createSubscriptionHandshakeLink(
+      { url: options.url, region: options.region, auth },
+      httpLink as unknown as Parameters<typeof createSubscriptionHandshakeLink>[1],
+    ) as unknown as ApolloLink;
+  let subscriptionLink = newSubscriptionLink();
   const link = ApolloLink.from([
     authLink as unknown as ApolloLink,
     controlMessageLink,
-    subscriptionLink as unknown as ApolloLink,
+    new ApolloLink((operation, forward) => subscriptionLink.request(operation, forward)),
   ]);
   const apollo = new ApolloClient({
     link,
@@ -123,7 +132,8 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
       mutate: { fetchPolicy: 'no-cache' },
     },
   });
-  const active = new Set<() => void>();
+  /** Ends each open subscription; with an error, its stream resubscribes. */
+  const active = new Map<() => void, (error: unknown) => void>();
 
   return {
     apollo,
@@ -136,7 +146,6 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         active.delete(stop);
         unsubscribe?.();
       };
-      active.add(stop);
       let acked = false;
       const ackTimer = setTimeout(() => {
         if (acked || closed) return;
@@ -154,9 +163,10 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (closed) return;
         stop();
         handlers.onError?.(
-          toError(acked ? 'CONNECTION_LOST' : 'SUBSCRIBE_FAILED', 'subscription ended', err),
+          asClientError(acked ? 'CONNECTION_LOST' : 'SUBSCRIBE_FAILED', 'subscription', err),
         );
       };
+      active.set(stop, fail);
       ensureRealtimeGlobals(options.webSocketImpl).then(() => {
         if (closed) return;
         const sub = apollo
@@ -208,7 +218,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (!res.data) throw new Error('startStream returned no data');
         return res.data.startStream;
       } catch (err) {
-        throw toError('START_FAILED', 'startStream failed', err);
+        throw asClientError('START_FAILED', 'startStream', err);
       }
     },
     async cancelStream(streamId) {
@@ -221,7 +231,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (!res.data) throw new Error('cancelStream returned no data');
         return res.data.cancelStream;
       } catch (err) {
-        throw toError('CANCEL_FAILED', 'cancelStream failed', err);
+        throw asClientError('CANCEL_FAILED', 'cancelStream', err);
       }
     },
     async getStream(streamId) {
@@ -230,7 +240,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (res.error) throw res.error;
         return res.data?.getStream ?? null;
       } catch (err) {
-        throw toError('QUERY_FAILED', 'getStream failed', err);
+        throw asClientError('QUERY_FAILED', 'getStream', err);
       }
     },
     async streamChunks(variables) {
@@ -240,11 +250,16 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (!res.data) throw new Error('streamChunks returned no data');
         return res.data.streamChunks;
       } catch (err) {
-        throw toError('QUERY_FAILED', 'streamChunks failed', err);
+        throw asClientError('QUERY_FAILED', 'streamChunks', err);
       }
     },
+    resetConnection() {
+      subscriptionLink = newSubscriptionLink();
+      for (const fail of [...active.values()])
+        fail(new Error('Connection closed: reset by the client'));
+    },
     close() {
-      for (const stop of [...active]) stop();
+      for (const stop of [...active.keys()]) stop();
       apollo.stop();
     },
   };

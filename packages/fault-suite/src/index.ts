@@ -5,3 +5,4 @@
  */
 export * from './figures.js';
 export * from './harness.js';
+export * from './proxy.js';
