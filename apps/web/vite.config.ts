@@ -34,4 +34,19 @@ export default defineConfig({
   // The AppSync subscription link expects Node's `global` in browsers.
   define: { global: 'globalThis' },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+  resolve: {
+    // The AppSync links are CommonJS: their require() of graphql's index and of Node's `url`
+    // would bring the whole graphql library and the `url` polyfill's query-string stack.
+    // Each alias gives them only what they call (see src/shims/).
+    alias: [
+      {
+        find: /^graphql\/index\.js$/,
+        replacement: fileURLToPath(new URL('./src/shims/graphql-cjs.ts', import.meta.url)),
+      },
+      {
+        find: /^url$/,
+        replacement: fileURLToPath(new URL('./src/shims/url.ts', import.meta.url)),
+      },
+    ],
+  },
 });

@@ -4,6 +4,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { WebConfig } from './config.js';
 import { figuresOf, messagesFor, type Turn } from './conversation.js';
 import { quotaMessage, usageSummary } from './quota.js';
+import { loadChat, saveChat } from './saved-chat.js';
 
 /** When the usage is read again after an answer ends (its ledger entry lands just after). */
 const USAGE_REREAD_MS = 1_500;
@@ -20,7 +21,8 @@ const STATUS_LABEL: Record<string, string> = {
 /**
  * The chat: the history is held in the page (every turn stays visible) and sent as `messages`;
  * the answer being written is streamed by useBedrockStream and moved into the history when it
- * ends, with its status, error and figures.
+ * ends, with its status, error and figures. The chat and the id of the answer in flight are
+ * kept in sessionStorage, so a reload shows the same chat and resumes that answer.
  */
 export function App({
   config,
@@ -30,15 +32,30 @@ export function App({
   /** Reads the user's usage today (`client.usage()`); the header shows it when given. */
   loadUsage?: () => Promise<UsageReport>;
 }) {
-  const stream = useBedrockStream({ throttleMs: 50 });
+  // Read once: what the tab held before a reload.
+  const [saved] = useState(loadChat);
+  const stream = useBedrockStream({ throttleMs: 50, resumeStreamId: saved.activeStreamId });
   const [usage, setUsage] = useState<UsageReport | null>(null);
-  const [history, setHistory] = useState<Turn[]>([]);
+  const [history, setHistory] = useState<Turn[]>(saved.history);
   const [prompt, setPrompt] = useState('');
   const [modelId, setModelId] = useState(config.defaultModelId ?? config.allowedModelIds[0]!);
   // The turns an answer in flight belongs after; null when no answer is pending. A ref, not
   // state, so the effect below settles each answer exactly once.
-  const pending = useRef<Turn[] | null>(null);
+  const pending = useRef<Turn[] | null>(saved.activeStreamId ? saved.history : null);
   const busy = stream.status === 'submitted' || stream.status === 'streaming';
+  // Only a stream the page follows for a pending answer is worth resuming after a reload
+  // (before the resume begins, status is still idle: keep the saved id).
+  const activeStreamId = !pending.current
+    ? null
+    : busy
+      ? stream.streamId
+      : stream.status === 'idle'
+        ? saved.activeStreamId
+        : null;
+
+  useEffect(() => {
+    saveChat({ history, activeStreamId });
+  }, [history, activeStreamId]);
   const end = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -97,14 +114,18 @@ export function App({
     void stream.start({ modelId, messages });
   };
 
-  // Retry asks the last question again: its previous answer leaves the history.
+  // Retry asks the last question again: its previous answer leaves the history. The
+  // messages come from the history (not the hook's last input), so it works after a reload.
   const retry = () => {
     const lastUser = history.map((t) => t.role).lastIndexOf('USER');
     if (lastUser < 0 || busy) return;
     const asked = history.slice(0, lastUser + 1);
     pending.current = asked;
     setHistory(asked);
-    stream.retry();
+    void stream.start({
+      modelId,
+      messages: messagesFor(history.slice(0, lastUser), asked[lastUser]!.text),
+    });
   };
 
   const newChat = () => {

@@ -1,4 +1,4 @@
-import type { Message, Usage } from '@org/bedrock-stream-contracts';
+import type { MessageInput, Usage } from '@org/bedrock-stream-contracts';
 import type { StreamMetrics } from '@org/bedrock-stream-client';
 
 /** How an assistant turn ended (the hook's terminal statuses). */
@@ -23,8 +23,8 @@ export type Turn =
  * alternate, and a failed answer (no text) is no useful context. A stopped answer keeps its
  * partial text because that is what the user saw.
  */
-export function messagesFor(history: readonly Turn[], prompt: string): Message[] {
-  const out: Message[] = [];
+export function messagesFor(history: readonly Turn[], prompt: string): MessageInput[] {
+  const out: MessageInput[] = [];
   let question: string | null = null;
   for (const turn of history) {
     if (turn.role === 'USER') {

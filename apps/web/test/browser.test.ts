@@ -182,4 +182,69 @@ describe.skipIf(!haveChromium).each([
     expect(((await answers.last().locator('p').textContent()) ?? '').trim()).toBe(before);
     expect(await page.getByTestId('user-turn').count()).toBe(2);
   }, 40_000);
+
+  /** The live answer's text, read in one step (it can leave the DOM between two calls). */
+  const liveAnswer = () =>
+    page.evaluate(() => document.querySelector('[data-testid="answer"]')?.textContent ?? '');
+
+  /** Starts a long answer in a new chat and waits until part of it is on screen. */
+  async function askLong(prompt: string) {
+    await page.getByTestId('new-chat').click();
+    await page.getByTestId('empty').waitFor();
+    await ask(prompt);
+    await expect
+      .poll(async () => (await liveAnswer()).length, { timeout: 15_000 })
+      .toBeGreaterThan(40);
+    return deterministicAnswer(
+      { messages: [{ role: 'user', content: prompt }] },
+      { modelId: stack.config.defaultModelId, outputTokens: OUTPUT_TOKENS },
+    ).text;
+  }
+
+  it('a reload mid-answer comes back to the chat and the answer streams on to its end', async () => {
+    const expected = await askLong('Tell me a long story [[tokens:300]]');
+    const calls = stack.bedrock!.stats().requests;
+    const shown = (await liveAnswer()).length;
+    await page.reload();
+    await page.getByTestId('prompt').waitFor();
+    // The question is back, and so is the answer: first what was stored, then live.
+    expect(await page.getByTestId('user-turn').count()).toBe(1);
+    const lengths = new Set<number>();
+    const answer = page.getByTestId('assistant-turn').last();
+    await expect
+      .poll(
+        async () => {
+          lengths.add((await liveAnswer()).length);
+          return (await page.getByTestId('assistant-turn').count()) > 0
+            ? answer.getAttribute('data-status')
+            : null;
+        },
+        { timeout: 20_000, interval: 50 },
+      )
+      .toBe('done');
+    expect(Math.max(...lengths)).toBeGreaterThanOrEqual(shown);
+    expect((await answer.locator('p').textContent())?.trim()).toBe(expected.trim());
+    // Resumed, not asked again: no new model call.
+    expect(stack.bedrock!.stats().requests).toBe(calls);
+    await page.screenshot({ path: `${artifacts}after-reload.png`, fullPage: true });
+  }, 60_000);
+
+  it('3 s offline mid-answer: the answer finishes once the network is back', async () => {
+    const expected = await askLong('Tell me about rivers [[tokens:300]]');
+    const context = page.context();
+    await context.setOffline(true);
+    await page.waitForTimeout(3_000);
+    await context.setOffline(false);
+    const answer = page.getByTestId('assistant-turn').last();
+    await expect
+      .poll(
+        async () =>
+          (await page.getByTestId('assistant-turn').count()) > 0
+            ? answer.getAttribute('data-status')
+            : null,
+        { timeout: 30_000 },
+      )
+      .toBe('done');
+    expect((await answer.locator('p').textContent())?.trim()).toBe(expected.trim());
+  }, 60_000);
 });

@@ -5,6 +5,7 @@ import { configSource, parseWebConfig } from '../src/config.js';
 import { figuresOf, messagesFor, type Turn } from '../src/conversation.js';
 import { formatWait, quotaMessage, usageSummary } from '../src/quota.js';
 import { StreamClientError } from '@org/bedrock-stream-client';
+import { SAVED_CHAT_KEY, loadChat, saveChat } from '../src/saved-chat.js';
 
 const stackJson = {
   ready: true,
@@ -181,5 +182,55 @@ describe('quota messages and usage', () => {
       'Today: 12,345 output tokens (of 200,000) · 3 answers',
     );
     expect(usageSummary(report(1, 7, null))).toBe('Today: 7 output tokens · 1 answer');
+  });
+});
+
+describe('the chat kept for a reload', () => {
+  /** A Storage with only what the page uses. */
+  const memoryStorage = () => {
+    const items = new Map<string, string>();
+    return {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      items,
+    };
+  };
+  const history: Turn[] = [
+    { role: 'USER', text: 'a' },
+    { role: 'ASSISTANT', text: 'A', status: 'error', error: 'boom', figures: '' },
+    { role: 'USER', text: 'b' },
+  ];
+
+  it('round-trips the turns and the answer in flight', () => {
+    const storage = memoryStorage();
+    const chat = { history, activeStreamId: '0b6b8c3e-4a8f-4e8e-9d6a-2f1c7c9b5a10' };
+    saveChat(chat, storage);
+    expect(loadChat(storage)).toEqual(chat);
+  });
+
+  it('starts empty without storage, with nothing saved, or with something it cannot read', () => {
+    const empty = { history: [], activeStreamId: null };
+    expect(loadChat(null)).toEqual(empty);
+    const storage = memoryStorage();
+    expect(loadChat(storage)).toEqual(empty);
+    storage.setItem(SAVED_CHAT_KEY, '{not json');
+    expect(loadChat(storage)).toEqual(empty);
+    storage.setItem(SAVED_CHAT_KEY, JSON.stringify({ v: 2, history: [], activeStreamId: null }));
+    expect(loadChat(storage)).toEqual(empty);
+    storage.setItem(
+      SAVED_CHAT_KEY,
+      JSON.stringify({ v: 1, history: [{ role: 'SYSTEM', text: 'x' }], activeStreamId: null }),
+    );
+    expect(loadChat(storage)).toEqual(empty);
+  });
+
+  it('a storage that refuses writes only loses the reload', () => {
+    const refusing = {
+      getItem: () => null,
+      setItem: () => {
+        throw new DOMException('quota', 'QuotaExceededError');
+      },
+    };
+    expect(() => saveChat({ history, activeStreamId: null }, refusing)).not.toThrow();
   });
 });

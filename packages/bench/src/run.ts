@@ -1,4 +1,6 @@
 import { cpus } from 'node:os';
+import { clientWeight } from './client-weight.js';
+import { coldStart } from './cold-start.js';
 import {
   concurrency,
   fanOut,
@@ -8,7 +10,15 @@ import {
   type ScenarioResult,
 } from './scenarios.js';
 
-export const SCENARIOS = { overhead, publishCost, concurrency, fanOut, memory } as const;
+export const SCENARIOS = {
+  coldStart,
+  clientWeight,
+  overhead,
+  publishCost,
+  concurrency,
+  fanOut,
+  memory,
+} as const;
 
 /** Runs every scenario (or the named ones) and returns the results document. */
 export async function runBench(options: {

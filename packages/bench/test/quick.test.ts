@@ -6,6 +6,8 @@ describe('bench --quick', () => {
   it('runs every scenario with 0 tokens lost or duplicated', async () => {
     const doc = await runBench({ quick: true, log: (l) => console.log(l) });
     expect(doc.results.map((r) => r.name)).toEqual([
+      'cold start (fresh process, `await import(bundle)`)',
+      'client weight',
       'overhead to first token',
       'publish cost',
       'concurrency',

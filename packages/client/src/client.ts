@@ -1,10 +1,18 @@
+import { StreamIdSchema } from '@org/bedrock-stream-contracts';
 import { StreamClientError } from './errors.js';
+import { createLifecycle, type LifecycleEnvironment } from './lifecycle.js';
+import { OperationRetrier } from './operation-retry.js';
 import {
   resolveOptions,
   type ResolvedStreamClientOptions,
   type StreamClientOptions,
 } from './options.js';
-import { StreamSession, validateStreamInput } from './stream.js';
+import {
+  StreamSession,
+  validateStreamInput,
+  type SessionContext,
+  type SessionMode,
+} from './stream.js';
 import type { StreamHandle, StreamInput, StreamOptions } from './stream-types.js';
 import {
   createApolloTransport,
@@ -41,9 +49,21 @@ export interface StreamClient {
    * @throws StreamClientError `INVALID_INPUT` (synchronously) when the input breaks the contract.
    */
   stream(input: StreamInput, options?: StreamOptions): StreamHandle;
-  /** Asks the worker to stop a stream (also one started elsewhere by the same owner). */
+  /**
+   * Follows a stream that was started earlier — by this page before a reload, in another
+   * tab, on another device of the same owner — whether it still runs or already ended:
+   * every stored chunk first, then live ones, ending exactly as a client that never left
+   * (same text, stop reason, usage). Returns the running handle when this client already
+   * follows that stream. An unknown id (or another owner's) ends with `STREAM_NOT_FOUND`.
+   * @throws StreamClientError `INVALID_INPUT` (synchronously) when `streamId` is not a stream id.
+   */
+  resume(streamId: string, options?: ResumeOptions): StreamHandle;
+  /**
+   * Asks the worker to stop a stream (also one started elsewhere by the same owner).
+   * Retried under `retry.cancelStream`.
+   */
   cancel(streamId: string): Promise<StreamHandleRecord>;
-  /** The stored record of a stream, or null when unknown / not the caller's. */
+  /** The stored record of a stream, or null when unknown / not the caller's. Retried. */
   getStream(streamId: string): Promise<StreamRecord | null>;
   /**
    * The caller's usage ledger (tokens per UTC day and month, all models and per model) and
@@ -67,10 +87,24 @@ export interface StreamClient {
   close(): void;
 }
 
+/**
+ * A page hidden this long gets a new WebSocket when it is shown again: mobile browsers
+ * suspend hidden pages within about a minute, and their sockets may not report the loss.
+ */
+const RESET_AFTER_HIDDEN_MS = 30_000;
+
+/** Options of `client.resume()`. */
+export interface ResumeOptions {
+  /** Aborting cancels the stream (as `cancel()`). */
+  signal?: AbortSignal;
+}
+
 /** Extra wiring for {@link createStreamClient}, mainly for tests and custom transports. */
 export interface CreateStreamClientExtras {
   /** Use this transport instead of Apollo + the AppSync links. */
   transport?: StreamTransport;
+  /** The page events to follow instead of the global `window` / `document`. */
+  lifecycleEnvironment?: LifecycleEnvironment;
 }
 
 /**
@@ -95,8 +129,30 @@ export function createStreamClient(
   const resolved = resolveOptions(options);
   const apolloTransport = extras.transport ? undefined : createApolloTransport(resolved);
   const transport: StreamTransport = extras.transport ?? apolloTransport!;
+  // Without it (`browserLifecycle: false`) the page is ignored: always online, never wakes.
+  const lifecycle = createLifecycle(resolved.browserLifecycle ? extras.lifecycleEnvironment : {});
+  const retrier = new OperationRetrier(resolved.retry, lifecycle);
+  const context: SessionContext = { transport, options: resolved, retrier, lifecycle };
   const active = new Map<string, StreamSession>();
   let closed = false;
+
+  // The page came back. After being offline, or hidden long enough for a phone to have
+  // suspended it, the WebSocket may be dead without knowing it, so it is remade; then every
+  // stream resubscribes if needed and catches up.
+  const stopWaking = lifecycle.onWake(({ reason, awayMs }) => {
+    if (closed) return;
+    const mayBeDead = reason === 'online' || awayMs >= RESET_AFTER_HIDDEN_MS;
+    if (mayBeDead && active.size > 0) transport.resetConnection?.();
+    for (const session of [...active.values()]) session.wake();
+  });
+
+  const open = (streamId: string, mode: SessionMode, signal?: AbortSignal) => {
+    const session = new StreamSession(context, streamId, mode, signal, (s) => {
+      if (active.get(s.streamId) === s) active.delete(s.streamId);
+    });
+    active.set(streamId, session);
+    return session;
+  };
 
   return {
     options: resolved,
@@ -106,14 +162,24 @@ export function createStreamClient(
       if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);
       const streamId = streamOptions.streamId ?? newStreamId();
       const validated = validateStreamInput({ ...input, streamId });
-      const session = new StreamSession(transport, resolved, validated, streamOptions.signal, (s) =>
-        active.delete(s.streamId),
-      );
-      active.set(streamId, session);
-      return session;
+      return open(streamId, { kind: 'start', input: validated }, streamOptions.signal);
     },
-    cancel: (streamId) => transport.cancelStream(streamId),
-    getStream: (streamId) => transport.getStream(streamId),
+    resume(streamId, resumeOptions = {}) {
+      if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);
+      const parsed = StreamIdSchema.safeParse(streamId);
+      if (!parsed.success) {
+        throw new StreamClientError(
+          'INVALID_INPUT',
+          `resume: ${parsed.error.issues[0]?.message ?? 'not a stream id'}`,
+          false,
+        );
+      }
+      const running = active.get(streamId);
+      if (running) return running;
+      return open(streamId, { kind: 'resume' }, resumeOptions.signal);
+    },
+    cancel: (streamId) => retrier.run('cancelStream', () => transport.cancelStream(streamId)),
+    getStream: (streamId) => retrier.run('getStream', () => transport.getStream(streamId)),
     usage(range = {}) {
       if (!transport.myUsage) {
         return Promise.reject(
@@ -130,6 +196,8 @@ export function createStreamClient(
       for (const session of [...active.values()]) {
         session.abort(new StreamClientError('CLIENT_CLOSED', 'the client was closed', false));
       }
+      stopWaking();
+      lifecycle.close();
       transport.close();
     },
   };

@@ -10,7 +10,9 @@ import {
  * - `INVALID_OPTIONS` / `INVALID_INPUT`: rejected before anything was sent.
  * - `INVALID_PAYLOAD`: a received chunk broke the contract (see contracts' ChunkPayloadSchema).
  * - `SUBSCRIBE_FAILED`: the real-time subscription was not acknowledged.
- * - `START_FAILED` / `CANCEL_FAILED` / `QUERY_FAILED`: a GraphQL operation failed.
+ * - `START_FAILED` / `CANCEL_FAILED` / `QUERY_FAILED`: a GraphQL operation failed: the service
+ *   refused it, or its retry budget ran out (the message then says what was tried).
+ * - `STREAM_NOT_FOUND`: `resume()` found no stream with that id for this caller.
  * - `THROTTLED`: startStream stayed busy (concurrent starts of one user) after its retries;
  *   try again after `retryAfterSeconds`.
  * - `CONNECTION_LOST`: the WebSocket dropped and could not be re-established.
@@ -27,6 +29,7 @@ export const CLIENT_ERROR_CODES = [
   'START_FAILED',
   'CANCEL_FAILED',
   'QUERY_FAILED',
+  'STREAM_NOT_FOUND',
   'THROTTLED',
   'CONNECTION_LOST',
   'STREAM_FAILED',
@@ -114,10 +117,15 @@ interface AppSyncErrorEntry {
   errorInfo?: unknown;
 }
 
-/** The GraphQL errors inside anything Apollo threw or returned. */
-function graphQLErrors(err: unknown): AppSyncErrorEntry[] {
-  const errors = (err as { errors?: unknown } | null)?.errors;
-  return Array.isArray(errors) ? (errors as AppSyncErrorEntry[]) : [];
+/**
+ * The GraphQL errors inside anything Apollo threw or returned, also when wrapped (a
+ * StreamClientError's or a spent retry budget's `cause`).
+ */
+function graphQLErrors(err: unknown, depth = 0): AppSyncErrorEntry[] {
+  if (!err || typeof err !== 'object' || depth > 6) return [];
+  const e = err as { errors?: unknown; cause?: unknown };
+  const own = Array.isArray(e.errors) ? (e.errors as AppSyncErrorEntry[]) : [];
+  return [...own, ...graphQLErrors(e.cause, depth + 1)];
 }
 
 /**
@@ -146,6 +154,11 @@ export function refusedStartError(err: unknown): StreamClientError | null {
 
 /** Best-effort human message of anything thrown (Apollo errors, link error objects, strings). */
 export function describeError(err: unknown): string {
+  // Apollo wraps what a link reports that is not an Error (the AppSync subscription link's
+  // `{ errors: [...] }`) as "An error of unexpected shape occurred."; its cause says more.
+  if (err instanceof Error && err.name === 'UnconventionalError' && err.cause !== undefined) {
+    return describeError(err.cause);
+  }
   if (err instanceof Error) return err.message;
   if (typeof err === 'string') return err;
   if (err && typeof err === 'object') {

@@ -8,9 +8,10 @@
  * custom transports; it may change in any release.
  */
 export { createStreamClient, newStreamId } from './client.js';
-export type { StreamClient } from './client.js';
+export type { StreamClient, ResumeOptions } from './client.js';
 export type {
   StreamClientOptions,
+  OperationName,
   StreamClientAuth,
   AwsCredentials,
   Provider,

@@ -5,7 +5,25 @@
  * use the core entry (`@org/bedrock-stream-client`).
  */
 export type { CreateStreamClientExtras } from './client.js';
-export { StreamClientOptionsSchema, DEFAULT_RECONNECT_POLICY, resolveOptions } from './options.js';
+export {
+  StreamClientOptionsSchema,
+  DEFAULT_RECONNECT_POLICY,
+  DEFAULT_OPERATION_RETRY_POLICY,
+  OPERATION_NAMES,
+  resolveOptions,
+} from './options.js';
+export { classifyError } from './classify-error.js';
+export type { ErrorClass, ErrorKind } from './classify-error.js';
+export { createLifecycle } from './lifecycle.js';
+export type {
+  ClientLifecycle,
+  LifecycleEnvironment,
+  LifecycleWindow,
+  LifecycleDocument,
+  WakeEvent,
+  WakeReason,
+} from './lifecycle.js';
+export { OperationRetrier } from './operation-retry.js';
 export type { ResolvedStreamClientOptions } from './options.js';
 export { CLIENT_ERROR_CODES, describeError, workerError } from './errors.js';
 export { validateStreamInput } from './stream.js';

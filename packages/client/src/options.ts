@@ -1,5 +1,6 @@
 import { LIMITS, type RetryPolicy } from '@org/bedrock-stream-contracts';
-import { z } from 'zod';
+// zod/mini: the method-chain build would be most of a browser bundle's weight.
+import * as z from 'zod/mini';
 import { StreamClientError } from './errors.js';
 
 /** AWS credentials as the AWS SDK v3 resolves them. */
@@ -30,6 +31,17 @@ export type StreamClientAuth =
 /** A WebSocket constructor (the browser's, or `ws` in Node). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
+/** The client's one-shot GraphQL operations, each with its own retry budget. */
+export type OperationName = 'startStream' | 'cancelStream' | 'getStream' | 'streamChunks';
+
+/** The operations in {@link OperationName}, in a fixed order. */
+export const OPERATION_NAMES = [
+  'startStream',
+  'cancelStream',
+  'getStream',
+  'streamChunks',
+] as const satisfies readonly OperationName[];
+
 /** Options of {@link createStreamClient}. Only `url`, `region` and `auth` are required. */
 export interface StreamClientOptions {
   /** The AppSync GraphQL endpoint, e.g. `https://<id>.appsync-api.<region>.amazonaws.com/graphql`. */
@@ -44,8 +56,16 @@ export interface StreamClientOptions {
   webSocketImpl?: WebSocketConstructor;
   /** `fetch` for HTTP operations; defaults to the global one. */
   fetch?: typeof fetch;
-  /** How long to wait for the subscription's `start_ack` before failing. Default 15000. */
+  /**
+   * How long to wait for the subscription's `start_ack` before that try fails (and is retried
+   * under `reconnect`). Default 15000.
+   */
   ackTimeoutMs?: number;
+  /**
+   * How long one HTTP operation may take before that try is abandoned as lost (and retried
+   * under `retry`). A mobile network can swallow a request without an error. Default 15000.
+   */
+  requestTimeoutMs?: number;
   /**
    * How long a gap (a missing seq) may stay open before the catch-up query is sent.
    * Delivery is unordered, so a short wait avoids queries for chunks that are merely late.
@@ -58,13 +78,30 @@ export interface StreamClientOptions {
    */
   stallTimeoutMs?: number;
   /**
-   * How the stream resubscribes after a WebSocket drop (contracts' `RetryPolicy`: capped
-   * exponential backoff with full jitter). `maxTries` counts the subscription that dropped
-   * as the first try, so the default `{ maxTries: 6, initialDelayMs: 200, maxDelayMs: 5000,
-   * jitter: true }` makes up to 5 resubscriptions, waiting up to 200, 400, 800, 1600 and
-   * 3200 ms before them. Each drop starts a fresh count. Fields left out keep the default.
+   * How a stream's subscription is made and remade (contracts' `RetryPolicy`: capped
+   * exponential backoff with full jitter): the first subscription is retried under it, and
+   * after a WebSocket drop the stream resubscribes under it, the subscription that dropped
+   * counting as the first try. The default `{ maxTries: 10, initialDelayMs: 200,
+   * maxDelayMs: 5000, jitter: true }` makes up to 9 more tries, waiting up to 200, 400, 800,
+   * 1600, 3200, then 5000 ms before each. Each drop starts a fresh count. Fields left out keep
+   * the default.
    */
   reconnect?: Partial<RetryPolicy>;
+  /**
+   * Retry budgets of the one-shot operations (contracts' `RetryPolicy` each), e.g.
+   * `{ startStream: { maxTries: 12 } }`. A try that fails on the network, with a 5xx or with
+   * throttling is retried; one the service refuses (validation, auth, not found, conflict) is
+   * not. Default for each: `{ maxTries: 8, initialDelayMs: 200, maxDelayMs: 5000, jitter:
+   * true }` (waits of up to 200, 400, 800, 1600, 3200, 5000, 5000 ms). startStream is safe to
+   * retry: the same stream id and input return the stream already started.
+   */
+  retry?: Partial<Record<OperationName, Partial<RetryPolicy>>>;
+  /**
+   * In browsers, follow `online` / `offline` and `visibilitychange`: retries wait while the
+   * browser is offline instead of spending their budget, and running streams catch up and
+   * resubscribe when the page comes back. No effect outside a browser. Default true.
+   */
+  browserLifecycle?: boolean;
   /** Page size of the `streamChunks` catch-up query. Default LIMITS.catchUpPageDefault. */
   catchUpPageSize?: number;
   /**
@@ -74,39 +111,51 @@ export interface StreamClientOptions {
   cancelGraceMs?: number;
 }
 
-const providerOf = <T extends z.ZodType>(schema: T) =>
+const providerOf = <T extends z.ZodMiniType>(schema: T) =>
   z.union([schema, z.custom<() => unknown>((v) => typeof v === 'function', 'expected a function')]);
 
 const CredentialsSchema = z.object({
-  accessKeyId: z.string().min(1, 'accessKeyId is empty'),
-  secretAccessKey: z.string().min(1, 'secretAccessKey is empty'),
-  sessionToken: z.string().optional(),
+  accessKeyId: z.string().check(z.minLength(1, 'accessKeyId is empty')),
+  secretAccessKey: z.string().check(z.minLength(1, 'secretAccessKey is empty')),
+  sessionToken: z.optional(z.string()),
 });
 
 const AuthSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('API_KEY'),
-    apiKey: providerOf(z.string().min(1, 'apiKey is empty')),
+    apiKey: providerOf(z.string().check(z.minLength(1, 'apiKey is empty'))),
   }),
   z.object({ type: z.literal('AWS_IAM'), credentials: providerOf(CredentialsSchema) }),
   z.object({
     type: z.enum(['AMAZON_COGNITO_USER_POOLS', 'OPENID_CONNECT']),
-    jwtToken: providerOf(z.string().min(1, 'jwtToken is empty')),
+    jwtToken: providerOf(z.string().check(z.minLength(1, 'jwtToken is empty'))),
   }),
 ]);
 
-const ms = z.number().int().nonnegative();
+const ms = z.int().check(z.nonnegative());
+const positiveMs = z.int().check(z.nonnegative(), z.positive());
 
-/** The client's default reconnect policy: 5 resubscriptions after the dropped one. */
+/**
+ * The client's default subscription policy: up to 9 resubscriptions after the dropped one
+ * (waits of up to 26 s in all, about 13 s on average: a mobile network's dead spot).
+ */
 export const DEFAULT_RECONNECT_POLICY: RetryPolicy = {
-  maxTries: 6,
+  maxTries: 10,
+  initialDelayMs: 200,
+  maxDelayMs: 5_000,
+  jitter: true,
+};
+
+/** The default budget of each one-shot operation: 8 tries, waits of up to 16 s in all. */
+export const DEFAULT_OPERATION_RETRY_POLICY: RetryPolicy = {
+  maxTries: 8,
   initialDelayMs: 200,
   maxDelayMs: 5_000,
   jitter: true,
 };
 
 const RetryPolicySchema = z.strictObject({
-  maxTries: z.number().int().min(1).max(1_000),
+  maxTries: z.int().check(z.gte(1), z.lte(1_000)),
   initialDelayMs: ms,
   maxDelayMs: ms,
   jitter: z.boolean(),
@@ -118,29 +167,44 @@ const RetryPolicySchema = z.strictObject({
  */
 export const StreamClientOptionsSchema = z.strictObject({
   url: z
-    .string()
     .url('url must be an absolute URL')
-    .refine((u) => /^https?:\/\//.test(u), 'url must be http(s)://'),
-  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1'),
+    .check(z.refine((u) => /^https?:\/\//.test(u), 'url must be http(s)://')),
+  region: z.string().check(z.regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'region must look like us-east-1')),
   auth: AuthSchema,
-  webSocketImpl: z.custom<WebSocketConstructor>((v) => typeof v === 'function').optional(),
-  fetch: z.custom<typeof fetch>((v) => typeof v === 'function').optional(),
-  ackTimeoutMs: ms.positive().optional(),
-  gapFillDelayMs: ms.optional(),
-  stallTimeoutMs: ms.positive().optional(),
-  reconnect: RetryPolicySchema.partial().optional(),
-  catchUpPageSize: z.number().int().min(1).max(LIMITS.catchUpPageMax).optional(),
-  cancelGraceMs: ms.optional(),
+  webSocketImpl: z.optional(z.custom<WebSocketConstructor>((v) => typeof v === 'function')),
+  fetch: z.optional(z.custom<typeof fetch>((v) => typeof v === 'function')),
+  ackTimeoutMs: z.optional(positiveMs),
+  requestTimeoutMs: z.optional(positiveMs),
+  gapFillDelayMs: z.optional(ms),
+  stallTimeoutMs: z.optional(positiveMs),
+  reconnect: z.optional(z.partial(RetryPolicySchema)),
+  retry: z.optional(
+    z.strictObject({
+      startStream: z.optional(z.partial(RetryPolicySchema)),
+      cancelStream: z.optional(z.partial(RetryPolicySchema)),
+      getStream: z.optional(z.partial(RetryPolicySchema)),
+      streamChunks: z.optional(z.partial(RetryPolicySchema)),
+    }),
+  ),
+  browserLifecycle: z.optional(z.boolean()),
+  catchUpPageSize: z.optional(z.int().check(z.gte(1), z.lte(LIMITS.catchUpPageMax))),
+  cancelGraceMs: z.optional(ms),
 });
 
 /** Options with every default filled in. */
-export type ResolvedStreamClientOptions = Omit<StreamClientOptions, 'reconnect'> &
+export type ResolvedStreamClientOptions = Omit<StreamClientOptions, 'reconnect' | 'retry'> &
   Required<
     Pick<
       StreamClientOptions,
-      'ackTimeoutMs' | 'gapFillDelayMs' | 'stallTimeoutMs' | 'catchUpPageSize' | 'cancelGraceMs'
+      | 'ackTimeoutMs'
+      | 'requestTimeoutMs'
+      | 'gapFillDelayMs'
+      | 'stallTimeoutMs'
+      | 'catchUpPageSize'
+      | 'cancelGraceMs'
+      | 'browserLifecycle'
     >
-  > & { reconnect: RetryPolicy };
+  > & { reconnect: RetryPolicy; retry: Record<OperationName, RetryPolicy> };
 
 /**
  * Validates options and fills defaults.
@@ -163,9 +227,17 @@ export function resolveOptions(raw: unknown): ResolvedStreamClientOptions {
   return {
     ...o,
     ackTimeoutMs: o.ackTimeoutMs ?? 15_000,
+    requestTimeoutMs: o.requestTimeoutMs ?? 15_000,
     gapFillDelayMs: o.gapFillDelayMs ?? 200,
     stallTimeoutMs: o.stallTimeoutMs ?? 10_000,
     reconnect: withDefaults(DEFAULT_RECONNECT_POLICY, parsed.data.reconnect),
+    retry: Object.fromEntries(
+      OPERATION_NAMES.map((name) => [
+        name,
+        withDefaults(DEFAULT_OPERATION_RETRY_POLICY, parsed.data.retry?.[name]),
+      ]),
+    ) as Record<OperationName, RetryPolicy>,
+    browserLifecycle: o.browserLifecycle ?? true,
     catchUpPageSize: o.catchUpPageSize ?? LIMITS.catchUpPageDefault,
     cancelGraceMs: o.cancelGraceMs ?? 1_500,
   };

@@ -8,7 +8,7 @@ import {
   type Timings,
   type Usage,
 } from '@org/bedrock-stream-contracts';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { StreamClientError, workerError } from './errors.js';
 import type { StreamRecord } from './transport.js';
 
@@ -25,7 +25,7 @@ export type RecordOutcome = {
  * Reads a stored AWSJSON field with its contract schema: null when absent or when it does
  * not satisfy the schema (a record is storage, not trusted input).
  */
-function readJsonField<T>(raw: unknown, schema: z.ZodType<T>): T | null {
+function readJsonField<T>(raw: unknown, schema: z.ZodMiniType<T>): T | null {
   if (raw == null) return null;
   let value: unknown = raw;
   if (typeof raw === 'string') {

@@ -17,6 +17,8 @@ export interface StreamMetrics {
   totalMs: number | null;
   /** Resubscriptions after WebSocket drops. */
   reconnects: number;
+  /** Operations tried again after a failure that may pass (lost, 5xx, throttled). */
+  retries: number;
   /** Catch-up queries sent (pages count separately) and chunks they returned. */
   catchUpQueries: number;
   catchUpChunks: number;

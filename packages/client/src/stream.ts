@@ -1,18 +1,27 @@
-// One stream's state machine (subscribe first, start, assemble, fill gaps, resubscribe,
-// watch for stalls, end from the record). It stays whole at ~500 lines because every step
-// reads and changes the same session state; the pure parts live beside it (assembler.ts,
-// record.ts, stream-types.ts).
+// One stream's lifecycle: subscribe, start (or attach to a stream that exists: resume),
+// assemble, fill gaps from the store, check the record when nothing arrives, end. The
+// parts with a job of their own live beside it: the subscription (stream-subscription.ts),
+// retries (operation-retry.ts), catch-up (catch-up.ts), the update log (update-log.ts),
+// the assembler and the record reader. It stays whole at ~550 lines because every step
+// left reads and changes the same session state (status, assembler, timers, metrics).
 import {
-  backoffDelayMs,
-  canRetry,
-  sleep,
   ContractError,
   type StartStreamInput,
   type StopReason,
   type Usage,
 } from '@org/bedrock-stream-contracts';
 import { ChunkAssembler, type AssemblerUpdate, type ChunkOrigin } from './assembler.js';
-import { StreamClientError, describeError, workerError, type ClientErrorCode } from './errors.js';
+import { CatchUp } from './catch-up.js';
+import { classifyError } from './classify-error.js';
+import {
+  StreamClientError,
+  describeError,
+  refusedStartError,
+  workerError,
+  type ClientErrorCode,
+} from './errors.js';
+import type { ClientLifecycle } from './lifecycle.js';
+import type { OperationRetrier, RetryHooks } from './operation-retry.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import type { StreamPart } from './parts.js';
 import { outcomeOfRecord } from './record.js';
@@ -25,45 +34,97 @@ import type {
   StreamStatus,
   StreamUpdate,
 } from './stream-types.js';
+import { StreamSubscription } from './stream-subscription.js';
 import type { StreamChunkMessage, StreamRecord, StreamTransport } from './transport.js';
+import { UpdateLog } from './update-log.js';
+
+/** What a session runs on: shared by every stream of one client. */
+export interface SessionContext {
+  transport: StreamTransport;
+  options: ResolvedStreamClientOptions;
+  retrier: OperationRetrier;
+  lifecycle: ClientLifecycle;
+}
+
+/** Start a new stream with this input, or attach to one that exists (resume). */
+export type SessionMode = { kind: 'start'; input: StartStreamInput } | { kind: 'resume' };
 
 /**
- * Drives one stream: subscribe first, wait for start_ack, startStream, assemble chunks,
- * fill gaps from the store, resubscribe after drops, watch for stalls. Internal; use
- * `client.stream()`.
+ * Drives one stream: subscribe first (retried), then startStream (retried; safe, the server
+ * returns the stream a lost answer already started) or, to resume, read the record and catch
+ * up from the first stored chunk; then assemble, fill gaps, resubscribe after drops and check
+ * the record when nothing arrives. Internal; use `client.stream()` / `client.resume()`.
  */
 export class StreamSession implements StreamHandle {
   readonly streamId: string;
   readonly done: Promise<StreamResult>;
   private resolveDone!: (r: StreamResult) => void;
   private readonly asm = new ChunkAssembler();
+  private readonly updates = new UpdateLog();
+  private readonly subscription: StreamSubscription;
+  /** Aborted when the stream ends: stops every retry loop. */
+  private readonly lifetime = new AbortController();
+  private readonly retryHooks: RetryHooks;
   private _status: StreamStatus = 'submitted';
   private _error: StreamClientError | null = null;
   private _stopReason: StopReason | null = null;
   private _usage: Usage | null = null;
-  private readonly log: StreamUpdate[] = [];
-  private readonly listeners = new Set<(u: StreamUpdate) => void>();
-  private readonly wakeups = new Set<() => void>();
   private finished = false;
-  private unsubscribe: (() => void) | undefined;
   private started = false;
   private cancelRequested = false;
   private gapTimer: ReturnType<typeof setTimeout> | undefined;
   private stallTimer: ReturnType<typeof setTimeout> | undefined;
-  private catchUpRunning = false;
-  private catchUpAgain = false;
+  private readonly catchUpRunner: CatchUp;
+  private checking = false;
+  /** Checks in a row that found the store ahead of what was assembled. */
+  private behindChecks = 0;
+  private lastLiveAt = Date.now();
   private readonly t0 = Date.now();
   private readonly _metrics: StreamMetrics = emptyMetrics();
 
   constructor(
-    private readonly transport: StreamTransport,
-    private readonly options: ResolvedStreamClientOptions,
-    private readonly input: StartStreamInput,
+    private readonly ctx: SessionContext,
+    streamId: string,
+    private readonly mode: SessionMode,
     signal: AbortSignal | undefined,
     private readonly onFinished: (s: StreamSession) => void,
   ) {
-    this.streamId = input.streamId;
+    this.streamId = streamId;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    this.retryHooks = {
+      signal: this.lifetime.signal,
+      onRetry: () => this._metrics.retries++,
+    };
+    this.subscription = new StreamSubscription(
+      ctx.transport,
+      streamId,
+      ctx.options.reconnect,
+      ctx.lifecycle,
+      {
+        onChunk: (chunk) => this.onChunk(chunk),
+        onTry: (kind) =>
+          kind === 'reconnect' ? this._metrics.reconnects++ : this._metrics.retries++,
+        // Nothing is replayed after a reconnect: whatever was published meanwhile is stored.
+        onRestored: () => void this.catchUp(),
+        onLost: (error) => this.finishWith('error', error),
+      },
+    );
+    this.catchUpRunner = new CatchUp(
+      ctx.transport,
+      ctx.retrier,
+      streamId,
+      ctx.options.catchUpPageSize,
+      this.retryHooks,
+      {
+        position: () => ({ attempt: this.asm.attempt, lastAppliedSeq: this.asm.lastAppliedSeq }),
+        apply: (chunk) => this.apply(chunk, 'store'),
+        finished: () => this.finished,
+        counted: (chunks) => {
+          this._metrics.catchUpQueries++;
+          this._metrics.catchUpChunks += chunks;
+        },
+      },
+    );
     if (signal?.aborted) {
       this.cancelRequested = true;
     } else {
@@ -100,17 +161,11 @@ export class StreamSession implements StreamHandle {
   }
 
   subscribe(listener: (update: StreamUpdate) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.updates.subscribe(listener);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<StreamUpdate> {
-    let cursor = 0;
-    for (;;) {
-      while (cursor < this.log.length) yield this.log[cursor++]!;
-      if (this.finished) return;
-      await new Promise<void>((resolve) => this.wakeups.add(resolve));
-    }
+  [Symbol.asyncIterator](): AsyncIterator<StreamUpdate> {
+    return this.updates.iterate();
   }
 
   async cancel(): Promise<void> {
@@ -120,11 +175,16 @@ export class StreamSession implements StreamHandle {
     // it is already in flight, sends cancelStream once the record exists.
     if (!this.started) return;
     try {
-      await this.transport.cancelStream(this.streamId);
+      await this.ctx.retrier.run(
+        'cancelStream',
+        () => this.ctx.transport.cancelStream(this.streamId),
+        this.retryHooks,
+      );
     } catch (err) {
+      if (this.finished) return;
       this.emit({ type: 'error', error: toClientError('CANCEL_FAILED', err), fatal: false });
     }
-    this.armStall(this.options.cancelGraceMs);
+    this.armStall(this.ctx.options.cancelGraceMs);
   }
 
   detach(): void {
@@ -136,27 +196,99 @@ export class StreamSession implements StreamHandle {
     this.finishWith('error', error);
   }
 
+  /**
+   * The page came back (online again, shown again): a subscription that is down is retried
+   * now, and the record is read at once, catching up what was stored meanwhile.
+   */
+  wake(): void {
+    if (this.finished) return;
+    this.subscription.wake();
+    if (this.started) void this.check();
+  }
+
   private async run(): Promise<void> {
     try {
-      await this.subscribeOnce();
+      await this.subscription.open();
     } catch (err) {
       return this.finishWith('error', toClientError('SUBSCRIBE_FAILED', err));
     }
     if (this.finished) return;
-    if (this.cancelRequested) return this.finishCancelledLocally();
-    try {
-      await this.transport.startStream(this.input);
-    } catch (err) {
-      return this.finishWith('error', toClientError('START_FAILED', err));
-    }
-    this.started = true;
-    if (this.finished) return;
-    this.armStall();
+    if (this.mode.kind === 'resume') await this.attach();
+    else await this.start(this.mode.input);
+    if (this.finished || !this.started) return;
     if (this.cancelRequested) {
-      // cancel() arrived while startStream was in flight: the record exists only now.
+      // cancel() arrived before the record was known to exist: send it now.
       this.cancelRequested = false;
       await this.cancel();
     }
+  }
+
+  private async start(input: StartStreamInput): Promise<void> {
+    if (this.cancelRequested) return this.finishCancelledLocally();
+    let alreadyRunning = false;
+    try {
+      const handle = await this.ctx.retrier.run(
+        'startStream',
+        () => this.ctx.transport.startStream(input),
+        this.retryHooks,
+      );
+      // A retried start whose first answer was lost gets the stream as it is now.
+      alreadyRunning = handle.status !== 'ACCEPTED';
+    } catch (err) {
+      if (this.finished) return;
+      // Every answer may have been lost although a start reached the server: ask the record.
+      if (!classifyError(err).retryable || !(await this.recordExists())) {
+        // A quota's refusal (or a counter still busy after the retries) as its typed error.
+        return this.finishWith(
+          'error',
+          refusedStartError(err) ?? toClientError('START_FAILED', err),
+        );
+      }
+      alreadyRunning = true;
+    }
+    if (this.finished) return;
+    this.started = true;
+    this.armStall();
+    if (alreadyRunning) void this.check();
+  }
+
+  /** Resume: the stream must exist; then everything stored is read and live chunks follow. */
+  private async attach(): Promise<void> {
+    let record: StreamRecord | null;
+    try {
+      record = await this.readRecord();
+    } catch (err) {
+      return this.finishWith('error', toClientError('QUERY_FAILED', err));
+    }
+    if (this.finished) return;
+    if (!record) {
+      return this.finishWith(
+        'error',
+        new StreamClientError(
+          'STREAM_NOT_FOUND',
+          `no stream ${this.streamId} for this caller (never started, expired, or another owner's)`,
+          false,
+        ),
+      );
+    }
+    this.started = true;
+    await this.check(record);
+  }
+
+  private async recordExists(): Promise<boolean> {
+    try {
+      return (await this.readRecord()) !== null;
+    } catch {
+      return false;
+    }
+  }
+
+  private readRecord(): Promise<StreamRecord | null> {
+    return this.ctx.retrier.run(
+      'getStream',
+      () => this.ctx.transport.getStream(this.streamId),
+      this.retryHooks,
+    );
   }
 
   private finishCancelledLocally(): void {
@@ -165,61 +297,9 @@ export class StreamSession implements StreamHandle {
     this.finishWith('cancelled', null);
   }
 
-  /** Subscribes; resolves on start_ack, rejects if the subscription fails before it. */
-  private subscribeOnce(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      let acked = false;
-      this.unsubscribe?.();
-      const unsubscribe = this.transport.subscribe(this.streamId, {
-        onAck: () => {
-          acked = true;
-          resolve();
-        },
-        onChunk: (chunk) => this.onChunk(chunk),
-        onError: (error) => {
-          if (this.unsubscribe === unsubscribe) this.unsubscribe = undefined;
-          if (!acked) reject(error);
-          else void this.reconnect(error);
-        },
-      });
-      this.unsubscribe = unsubscribe;
-    });
-  }
-
-  /**
-   * Resubscribes after a drop under the `reconnect` policy (contracts' capped, full-jitter
-   * backoff); the subscription that dropped was try 1.
-   */
-  private async reconnect(cause: StreamClientError): Promise<void> {
-    const policy = this.options.reconnect;
-    for (let tries = 1; canRetry(policy, tries) && !this.finished; tries++) {
-      await sleep(backoffDelayMs(policy, tries + 1));
-      if (this.finished) return;
-      this._metrics.reconnects++;
-      try {
-        await this.subscribeOnce();
-      } catch {
-        continue;
-      }
-      // Nothing is replayed after a reconnect: whatever was published meanwhile is in the store.
-      void this.catchUp();
-      return;
-    }
-    if (!this.finished) {
-      this.finishWith(
-        'error',
-        new StreamClientError(
-          'CONNECTION_LOST',
-          `real-time connection lost and not re-established: ${cause.message}`,
-          true,
-          { cause },
-        ),
-      );
-    }
-  }
-
   private onChunk(chunk: StreamChunkMessage): void {
     if (chunk.streamId !== this.streamId || this.finished) return;
+    this.lastLiveAt = Date.now();
     this.apply(chunk, 'live');
   }
 
@@ -326,82 +406,98 @@ export class StreamSession implements StreamHandle {
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined;
       if (!this.finished && this.asm.gap()) void this.catchUp();
-    }, this.options.gapFillDelayMs);
+    }, this.ctx.options.gapFillDelayMs);
   }
 
-  /** Reads every stored chunk after what is assembled, page by page. Serialized. */
-  private async catchUp(): Promise<void> {
-    if (this.catchUpRunning) {
-      this.catchUpAgain = true;
-      return;
-    }
-    this.catchUpRunning = true;
+  /**
+   * Reads every stored chunk after what is assembled (see catch-up.ts). Resolves true when
+   * it read to the end of the store, false when a page failed for good: reported as a
+   * non-fatal error, the next check tries again.
+   */
+  private async catchUp(): Promise<boolean> {
     try {
-      do {
-        this.catchUpAgain = false;
-        let nextToken: string | null = null;
-        const from = { attempt: this.asm.attempt, afterSeq: this.asm.lastAppliedSeq };
-        do {
-          if (this.finished) return;
-          this._metrics.catchUpQueries++;
-          const page = await this.transport.streamChunks({
-            streamId: this.streamId,
-            attempt: from.attempt > 0 ? from.attempt : null,
-            afterSeq: from.attempt > 0 ? from.afterSeq : null,
-            limit: this.options.catchUpPageSize,
-            nextToken,
-          });
-          this._metrics.catchUpChunks += page.items.length;
-          for (const item of page.items) {
-            if (this.finished) return;
-            this.apply(item, 'store');
-          }
-          nextToken = page.nextToken;
-        } while (nextToken);
-      } while (this.catchUpAgain && !this.finished);
+      await this.catchUpRunner.run();
+      return true;
     } catch (err) {
-      // A failed catch-up is retried by the stall watchdog; report, don't end the stream.
-      this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
-    } finally {
-      this.catchUpRunning = false;
+      if (!this.finished) {
+        this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
+      }
+      return false;
     }
   }
 
-  private armStall(ms = this.options.stallTimeoutMs): void {
+  private armStall(ms = this.ctx.options.stallTimeoutMs): void {
     if (this.finished) return;
     clearTimeout(this.stallTimer);
-    this.stallTimer = setTimeout(() => void this.onStall(), ms);
+    this.stallTimer = setTimeout(() => void this.check(), ms);
   }
 
-  /** No progress for a while: ask the record, catch up, and end from the record if needed. */
-  private async onStall(): Promise<void> {
-    if (this.finished) return;
-    let record: StreamRecord | null = null;
+  /**
+   * Reads the record (or takes the one given), catches up when the store is ahead, and ends
+   * the stream when the record says it ended. Runs when nothing arrived for a while, when
+   * the page comes back, and when a start or resume finds the stream already running.
+   */
+  private async check(known?: StreamRecord): Promise<void> {
+    if (this.finished || this.checking) return;
+    this.checking = true;
     try {
-      record = await this.transport.getStream(this.streamId);
-    } catch (err) {
-      this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
+      let record: StreamRecord | null = known ?? null;
+      if (!known) {
+        try {
+          record = await this.readRecord();
+        } catch (err) {
+          if (!this.finished) {
+            this.emit({ type: 'error', error: toClientError('QUERY_FAILED', err), fatal: false });
+          }
+        }
+      }
+      if (this.finished) return;
+      const behind =
+        record != null &&
+        (record.attempt > this.asm.attempt ||
+          (record.attempt === this.asm.attempt && record.lastSeq > this.asm.lastAppliedSeq));
+      const outcome = record && outcomeOfRecord(record);
+      this.behindChecks = behind ? this.behindChecks + 1 : 0;
+      if (
+        this.behindChecks >= 2 &&
+        !outcome &&
+        this.liveSilentFor(2 * this.ctx.options.stallTimeoutMs)
+      ) {
+        // Twice in a row the store moved on while the subscription, said to be up, brought
+        // nothing: its connection may be dead without knowing it (a half-open socket after
+        // a network change). Make a new one; catch-up covers the switch.
+        this.behindChecks = 0;
+        this.resetSubscription();
+      }
+      const caughtUp =
+        record && (behind || outcome || this.asm.gap()) ? await this.catchUp() : true;
+      if (this.finished) return;
+      // Ending from the record needs everything stored first: else try again at the next check.
+      if (outcome && caughtUp) {
+        // The store has every chunk it ever fanned out; if the terminal one is still missing,
+        // the worker ended without publishing it (e.g. it crashed): the record is the truth.
+        this._usage = outcome.usage ?? this._usage;
+        this._metrics.worker = outcome.timings ?? this._metrics.worker;
+        this._stopReason = outcome.stopReason;
+        this.finishWith(outcome.status, outcome.error);
+        return;
+      }
+      this.armStall(
+        this.cancelRequested ? this.ctx.options.cancelGraceMs : this.ctx.options.stallTimeoutMs,
+      );
+    } finally {
+      this.checking = false;
     }
-    if (this.finished) return;
-    const behind =
-      record != null &&
-      (record.attempt > this.asm.attempt ||
-        (record.attempt === this.asm.attempt && record.lastSeq > this.asm.lastAppliedSeq));
-    const outcome = record && outcomeOfRecord(record);
-    if (record && (behind || outcome || this.asm.gap())) {
-      await this.catchUp();
-    }
-    if (this.finished) return;
-    if (outcome) {
-      // The store has every chunk it ever fanned out; if the terminal one is still missing,
-      // the worker ended without publishing it (e.g. it crashed): the record is the truth.
-      this._usage = outcome.usage ?? this._usage;
-      this._metrics.worker = outcome.timings ?? this._metrics.worker;
-      this._stopReason = outcome.stopReason;
-      this.finishWith(outcome.status, outcome.error);
-      return;
-    }
-    this.armStall(this.cancelRequested ? this.options.cancelGraceMs : this.options.stallTimeoutMs);
+  }
+
+  private liveSilentFor(ms: number): boolean {
+    return this.subscription.connected && Date.now() - this.lastLiveAt >= ms;
+  }
+
+  private resetSubscription(): void {
+    this.lastLiveAt = Date.now();
+    if (this.ctx.transport.resetConnection) this.ctx.transport.resetConnection();
+    else this.subscription.restart();
   }
 
   private setStatus(status: StreamStatus): void {
@@ -438,11 +534,9 @@ export class StreamSession implements StreamHandle {
     this.finished = true;
     clearTimeout(this.gapTimer);
     clearTimeout(this.stallTimer);
-    this.unsubscribe?.();
-    this.unsubscribe = undefined;
-    for (const wake of this.wakeups) wake();
-    this.wakeups.clear();
-    this.listeners.clear();
+    this.lifetime.abort(new StreamClientError('DETACHED', 'the stream ended', false));
+    this.subscription.close();
+    this.updates.end();
     this.onFinished(this);
     this.resolveDone({
       streamId: this.streamId,
@@ -457,16 +551,7 @@ export class StreamSession implements StreamHandle {
   }
 
   private emit(update: StreamUpdate): void {
-    this.log.push(update);
-    for (const wake of this.wakeups) wake();
-    this.wakeups.clear();
-    for (const listener of [...this.listeners]) {
-      try {
-        listener(update);
-      } catch {
-        // A throwing listener must not break the stream for others.
-      }
-    }
+    this.updates.push(update);
   }
 }
 
@@ -477,6 +562,7 @@ export function emptyMetrics(): StreamMetrics {
     timeToFirstTextMs: null,
     totalMs: null,
     reconnects: 0,
+    retries: 0,
     catchUpQueries: 0,
     catchUpChunks: 0,
     duplicates: 0,
@@ -490,7 +576,9 @@ function toClientError(code: ClientErrorCode, err: unknown): StreamClientError {
   if (err instanceof StreamClientError) return err;
   if (err instanceof ContractError)
     return new StreamClientError('INVALID_INPUT', err.message, false, { cause: err });
-  return new StreamClientError(code, describeError(err), true, { cause: err });
+  return new StreamClientError(code, describeError(err), classifyError(err).retryable, {
+    cause: err,
+  });
 }
 
 /**

@@ -18,14 +18,11 @@ import {
   type StreamChunksQueryVariables,
 } from '@org/bedrock-stream-contracts';
 import { map } from 'rxjs';
-import {
-  StreamClientError,
-  describeError,
-  refusedStartError,
-  type ClientErrorCode,
-} from './errors.js';
+import { StreamClientError } from './errors.js';
+import { asClientError } from './operation-retry.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import { ensureRealtimeGlobals } from './runtime.js';
+import { timedFetch } from './timed-fetch.js';
 
 /** One chunk as the subscription and the catch-up query deliver it (payload still AWSJSON). */
 export type StreamChunkMessage = NonNullable<OnStreamChunkSubscription['onStreamChunk']>;
@@ -49,8 +46,11 @@ export interface ChunkSubscriptionHandlers {
 }
 
 /**
- * The GraphQL operations the stream logic needs. {@link createApolloTransport} implements it
- * with Apollo Client 4 and the AppSync links; tests may implement it in memory.
+ * The GraphQL operations the stream logic needs, each tried once (the client retries them).
+ * {@link createApolloTransport} implements it with Apollo Client 4 and the AppSync links;
+ * tests may implement it in memory. Failures should be `StreamClientError`s whose
+ * `retryable` says whether the same request may pass when sent again (or anything else,
+ * which the client classifies itself).
  */
 export interface StreamTransport {
   /** Subscribes to onStreamChunk(streamId). Returns the unsubscribe function. */
@@ -61,6 +61,12 @@ export interface StreamTransport {
   streamChunks(variables: StreamChunksQueryVariables): Promise<StreamChunkPage>;
   /** The caller's usage from..to (UTC days, YYYY-MM-DD); optional for custom transports. */
   myUsage?(from: string, to: string): Promise<UsageReport>;
+  /**
+   * Drops the real-time connection and makes later subscriptions open a new one; every
+   * open subscription ends with an error (and its stream resubscribes). For a connection
+   * that may be dead without knowing it (the page was offline). Optional.
+   */
+  resetConnection?(): void;
   /** Ends every subscription and stops the underlying client. */
   close(): void;
 }
@@ -97,15 +103,6 @@ const controlMessageLink = new ApolloLink((operation, forward) =>
   ),
 );
 
-/** Tries of a startStream that the server answered THROTTLED (busy counters). */
-const THROTTLED_START_TRIES = 3;
-
-function toError(code: ClientErrorCode, prefix: string, err: unknown): StreamClientError {
-  if (err instanceof StreamClientError) return err;
-  // Network-level failures may pass on retry; GraphQL errors from resolvers usually won't.
-  return new StreamClientError(code, `${prefix}: ${describeError(err)}`, true, { cause: err });
-}
-
 /**
  * Builds the transport: HTTP operations through aws-appsync-auth-link, subscriptions
  * through aws-appsync-subscription-link (AppSync real-time protocol), all on one
@@ -115,19 +112,23 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
   const auth = toAuthOptions(options.auth);
   const httpLink = new HttpLink({
     uri: options.url,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
+    fetch: timedFetch(() => options.fetch ?? globalThis.fetch, options.requestTimeoutMs),
   });
   // The AppSync links' .d.ts files resolve @apollo/client's CJS typings while we use the
   // ESM ones (same runtime classes, nominally different types), hence the casts.
   const authLink = createAuthLink({ url: options.url, region: options.region, auth });
-  const subscriptionLink = createSubscriptionHandshakeLink(
-    { url: options.url, region: options.region, auth },
-    httpLink as unknown as Parameters<typeof createSubscriptionHandshakeLink>[1],
-  );
+  // The subscription link owns the WebSocket; resetConnection() swaps in a new one so the
+  // next subscription dials afresh while the old socket winds down on its own.
+  const newSubscriptionLink = () =>
+    createSubscriptionHandshakeLink(
+      { url: options.url, region: options.region, auth },
+      httpLink as unknown as Parameters<typeof createSubscriptionHandshakeLink>[1],
+    ) as unknown as ApolloLink;
+  let subscriptionLink = newSubscriptionLink();
   const link = ApolloLink.from([
     authLink as unknown as ApolloLink,
     controlMessageLink,
-    subscriptionLink as unknown as ApolloLink,
+    new ApolloLink((operation, forward) => subscriptionLink.request(operation, forward)),
   ]);
   const apollo = new ApolloClient({
     link,
@@ -137,7 +138,8 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
       mutate: { fetchPolicy: 'no-cache' },
     },
   });
-  const active = new Set<() => void>();
+  /** Ends each open subscription; with an error, its stream resubscribes. */
+  const active = new Map<() => void, (error: unknown) => void>();
 
   return {
     apollo,
@@ -150,7 +152,6 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         active.delete(stop);
         unsubscribe?.();
       };
-      active.add(stop);
       let acked = false;
       const ackTimer = setTimeout(() => {
         if (acked || closed) return;
@@ -168,9 +169,10 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (closed) return;
         stop();
         handlers.onError?.(
-          toError(acked ? 'CONNECTION_LOST' : 'SUBSCRIBE_FAILED', 'subscription ended', err),
+          asClientError(acked ? 'CONNECTION_LOST' : 'SUBSCRIBE_FAILED', 'subscription', err),
         );
       };
+      active.set(stop, fail);
       ensureRealtimeGlobals(options.webSocketImpl).then(() => {
         if (closed) return;
         const sub = apollo
@@ -216,22 +218,16 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
       };
     },
     async startStream(input) {
-      // A busy counter (THROTTLED) is retried with the same stream id: startStream is
-      // idempotent, and the refused attempt wrote nothing.
-      for (let tries = 1; ; tries += 1) {
-        try {
-          const res = await apollo.mutate({ mutation: StartStreamDocument, variables: { input } });
-          if (res.error) throw res.error;
-          if (!res.data) throw new Error('startStream returned no data');
-          return res.data.startStream;
-        } catch (err) {
-          const refused = refusedStartError(err);
-          if (refused?.code === 'THROTTLED' && tries < THROTTLED_START_TRIES) {
-            await new Promise((r) => setTimeout(r, (refused.retryAfterSeconds ?? 1) * 1000));
-            continue;
-          }
-          throw refused ?? toError('START_FAILED', 'startStream failed', err);
-        }
+      try {
+        const res = await apollo.mutate({ mutation: StartStreamDocument, variables: { input } });
+        if (res.error) throw res.error;
+        if (!res.data) throw new Error('startStream returned no data');
+        return res.data.startStream;
+      } catch (err) {
+        // A refusal by a quota (QuotaExceeded) is not retried; a busy counter (Throttled) is,
+        // on the shared policy: classify-error.ts decides. The stream turns either into its
+        // typed error (errors.ts refusedStartError).
+        throw asClientError('START_FAILED', 'startStream', err);
       }
     },
     async myUsage(from, to) {
@@ -241,7 +237,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (!res.data) throw new Error('myUsage returned no data');
         return res.data.myUsage;
       } catch (err) {
-        throw toError('QUERY_FAILED', 'myUsage failed', err);
+        throw asClientError('QUERY_FAILED', 'myUsage', err);
       }
     },
     async cancelStream(streamId) {
@@ -254,7 +250,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (!res.data) throw new Error('cancelStream returned no data');
         return res.data.cancelStream;
       } catch (err) {
-        throw toError('CANCEL_FAILED', 'cancelStream failed', err);
+        throw asClientError('CANCEL_FAILED', 'cancelStream', err);
       }
     },
     async getStream(streamId) {
@@ -263,7 +259,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (res.error) throw res.error;
         return res.data?.getStream ?? null;
       } catch (err) {
-        throw toError('QUERY_FAILED', 'getStream failed', err);
+        throw asClientError('QUERY_FAILED', 'getStream', err);
       }
     },
     async streamChunks(variables) {
@@ -273,11 +269,16 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
         if (!res.data) throw new Error('streamChunks returned no data');
         return res.data.streamChunks;
       } catch (err) {
-        throw toError('QUERY_FAILED', 'streamChunks failed', err);
+        throw asClientError('QUERY_FAILED', 'streamChunks', err);
       }
     },
+    resetConnection() {
+      subscriptionLink = newSubscriptionLink();
+      for (const fail of [...active.values()])
+        fail(new Error('Connection closed: reset by the client'));
+    },
     close() {
-      for (const stop of [...active]) stop();
+      for (const stop of [...active.keys()]) stop();
       apollo.stop();
     },
   };

@@ -15,6 +15,19 @@ interface Sub {
   handlers: ChunkSubscriptionHandlers;
 }
 
+/** The one-shot operations a fault can be queued for. */
+export type MemoryOperation = 'startStream' | 'cancelStream' | 'getStream' | 'streamChunks';
+
+/**
+ * A queued fault: the request is lost before it reaches the server (`request`), or its
+ * answer is lost after the server acted on it (`response`), or the server answers with
+ * this error (anything else, thrown as is).
+ */
+export type MemoryFault = 'request' | 'response' | Error;
+
+/** What fetch throws when the network loses a request or its answer. */
+export const networkError = () => new TypeError('fetch failed', { cause: new Error('ECONNRESET') });
+
 export class MemoryTransport implements StreamTransport {
   readonly log: string[] = [];
   readonly records = new Map<string, StreamRecord>();
@@ -26,11 +39,43 @@ export class MemoryTransport implements StreamTransport {
   onStart: (input: StartStreamInput) => void = () => {};
   onCancel: (streamId: string) => void = () => {};
   pageSize = 2;
+  /** Faults for the next calls of each operation, used up in order. */
+  readonly faults: Partial<Record<MemoryOperation, MemoryFault[]>> = {};
+  /** Subscriptions refused (as a dropped connection would) before one is acknowledged. */
+  failSubscriptions = 0;
+  /** How many times the worker was started (one per stream when starts are idempotent). */
+  workerStarts = 0;
+  resets = 0;
+
+  /** Runs `act` as the server would, unless a queued fault for `operation` says otherwise. */
+  private async serve<T>(operation: MemoryOperation, act: () => T): Promise<T> {
+    const fault = this.faults[operation]?.shift();
+    if (fault === 'request') {
+      this.log.push(`${operation}-lost`);
+      throw networkError();
+    }
+    if (fault instanceof Error) {
+      this.log.push(`${operation}-refused`);
+      throw fault;
+    }
+    const result = act();
+    if (fault === 'response') {
+      this.log.push(`${operation}-answer-lost`);
+      throw networkError();
+    }
+    return result;
+  }
 
   subscribe(streamId: string, handlers: ChunkSubscriptionHandlers): () => void {
     const sub = { streamId, handlers };
     this.log.push('subscribe');
     setTimeout(() => {
+      if (this.failSubscriptions > 0) {
+        this.failSubscriptions -= 1;
+        this.log.push('subscribe-dropped');
+        handlers.onError?.(new StreamClientError('SUBSCRIBE_FAILED', 'Connection closed', true));
+        return;
+      }
       if (this.rejectSubscriptions) {
         this.log.push('subscribe-rejected');
         handlers.onError?.(new StreamClientError('SUBSCRIBE_FAILED', 'rejected', true));
@@ -51,6 +96,21 @@ export class MemoryTransport implements StreamTransport {
 
   async startStream(input: StartStreamInput) {
     this.log.push('startStream');
+    return this.serve('startStream', () => this.recordStart(input));
+  }
+
+  /** Idempotent, as the resolver: the same id again returns the stream as it is. */
+  private recordStart(input: StartStreamInput) {
+    const existing = this.records.get(input.streamId);
+    if (existing) {
+      return {
+        streamId: input.streamId,
+        status: existing.status,
+        cancelRequested: existing.cancelRequested,
+        createdAt: existing.createdAt,
+      };
+    }
+    this.workerStarts += 1;
     const now = new Date().toISOString();
     this.records.set(input.streamId, {
       streamId: input.streamId,
@@ -78,6 +138,10 @@ export class MemoryTransport implements StreamTransport {
 
   async cancelStream(streamId: string) {
     this.log.push('cancelStream');
+    return this.serve('cancelStream', () => this.recordCancel(streamId));
+  }
+
+  private recordCancel(streamId: string) {
     const record = this.records.get(streamId)!;
     record.cancelRequested = true;
     setTimeout(() => this.onCancel(streamId), 1);
@@ -86,7 +150,10 @@ export class MemoryTransport implements StreamTransport {
 
   async getStream(streamId: string) {
     this.log.push('getStream');
-    return this.records.get(streamId) ?? null;
+    return this.serve('getStream', () => {
+      const record = this.records.get(streamId);
+      return record ? { ...record } : null;
+    });
   }
 
   async streamChunks(v: {
@@ -97,6 +164,16 @@ export class MemoryTransport implements StreamTransport {
     nextToken?: string | null;
   }) {
     this.log.push('streamChunks');
+    return this.serve('streamChunks', () => this.page(v));
+  }
+
+  private page(v: {
+    streamId: string;
+    attempt?: number | null;
+    afterSeq?: number | null;
+    limit?: number | null;
+    nextToken?: string | null;
+  }) {
     const all = storedAfter(
       this.chunks.get(v.streamId) ?? [],
       v.attempt ?? null,
@@ -141,6 +218,12 @@ export class MemoryTransport implements StreamTransport {
     for (const sub of subs) {
       sub.handlers.onError?.(new StreamClientError('CONNECTION_LOST', 'Connection closed', true));
     }
+  }
+
+  /** As the Apollo transport: every subscription ends with an error and resubscribes. */
+  resetConnection() {
+    this.resets += 1;
+    this.dropConnections();
   }
 
   close() {

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import { StreamClientError, createStreamClient, realtimeUrlFor } from '../src/index.js';
 import * as internal from '../src/internal.js';
-import { DEFAULT_RECONNECT_POLICY, resolveOptions } from '../src/internal.js';
+import {
+  DEFAULT_OPERATION_RETRY_POLICY,
+  DEFAULT_RECONNECT_POLICY,
+  resolveOptions,
+} from '../src/internal.js';
 
 const srcDir = new URL('../src/', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -116,7 +120,7 @@ describe('options validation', () => {
     const auth = { type: 'API_KEY', apiKey: 'k' } as const;
     expect(resolveOptions({ ...ok, auth }).reconnect).toEqual(DEFAULT_RECONNECT_POLICY);
     expect(DEFAULT_RECONNECT_POLICY).toEqual({
-      maxTries: 6, // the dropped subscription + 5 resubscriptions, as before
+      maxTries: 10, // the dropped subscription + 9 resubscriptions (~13 s of waits on average)
       initialDelayMs: 200,
       maxDelayMs: 5_000,
       jitter: true,
@@ -130,6 +134,25 @@ describe('options validation', () => {
     );
     expect(() => resolveOptions({ ...ok, auth, reconnect: { retries: 3 } as never })).toThrow(
       /reconnect/,
+    );
+  });
+
+  it('takes a retry budget per operation, each filled in from the default policy', () => {
+    const auth = { type: 'API_KEY', apiKey: 'k' } as const;
+    const resolved = resolveOptions({ ...ok, auth, retry: { startStream: { maxTries: 12 } } });
+    expect(resolved.retry).toEqual({
+      startStream: { ...DEFAULT_OPERATION_RETRY_POLICY, maxTries: 12 },
+      cancelStream: DEFAULT_OPERATION_RETRY_POLICY,
+      getStream: DEFAULT_OPERATION_RETRY_POLICY,
+      streamChunks: DEFAULT_OPERATION_RETRY_POLICY,
+    });
+    expect(resolved.requestTimeoutMs).toBe(15_000);
+    expect(resolved.browserLifecycle).toBe(true);
+    expect(() => resolveOptions({ ...ok, auth, retry: { publishChunk: {} } as never })).toThrow(
+      /retry/,
+    );
+    expect(() => resolveOptions({ ...ok, auth, retry: { getStream: { maxTries: 0 } } })).toThrow(
+      /retry\.getStream\.maxTries/,
     );
   });
 

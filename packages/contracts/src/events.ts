@@ -1,4 +1,9 @@
-import { z } from 'zod';
+// zod/mini: tree-shakable functions, where the method-chain build puts 450 KB into every
+// bundle that imports it (the worker's cold start, the web app). zod's English messages,
+// which the full build installs on import, are installed here (the locale alone: the
+// locales index would keep every language in a bundle).
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { LIMITS } from './limits.js';
 import {
   STOP_REASONS,
@@ -8,6 +13,8 @@ import {
 } from './vocabulary.js';
 import { utf8ByteLength } from './utf8.js';
 
+z.config(en());
+
 // Two readings of one contract. Writers (the worker, the resolvers' mirror) are strict:
 // every object is closed and every event type known. Readers (the client, catch-up,
 // the worker's look at stored chunks) are tolerant: unknown fields are dropped and
@@ -15,7 +22,7 @@ import { utf8ByteLength } from './utf8.js';
 // learns a new event. The rule for what is additive is in this package's README.
 
 type ObjectFactory = typeof z.strictObject;
-const nonNegativeInt = z.number().int().nonnegative();
+const nonNegativeInt = z.int().check(z.nonnegative());
 
 /**
  * Why generation stopped: one of STOP_REASONS, or a reason Bedrock added later, carried
@@ -23,10 +30,12 @@ const nonNegativeInt = z.number().int().nonnegative();
  */
 export type StopReason = KnownStopReason | (string & {});
 /** A stop reason as written: a snake_case identifier (Bedrock's form). */
-export const StopReasonSchema: z.ZodType<StopReason> = z
+export const StopReasonSchema: z.ZodMiniType<StopReason> = z
   .string()
-  .max(STOP_REASON_MAX_CHARS)
-  .regex(new RegExp(`^${STOP_REASON_PATTERN}$`), 'stopReason must be a snake_case identifier');
+  .check(
+    z.maxLength(STOP_REASON_MAX_CHARS),
+    z.regex(new RegExp(`^${STOP_REASON_PATTERN}$`), 'stopReason must be a snake_case identifier'),
+  );
 /** Whether `reason` is one this contract version knows. */
 export function isKnownStopReason(reason: string): reason is KnownStopReason {
   return (STOP_REASONS as readonly string[]).includes(reason);
@@ -34,27 +43,29 @@ export function isKnownStopReason(reason: string): reason is KnownStopReason {
 
 /** Non-empty text within the per-chunk text bound (UTF-8 bytes). */
 function boundedText(field: string) {
-  return z
-    .string()
-    .min(1)
-    .refine((t) => utf8ByteLength(t) <= LIMITS.chunkTextBytes, {
+  return z.string().check(
+    z.minLength(1),
+    z.refine((t) => utf8ByteLength(t) <= LIMITS.chunkTextBytes, {
       message: `${field} exceeds ${LIMITS.chunkTextBytes} UTF-8 bytes`,
-    });
+    }),
+  );
 }
 
 /** A JSON value whose encoding fits the per-chunk text bound. */
-function boundedJson<T extends z.ZodType>(field: string, schema: T) {
-  return schema.refine((v) => utf8ByteLength(JSON.stringify(v)) <= LIMITS.chunkTextBytes, {
-    message: `${field} exceeds ${LIMITS.chunkTextBytes} UTF-8 bytes as JSON`,
-  });
+function boundedJson<T extends z.ZodMiniType>(field: string, schema: T) {
+  return schema.check(
+    z.refine((v) => utf8ByteLength(JSON.stringify(v)) <= LIMITS.chunkTextBytes, {
+      message: `${field} exceeds ${LIMITS.chunkTextBytes} UTF-8 bytes as JSON`,
+    }),
+  );
 }
 
 /** Bedrock's toolUseId. */
 const toolCallId = () =>
-  z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'toolCallId must be 1-64 of [A-Za-z0-9_-]');
+  z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'toolCallId must be 1-64 of [A-Za-z0-9_-]'));
 /** Tool names as Bedrock's toolSpec.name allows them. */
 const toolName = () =>
-  z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'toolName must be 1-64 of [a-zA-Z0-9_-]');
+  z.string().check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'toolName must be 1-64 of [a-zA-Z0-9_-]'));
 
 /** Builds every event schema with `object` = z.strictObject (writers) or z.object (readers). */
 function buildEventSchemas(object: ObjectFactory) {
@@ -63,22 +74,22 @@ function buildEventSchemas(object: ObjectFactory) {
     outputTokens: nonNegativeInt,
     totalTokens: nonNegativeInt,
     /** Prompt-cache tokens read (Bedrock's `cacheReadInputTokens`), when the model reports them. */
-    cacheReadInputTokens: nonNegativeInt.optional(),
+    cacheReadInputTokens: z.optional(nonNegativeInt),
     /** Prompt-cache tokens written (`cacheWriteInputTokens`), when the model reports them. */
-    cacheWriteInputTokens: nonNegativeInt.optional(),
+    cacheWriteInputTokens: z.optional(nonNegativeInt),
   });
   const timings = object({
     /** Worker claim to first text delta from Bedrock. */
-    timeToFirstTokenMs: z.number().nonnegative().nullable(),
+    timeToFirstTokenMs: z.nullable(z.number().check(z.nonnegative())),
     /** Worker claim to end of the Bedrock stream. */
-    totalMs: z.number().nonnegative(),
+    totalMs: z.number().check(z.nonnegative()),
     /** Bedrock's own `metrics.latencyMs` / invocation latency, when reported. */
-    modelLatencyMs: z.number().nonnegative().nullable(),
+    modelLatencyMs: z.nullable(z.number().check(z.nonnegative())),
   });
   const start = object({
     type: z.literal('start'),
-    modelId: z.string().min(1).max(LIMITS.modelIdChars),
-    attempt: z.number().int().positive(),
+    modelId: z.string().check(z.minLength(1), z.maxLength(LIMITS.modelIdChars)),
+    attempt: z.int().check(z.positive()),
     startedAt: z.iso.datetime(),
   });
   const text = object({ type: z.literal('text'), text: boundedText('text') });
@@ -86,17 +97,19 @@ function buildEventSchemas(object: ObjectFactory) {
   const end = object({
     type: z.literal('end'),
     stopReason: StopReasonSchema,
-    usage: usage.nullable(),
+    usage: z.nullable(usage),
     timings,
   });
   const error = object({
     type: z.literal('error'),
     code: z
       .string()
-      .min(1)
-      .max(100)
-      .regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'code must be an identifier'),
-    message: z.string().max(LIMITS.errorMessageChars),
+      .check(
+        z.minLength(1),
+        z.maxLength(100),
+        z.regex(/^[A-Za-z][A-Za-z0-9_.]*$/, 'code must be an identifier'),
+      ),
+    message: z.string().check(z.maxLength(LIMITS.errorMessageChars)),
     retryable: z.boolean(),
     /** When a retry can succeed, in seconds (e.g. `QuotaExceeded`: the next UTC day). */
     retryAfterSeconds: nonNegativeInt.optional(),
@@ -107,12 +120,12 @@ function buildEventSchemas(object: ObjectFactory) {
   const reasoning = object({ type: z.literal('reasoning'), text: boundedText('text') });
   const reasoningSignature = object({
     type: z.literal('reasoning-signature'),
-    signature: z.string().min(1).max(LIMITS.reasoningSignatureChars),
+    signature: z.string().check(z.minLength(1), z.maxLength(LIMITS.reasoningSignatureChars)),
   });
   const reasoningRedacted = object({
     type: z.literal('reasoning-redacted'),
     /** Bedrock's redactedContent, base64. */
-    data: z.base64().min(1).max(LIMITS.chunkTextBytes),
+    data: z.base64().check(z.minLength(1), z.maxLength(LIMITS.chunkTextBytes)),
   });
   const toolCallStart = object({
     type: z.literal('tool-call-start'),
@@ -139,12 +152,12 @@ function buildEventSchemas(object: ObjectFactory) {
     output: boundedJson('output', z.json()),
     isError: z.boolean(),
   });
-  const stepStart = object({ type: z.literal('step-start'), step: z.number().int().positive() });
+  const stepStart = object({ type: z.literal('step-start'), step: z.int().check(z.positive()) });
   const stepEnd = object({
     type: z.literal('step-end'),
-    step: z.number().int().positive(),
+    step: z.int().check(z.positive()),
     stopReason: StopReasonSchema,
-    usage: usage.nullable(),
+    usage: z.nullable(usage),
   });
   return {
     usage,
@@ -251,7 +264,7 @@ export const CHUNK_EVENT_TYPES = Object.keys(writer.events) as ChunkEventType[];
  * so a reader can tell an unknown type (skip it) from a known one that is malformed.
  */
 export const ChunkEventReaders: {
-  readonly [T in ChunkEventType]: z.ZodType<Extract<ChunkEvent, { type: T }>>;
+  readonly [T in ChunkEventType]: z.ZodMiniType<Extract<ChunkEvent, { type: T }>>;
 } = reader.events as never;
 
 /** Event types after which nothing follows in an attempt. */
@@ -271,18 +284,20 @@ export const CHUNK_PAYLOAD_VERSION = 1;
 export const ChunkPayloadSchema = z
   .strictObject({
     v: z.literal(CHUNK_PAYLOAD_VERSION),
-    events: z.array(ChunkEventSchema).min(1).max(LIMITS.chunkEvents),
+    events: z.array(ChunkEventSchema).check(z.minLength(1), z.maxLength(LIMITS.chunkEvents)),
   })
-  .superRefine((payload, ctx) => {
-    const terminalAt = payload.events.findIndex(isTerminalEvent);
-    if (terminalAt !== -1 && terminalAt !== payload.events.length - 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['events', terminalAt],
-        message: `terminal '${payload.events[terminalAt]?.type}' event must be the last event of a chunk`,
-      });
-    }
-  });
+  .check(
+    z.superRefine((payload, ctx) => {
+      const terminalAt = payload.events.findIndex(isTerminalEvent);
+      if (terminalAt !== -1 && terminalAt !== payload.events.length - 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['events', terminalAt],
+          message: `terminal '${payload.events[terminalAt]?.type}' event must be the last event of a chunk`,
+        });
+      }
+    }),
+  );
 export type ChunkPayload = z.infer<typeof ChunkPayloadSchema>;
 
 /**
@@ -295,14 +310,13 @@ export const ChunkEnvelopeReaderSchema = z.object({
       `unsupported payload version ${JSON.stringify(issue.input)} (this reader knows v${CHUNK_PAYLOAD_VERSION})`,
   }),
   events: z
-    .array(z.looseObject({ type: z.string().min(1).max(100) }))
-    .min(1)
-    .max(LIMITS.chunkEvents),
+    .array(z.looseObject({ type: z.string().check(z.minLength(1), z.maxLength(100)) }))
+    .check(z.minLength(1), z.maxLength(LIMITS.chunkEvents)),
 });
 
 /** The stored error of a FAILED stream record (the terminal error event's fields). */
 export const StoredErrorSchema = z.object({
-  code: z.string().min(1).max(100),
+  code: z.string().check(z.minLength(1), z.maxLength(100)),
   message: z.string(),
   retryable: z.boolean(),
   retryAfterSeconds: z.number().int().nonnegative().optional(),

@@ -16,3 +16,4 @@ export * from './start-input.js';
 export * from './codec.js';
 export * from './retry.js';
 export { utf8ByteLength } from './utf8.js';
+export * from './generated/operation-sources.js';

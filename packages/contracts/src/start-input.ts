@@ -1,5 +1,12 @@
-import { z } from 'zod';
+// zod/mini: tree-shakable functions, where the method-chain build puts 450 KB into every
+// bundle that imports it (the worker's cold start, the web app). zod's English messages,
+// which the full build installs on import, are installed here (the locale alone: the
+// locales index would keep every language in a bundle).
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { LIMITS } from './limits.js';
+
+z.config(en());
 
 /**
  * Text a user may send: any Unicode except control characters other than tab,
@@ -11,27 +18,31 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function safeText(field: string, max: number) {
-  return z
-    .string()
-    .max(max, `${field} exceeds ${max} characters`)
-    .refine((s) => !CONTROL_CHARS.test(s), `${field} contains control characters`)
-    .refine((s) => !LONE_SURROGATE.test(s), `${field} contains invalid Unicode (lone surrogate)`);
+  return z.string().check(
+    z.maxLength(max, `${field} exceeds ${max} characters`),
+    z.refine((s) => !CONTROL_CHARS.test(s), `${field} contains control characters`),
+    z.refine((s) => !LONE_SURROGATE.test(s), `${field} contains invalid Unicode (lone surrogate)`),
+  );
 }
 
 /** UUID v4: 122 random bits, what `crypto.randomUUID()` makes. */
 export const StreamIdSchema = z
   .string()
-  .regex(
-    /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-    'streamId must be a lowercase UUID v4',
+  .check(
+    z.regex(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+      'streamId must be a lowercase UUID v4',
+    ),
   );
 
 /** Bedrock model ids, inference-profile ids and ARNs. */
 export const ModelIdSchema = z
   .string()
-  .min(1, 'modelId is empty')
-  .max(LIMITS.modelIdChars)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'modelId has characters no Bedrock model id has');
+  .check(
+    z.minLength(1, 'modelId is empty'),
+    z.maxLength(LIMITS.modelIdChars),
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._:/-]*$/, 'modelId has characters no Bedrock model id has'),
+  );
 
 export const MessageRoleSchema = z.enum(['USER', 'ASSISTANT']);
 
@@ -39,37 +50,41 @@ export const MessageRoleSchema = z.enum(['USER', 'ASSISTANT']);
  * An AWSJSON argument: a JSON string as the client sends it, or the value AppSync parsed
  * it into (what the resolvers store and the worker reads). Either way, the parsed value.
  */
-function awsJson<T extends z.ZodType>(field: string, schema: T) {
-  return z.preprocess((value, ctx) => {
+function awsJson<T extends z.ZodMiniType>(field: string, schema: T) {
+  // zod/mini has no preprocess: this is what zod's preprocess is (transform, then pipe).
+  const parsed = z.transform((value: unknown, ctx) => {
     if (typeof value !== 'string') return value;
     try {
       return JSON.parse(value) as unknown;
     } catch {
-      ctx.addIssue({ code: 'custom', message: `${field} is not valid JSON`, input: value });
+      ctx.issues.push({ code: 'custom', message: `${field} is not valid JSON`, input: value });
       return z.NEVER;
     }
-  }, schema);
+  });
+  return z.pipe(parsed, schema);
 }
 
 /** Base64 bytes of an attachment, bounded before decoding. */
 function base64Bytes(field: string) {
   return z
     .string()
-    .min(1, `${field} is empty`)
-    .max(
-      LIMITS.attachmentBase64Chars,
-      `${field} exceeds ${LIMITS.attachmentBase64Chars} base64 characters`,
-    )
-    .regex(/^[A-Za-z0-9+/]*={0,2}$/, `${field} is not base64`);
+    .check(
+      z.minLength(1, `${field} is empty`),
+      z.maxLength(
+        LIMITS.attachmentBase64Chars,
+        `${field} exceeds ${LIMITS.attachmentBase64Chars} base64 characters`,
+      ),
+      z.regex(/^[A-Za-z0-9+/]*={0,2}$/, `${field} is not base64`),
+    );
 }
 
 /** Bedrock's toolUseId and tool name patterns. */
 const ToolUseIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'toolUseId must be 1-64 of [A-Za-z0-9_-]');
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'toolUseId must be 1-64 of [A-Za-z0-9_-]'));
 export const ToolNameSchema = z
   .string()
-  .regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool name must be 1-64 of [a-zA-Z0-9_-]');
+  .check(z.regex(/^[a-zA-Z0-9_-]{1,64}$/, 'tool name must be 1-64 of [a-zA-Z0-9_-]'));
 
 /** Image formats Bedrock's Converse API accepts. */
 export const IMAGE_FORMATS = ['PNG', 'JPEG', 'GIF', 'WEBP'] as const;
@@ -93,15 +108,15 @@ export const ImageBlockSchema = z.strictObject({
 export const DocumentBlockSchema = z.strictObject({
   format: z.enum(DOCUMENT_FORMATS),
   /** Bedrock: alphanumerics, single spaces, hyphens, parentheses and brackets. */
-  name: z
-    .string()
-    .min(1)
-    .max(LIMITS.documentNameChars)
-    .regex(
+  name: z.string().check(
+    z.minLength(1),
+    z.maxLength(LIMITS.documentNameChars),
+    z.regex(
       /^[A-Za-z0-9\-()[\] ]+$/,
       'document name may hold letters, digits, spaces, - ( ) [ ] only',
-    )
-    .refine((n) => !n.includes('  '), 'document name has consecutive spaces'),
+    ),
+    z.refine((n) => !n.includes('  '), 'document name has consecutive spaces'),
+  ),
   bytes: base64Bytes('document bytes'),
 });
 export const ToolUseBlockSchema = z.strictObject({
@@ -116,12 +131,12 @@ export const ToolResultBlockSchema = z.strictObject({
   toolUseId: ToolUseIdSchema,
   /** What the tool returned: any JSON (a string is sent to the model as text). */
   content: awsJson('toolResult.content', z.json()),
-  status: z.enum(['SUCCESS', 'ERROR']).nullish(),
+  status: z.nullish(z.enum(['SUCCESS', 'ERROR'])),
 });
 export const ReasoningBlockSchema = z.strictObject({
-  text: safeText('reasoning text', LIMITS.inputChars).nullish(),
-  signature: z.string().max(LIMITS.reasoningSignatureChars).nullish(),
-  redactedContent: z.base64().max(LIMITS.attachmentBase64Chars).nullish(),
+  text: z.nullish(safeText('reasoning text', LIMITS.inputChars)),
+  signature: z.nullish(z.string().check(z.maxLength(LIMITS.reasoningSignatureChars))),
+  redactedContent: z.nullish(z.base64().check(z.maxLength(LIMITS.attachmentBase64Chars))),
 });
 
 const CONTENT_BLOCK_KINDS = [
@@ -136,108 +151,128 @@ const CONTENT_BLOCK_KINDS = [
 /** One content block of a message: exactly one of its fields is set. */
 export const ContentBlockSchema = z
   .strictObject({
-    text: safeText('content text', LIMITS.inputChars).min(1, 'content text is empty').nullish(),
-    image: ImageBlockSchema.nullish(),
-    document: DocumentBlockSchema.nullish(),
-    toolUse: ToolUseBlockSchema.nullish(),
-    toolResult: ToolResultBlockSchema.nullish(),
-    reasoning: ReasoningBlockSchema.nullish(),
+    text: z.nullish(
+      safeText('content text', LIMITS.inputChars).check(z.minLength(1, 'content text is empty')),
+    ),
+    image: z.nullish(ImageBlockSchema),
+    document: z.nullish(DocumentBlockSchema),
+    toolUse: z.nullish(ToolUseBlockSchema),
+    toolResult: z.nullish(ToolResultBlockSchema),
+    reasoning: z.nullish(ReasoningBlockSchema),
     /** A prompt-cache checkpoint after the blocks before it (`true`). */
-    cachePoint: z.literal(true).nullish(),
+    cachePoint: z.nullish(z.literal(true)),
   })
-  .superRefine((block, ctx) => {
-    const set = CONTENT_BLOCK_KINDS.filter((k) => block[k] != null);
-    if (set.length !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        message: `a content block sets exactly one of ${CONTENT_BLOCK_KINDS.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`,
-      });
-  });
+  .check(
+    z.superRefine((block, ctx) => {
+      const set = CONTENT_BLOCK_KINDS.filter((k) => block[k] != null);
+      if (set.length !== 1)
+        ctx.addIssue({
+          code: 'custom',
+          message: `a content block sets exactly one of ${CONTENT_BLOCK_KINDS.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`,
+        });
+    }),
+  );
 export type ContentBlock = z.infer<typeof ContentBlockSchema>;
 
 export const MessageSchema = z
   .strictObject({
     role: MessageRoleSchema,
     /** Plain text of the message. Exclusive with `content`. */
-    text: safeText('message text', LIMITS.inputChars).min(1, 'message text is empty').nullish(),
+    text: z.nullish(
+      safeText('message text', LIMITS.inputChars).check(z.minLength(1, 'message text is empty')),
+    ),
     /** Content blocks of the message. Exclusive with `text`. */
-    content: z
-      .array(ContentBlockSchema)
-      .min(1, 'message content is empty')
-      .max(LIMITS.contentBlocksPerMessage)
-      .nullish(),
+    content: z.nullish(
+      z
+        .array(ContentBlockSchema)
+        .check(
+          z.minLength(1, 'message content is empty'),
+          z.maxLength(LIMITS.contentBlocksPerMessage),
+        ),
+    ),
   })
-  .superRefine((message, ctx) => {
-    if ((message.text == null) === (message.content == null))
-      ctx.addIssue({ code: 'custom', message: 'a message gives exactly one of text or content' });
-  });
+  .check(
+    z.superRefine((message, ctx) => {
+      if ((message.text == null) === (message.content == null))
+        ctx.addIssue({ code: 'custom', message: 'a message gives exactly one of text or content' });
+    }),
+  );
 export type Message = z.infer<typeof MessageSchema>;
 
 /** A tool the model may call: its name, what it does, and its input's JSON Schema. */
 export const ToolSpecSchema = z.strictObject({
   name: ToolNameSchema,
-  description: safeText('tool description', LIMITS.toolDescriptionChars).min(1),
+  description: safeText('tool description', LIMITS.toolDescriptionChars).check(z.minLength(1)),
   inputSchema: awsJson(
     'tool inputSchema',
     z
       .record(z.string(), z.json(), {
         error: "tool inputSchema must be a JSON Schema with type 'object'",
       })
-      .refine((s) => s['type'] === 'object', {
-        message: "tool inputSchema must be a JSON Schema with type 'object'",
-      }),
+      .check(
+        z.refine((s) => s['type'] === 'object', {
+          message: "tool inputSchema must be a JSON Schema with type 'object'",
+        }),
+      ),
   ),
 });
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
 
 export const ToolChoiceSchema = z
-  .strictObject({ mode: z.enum(['AUTO', 'ANY', 'TOOL']), name: ToolNameSchema.nullish() })
-  .superRefine((choice, ctx) => {
-    if ((choice.mode === 'TOOL') !== (choice.name != null))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['name'],
-        message: 'toolChoice.name is required with mode TOOL and only then',
-      });
-  });
+  .strictObject({ mode: z.enum(['AUTO', 'ANY', 'TOOL']), name: z.nullish(ToolNameSchema) })
+  .check(
+    z.superRefine((choice, ctx) => {
+      if ((choice.mode === 'TOOL') !== (choice.name != null))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['name'],
+          message: 'toolChoice.name is required with mode TOOL and only then',
+        });
+    }),
+  );
 
 export const ToolConfigSchema = z
   .strictObject({
-    tools: z.array(ToolSpecSchema).min(1, 'toolConfig.tools is empty').max(LIMITS.tools),
-    toolChoice: ToolChoiceSchema.nullish(),
+    tools: z
+      .array(ToolSpecSchema)
+      .check(z.minLength(1, 'toolConfig.tools is empty'), z.maxLength(LIMITS.tools)),
+    toolChoice: z.nullish(ToolChoiceSchema),
   })
-  .superRefine((config, ctx) => {
-    const names = config.tools.map((t) => t.name);
-    const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-    if (duplicate)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['tools'],
-        message: `tool '${duplicate}' is declared twice`,
-      });
-    const chosen = config.toolChoice?.name;
-    if (chosen && !names.includes(chosen))
-      ctx.addIssue({
-        code: 'custom',
-        path: ['toolChoice', 'name'],
-        message: `toolChoice names '${chosen}', which is not in toolConfig.tools`,
-      });
-  });
+  .check(
+    z.superRefine((config, ctx) => {
+      const names = config.tools.map((t) => t.name);
+      const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+      if (duplicate)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tools'],
+          message: `tool '${duplicate}' is declared twice`,
+        });
+      const chosen = config.toolChoice?.name;
+      if (chosen && !names.includes(chosen))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['toolChoice', 'name'],
+          message: `toolChoice names '${chosen}', which is not in toolConfig.tools`,
+        });
+    }),
+  );
 export type ToolConfig = z.infer<typeof ToolConfigSchema>;
 
 /** Extended thinking: the model may spend up to `budgetTokens` reasoning first. */
 export const ThinkingSchema = z.strictObject({
-  budgetTokens: z.number().int().min(LIMITS.thinkingBudgetMin).max(LIMITS.maxTokens),
+  budgetTokens: z.int().check(z.gte(LIMITS.thinkingBudgetMin), z.lte(LIMITS.maxTokens)),
 });
 
 export const InferenceConfigSchema = z.strictObject({
-  maxTokens: z.number().int().min(1).max(LIMITS.maxTokens).nullish(),
-  temperature: z.number().min(0).max(1).nullish(),
-  topP: z.number().min(0).max(1).nullish(),
-  stopSequences: z
-    .array(safeText('stop sequence', LIMITS.stopSequenceChars).min(1))
-    .max(LIMITS.stopSequences)
-    .nullish(),
+  maxTokens: z.nullish(z.int().check(z.gte(1), z.lte(LIMITS.maxTokens))),
+  temperature: z.nullish(z.number().check(z.gte(0), z.lte(1))),
+  topP: z.nullish(z.number().check(z.gte(0), z.lte(1))),
+  stopSequences: z.nullish(
+    z
+      .array(safeText('stop sequence', LIMITS.stopSequenceChars).check(z.minLength(1)))
+      .check(z.maxLength(LIMITS.stopSequences)),
+  ),
 });
 export type InferenceConfig = z.infer<typeof InferenceConfigSchema>;
 
@@ -252,88 +287,100 @@ export const StartStreamInputSchema = z
   .strictObject({
     streamId: StreamIdSchema,
     modelId: ModelIdSchema,
-    messages: z.array(MessageSchema).min(1, 'messages is empty').max(LIMITS.messages).nullish(),
-    prompt: safeText('prompt', LIMITS.inputChars).min(1, 'prompt is empty').nullish(),
-    system: safeText('system', LIMITS.systemChars).nullish(),
-    inferenceConfig: InferenceConfigSchema.nullish(),
-    api: BedrockApiSchema.nullish(),
+    messages: z.nullish(
+      z
+        .array(MessageSchema)
+        .check(z.minLength(1, 'messages is empty'), z.maxLength(LIMITS.messages)),
+    ),
+    prompt: z.nullish(
+      safeText('prompt', LIMITS.inputChars).check(z.minLength(1, 'prompt is empty')),
+    ),
+    system: z.nullish(safeText('system', LIMITS.systemChars)),
+    inferenceConfig: z.nullish(InferenceConfigSchema),
+    api: z.nullish(BedrockApiSchema),
     /** Put a prompt-cache checkpoint after the system prompt. */
-    cacheSystem: z.boolean().nullish(),
+    cacheSystem: z.nullish(z.boolean()),
     /** Tools the app declares (it runs them); the worker's own tools are added to these. */
-    toolConfig: ToolConfigSchema.nullish(),
-    thinking: ThinkingSchema.nullish(),
+    toolConfig: z.nullish(ToolConfigSchema),
+    thinking: z.nullish(ThinkingSchema),
     /** Model calls in one answer when tools are used (default 5). */
-    maxSteps: z.number().int().min(1).max(LIMITS.maxSteps).nullish(),
+    maxSteps: z.nullish(z.int().check(z.gte(1), z.lte(LIMITS.maxSteps))),
   })
-  .superRefine((input, ctx) => {
-    const hasMessages = input.messages != null;
-    const hasPrompt = input.prompt != null;
-    if (hasMessages === hasPrompt) {
-      ctx.addIssue({ code: 'custom', path: [], message: 'give exactly one of messages or prompt' });
-      return;
-    }
-    if (input.messages) {
-      const last = input.messages[input.messages.length - 1];
-      if (last && last.role !== 'USER') {
+  .check(
+    z.superRefine((input, ctx) => {
+      const hasMessages = input.messages != null;
+      const hasPrompt = input.prompt != null;
+      if (hasMessages === hasPrompt) {
         ctx.addIssue({
           code: 'custom',
-          path: ['messages'],
-          message: 'the last message must be a USER message',
+          path: [],
+          message: 'give exactly one of messages or prompt',
         });
+        return;
       }
-      const total = input.messages.reduce((n, m) => n + messageChars(m), 0);
-      if (total > LIMITS.inputChars) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['messages'],
-          message: `messages total ${total} characters, over the ${LIMITS.inputChars} bound`,
-        });
+      if (input.messages) {
+        const last = input.messages[input.messages.length - 1];
+        if (last && last.role !== 'USER') {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: 'the last message must be a USER message',
+          });
+        }
+        const total = input.messages.reduce((n, m) => n + messageChars(m), 0);
+        if (total > LIMITS.inputChars) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: `messages total ${total} characters, over the ${LIMITS.inputChars} bound`,
+          });
+        }
+        const blocks = input.messages.flatMap((m) => m.content ?? []);
+        const images = blocks.filter((b) => b.image != null).length;
+        const documents = blocks.filter((b) => b.document != null).length;
+        const attachmentChars = blocks.reduce(
+          (n, b) => n + (b.image?.bytes.length ?? 0) + (b.document?.bytes.length ?? 0),
+          0,
+        );
+        if (images > LIMITS.images)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: `${images} images, over Bedrock's ${LIMITS.images}`,
+          });
+        if (documents > LIMITS.documents)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: `${documents} documents, over Bedrock's ${LIMITS.documents}`,
+          });
+        if (attachmentChars > LIMITS.attachmentBase64Chars)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: `attachments total ${attachmentChars} base64 characters, over the ${LIMITS.attachmentBase64Chars} bound (larger files: see the S3 note in the contracts README)`,
+          });
+        const cachePoints =
+          blocks.filter((b) => b.cachePoint != null).length + (input.cacheSystem ? 1 : 0);
+        if (cachePoints > LIMITS.cachePoints)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['messages'],
+            message: `${cachePoints} cache points, over Bedrock's ${LIMITS.cachePoints}`,
+          });
       }
-      const blocks = input.messages.flatMap((m) => m.content ?? []);
-      const images = blocks.filter((b) => b.image != null).length;
-      const documents = blocks.filter((b) => b.document != null).length;
-      const attachmentChars = blocks.reduce(
-        (n, b) => n + (b.image?.bytes.length ?? 0) + (b.document?.bytes.length ?? 0),
-        0,
-      );
-      if (images > LIMITS.images)
+      if (
+        input.thinking &&
+        input.inferenceConfig?.maxTokens != null &&
+        input.inferenceConfig.maxTokens <= input.thinking.budgetTokens
+      )
         ctx.addIssue({
           code: 'custom',
-          path: ['messages'],
-          message: `${images} images, over Bedrock's ${LIMITS.images}`,
+          path: ['thinking', 'budgetTokens'],
+          message: 'thinking.budgetTokens must be below inferenceConfig.maxTokens',
         });
-      if (documents > LIMITS.documents)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['messages'],
-          message: `${documents} documents, over Bedrock's ${LIMITS.documents}`,
-        });
-      if (attachmentChars > LIMITS.attachmentBase64Chars)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['messages'],
-          message: `attachments total ${attachmentChars} base64 characters, over the ${LIMITS.attachmentBase64Chars} bound (larger files: see the S3 note in the contracts README)`,
-        });
-      const cachePoints =
-        blocks.filter((b) => b.cachePoint != null).length + (input.cacheSystem ? 1 : 0);
-      if (cachePoints > LIMITS.cachePoints)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['messages'],
-          message: `${cachePoints} cache points, over Bedrock's ${LIMITS.cachePoints}`,
-        });
-    }
-    if (
-      input.thinking &&
-      input.inferenceConfig?.maxTokens != null &&
-      input.inferenceConfig.maxTokens <= input.thinking.budgetTokens
-    )
-      ctx.addIssue({
-        code: 'custom',
-        path: ['thinking', 'budgetTokens'],
-        message: 'thinking.budgetTokens must be below inferenceConfig.maxTokens',
-      });
-  });
+    }),
+  );
 
 /** Characters a message counts toward LIMITS.inputChars (text, reasoning, tool JSON). */
 function messageChars(message: Message): number {

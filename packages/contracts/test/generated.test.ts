@@ -17,3 +17,16 @@ describe('generated code', () => {
     }
   });
 });
+
+describe('operation sources', () => {
+  it('each <Name>Source is exactly print(<Name>Document), fragments included', async () => {
+    const { print } = await import('graphql');
+    const contracts = (await import('../src/index.js')) as unknown as Record<string, unknown>;
+    const names = Object.keys(contracts).filter((k) => k.endsWith('Source'));
+    expect(names).toContain('PublishChunkSource');
+    for (const name of names) {
+      const document = contracts[name.replace(/Source$/, 'Document')];
+      expect(print(document as Parameters<typeof print>[0]), name).toBe(contracts[name]);
+    }
+  });
+});

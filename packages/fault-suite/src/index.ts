@@ -6,3 +6,4 @@
 export * from './figures.js';
 export * from './harness.js';
 export * from './ledger.js';
+export * from './proxy.js';

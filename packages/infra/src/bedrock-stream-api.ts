@@ -17,13 +17,19 @@ import { buildFailureAlarm } from './alarms.js';
 import { addApiOutputs, buildApi } from './api.js';
 import { bundleWorker } from './bundle-worker.js';
 import { buildFailureQueue, routeFailuresToQueue } from './failure-queue.js';
+import { guardrailArn, guardrailEnvironment } from './guardrail.js';
 import { modelArns } from './model-arns.js';
 import { MAX_TIMEOUT_SECONDS, validateProps, type BedrockStreamApiProps } from './props.js';
 import { buildDataSources, wireResolvers } from './resolvers.js';
 import { buildStreamsTable } from './table.js';
 import { buildWorkerFunction } from './worker-function.js';
 
-export type { BedrockStreamApiProps, BedrockStreamAuth } from './props.js';
+export type {
+  BedrockStreamApiProps,
+  BedrockStreamAuth,
+  BedrockStreamGuardrail,
+  BedrockStreamTools,
+} from './props.js';
 
 /**
  * The whole bedrock-stream pattern in one construct:
@@ -85,7 +91,8 @@ export class BedrockStreamApi extends Construct {
     this.modelArns = modelArns(this, props.modelIds);
 
     // Both functions run the worker bundle with the same environment.
-    const code = lambda.Code.fromAsset(bundleWorker());
+    const code = lambda.Code.fromAsset(bundleWorker({ toolsEntry: props.tools?.entry }));
+    const guardrail = props.guardrail;
     const environment = {
       ...props.workerEnvironment,
       GRAPHQL_URL: this.api.graphqlUrl,
@@ -94,6 +101,7 @@ export class BedrockStreamApi extends Construct {
       FLUSH_WINDOW_MS: String(props.flushWindowMs ?? 100),
       MAX_ATTEMPTS: String(props.maxAttempts ?? 3),
       ...quotaEnvironment(props.quotas),
+      ...(guardrail ? guardrailEnvironment(guardrail) : {}),
     };
     const recordAndPublish = { table: this.table, api: this.api };
     this.worker = buildWorkerFunction(this, 'Worker', {
@@ -109,6 +117,7 @@ export class BedrockStreamApi extends Construct {
         ...recordAndPublish,
         description: 'bedrock-stream worker: Bedrock (allowed models), publishChunk, streams table',
         modelArns: this.modelArns,
+        ...(guardrail ? { guardrailArn: guardrailArn(this, guardrail.identifier) } : {}),
       },
       runtimeReason:
         'The worker is pinned to Node.js 22, the runtime its bundle targets and its tests run on; upgrade deliberately with the worker package.',

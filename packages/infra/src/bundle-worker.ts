@@ -1,42 +1,112 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
-let bundled: string | undefined;
+/** Options of {@link bundleWorker}. */
+export interface BundleWorkerOptions {
+  /**
+   * A module whose default export (or `tools` export) is an array of the worker's
+   * `defineTool(...)` results. The bundle's `handler` is then `createHandler({ tools })`.
+   */
+  toolsEntry?: string;
+  /** The worker module to bundle. Default: the installed `@org/bedrock-stream-worker`. */
+  workerEntry?: string;
+}
 
 /**
- * Bundles the worker package's handler into one ESM file (`index.mjs`, export `handler`) for
- * Lambda's Node.js 22 runtime, at synth time, offline and without Docker. The AWS SDK v3 is
- * bundled too rather than taken from the runtime, so the deployed worker runs the SDK
- * versions its tests ran against.
+ * The esbuild options the worker is bundled with: one minified ESM file for Lambda's
+ * Node.js 22 runtime. Exported so the bench bundles its baselines exactly the same way.
+ */
+export const WORKER_BUILD_OPTIONS = {
+  outfile: 'index.mjs',
+  write: false,
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  legalComments: 'none',
+  // Some bundled CommonJS dependencies call require(); ESM output has none, so provide one.
+  banner: {
+    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  },
+  logLevel: 'error',
+} as const satisfies BuildOptions;
+
+/** The installed worker package's entry module. */
+export function workerModulePath(): string {
+  return fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'));
+}
+
+/**
+ * The generated entry of a worker with tools: the worker's handlers, with `handler`
+ * rebuilt around the tools module's array.
+ */
+export function toolsEntrySource(toolsEntry: string, workerEntry: string): string {
+  const tools = JSON.stringify(toolsEntry);
+  const worker = JSON.stringify(workerEntry);
+  return [
+    `import { createHandler } from ${worker};`,
+    `import * as toolsModule from ${tools};`,
+    `export { failureHandler } from ${worker};`,
+    'const tools = toolsModule.tools ?? toolsModule.default;',
+    'if (!Array.isArray(tools))',
+    `  throw new Error(${JSON.stringify(`bedrock-stream: ${toolsEntry} must export an array of tools (default or \`tools\`)`)});`,
+    'export const handler = createHandler({ tools });',
+    '',
+  ].join('\n');
+}
+
+/** The worker bundle in memory, with esbuild's metafile (what each input contributes). */
+export function buildWorkerBundle(options: BundleWorkerOptions = {}): {
+  code: Uint8Array;
+  metafile: Metafile;
+} {
+  const workerEntry = options.workerEntry ?? workerModulePath();
+  const toolsEntry = options.toolsEntry && resolve(options.toolsEntry);
+  if (toolsEntry && !existsSync(toolsEntry))
+    throw new Error(`bedrock-stream: tools entry ${toolsEntry} does not exist`);
+  const result = buildSync({
+    ...WORKER_BUILD_OPTIONS,
+    metafile: true,
+    ...(toolsEntry
+      ? {
+          stdin: {
+            contents: toolsEntrySource(toolsEntry, workerEntry),
+            resolveDir: dirname(isAbsolute(workerEntry) ? workerEntry : resolve(workerEntry)),
+            sourcefile: 'bedrock-stream-tools-entry.mjs',
+            loader: 'js',
+          },
+        }
+      : { entryPoints: [workerEntry] }),
+  });
+  return { code: result.outputFiles[0]!.contents, metafile: result.metafile };
+}
+
+const bundled = new Map<string, string>();
+
+/**
+ * Bundles the worker package's handler into one ESM file (`index.mjs`, exports `handler`
+ * and `failureHandler`) for Lambda's Node.js 22 runtime, at synth time, offline and without
+ * Docker. The AWS SDK v3 is bundled too rather than taken from the runtime, so the deployed
+ * worker runs the SDK versions its tests ran against.
+ *
+ * With `toolsEntry`, the tools are bundled into the same file (see the README: one cold
+ * start, no extra invoke per tool call, the worker's least-privilege role).
  *
  * The bundle is built in memory and written to a content-addressed directory under the OS
  * temp dir (atomic rename), so concurrent synths never see a half-written file and repeated
  * synths leave one directory per distinct worker build rather than one per process.
  * @returns the directory to pass to `lambda.Code.fromAsset`.
  */
-export function bundleWorker(): string {
-  if (bundled) return bundled;
-  const result = buildSync({
-    entryPoints: [fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'))],
-    outfile: 'index.mjs',
-    write: false,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    minify: true,
-    legalComments: 'none',
-    // Some bundled CommonJS dependencies call require(); ESM output has none, so provide one.
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: 'error',
-  });
-  const code = result.outputFiles[0]!.contents;
+export function bundleWorker(options: BundleWorkerOptions = {}): string {
+  const key = JSON.stringify([options.toolsEntry ?? '', options.workerEntry ?? '']);
+  const cached = bundled.get(key);
+  if (cached) return cached;
+  const { code } = buildWorkerBundle(options);
   const hash = createHash('sha256').update(code).digest('hex').slice(0, 16);
   const dir = join(tmpdir(), `bedrock-stream-worker-${hash}`);
   if (!existsSync(join(dir, 'index.mjs'))) {
@@ -45,6 +115,6 @@ export function bundleWorker(): string {
     writeFileSync(partial, code);
     renameSync(partial, join(dir, 'index.mjs'));
   }
-  bundled = dir;
+  bundled.set(key, dir);
   return dir;
 }

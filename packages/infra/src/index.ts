@@ -4,9 +4,22 @@
  * APPSYNC_JS resolvers of `@org/bedrock-stream-resolvers`, the streams table and the worker.
  */
 export { BedrockStreamApi } from './bedrock-stream-api.js';
-export type { BedrockStreamApiProps, BedrockStreamAuth } from './props.js';
+export type {
+  BedrockStreamApiProps,
+  BedrockStreamAuth,
+  BedrockStreamGuardrail,
+  BedrockStreamTools,
+} from './props.js';
 export { modelArns } from './model-arns.js';
 export { dynamoDbActionsFor, resolverOperations } from './resolver-permissions.js';
-export { bundleWorker } from './bundle-worker.js';
+export {
+  bundleWorker,
+  buildWorkerBundle,
+  toolsEntrySource,
+  workerModulePath,
+  WORKER_BUILD_OPTIONS,
+} from './bundle-worker.js';
+export type { BundleWorkerOptions } from './bundle-worker.js';
+export { guardrailArn } from './guardrail.js';
 export { suppressNag } from './nag.js';
 export type { NagSuppression } from './nag.js';

@@ -46,6 +46,30 @@ export type BedrockStreamAuth =
       mode: 'IAM';
     };
 
+/** A Bedrock guardrail the worker applies to every generation. */
+export interface BedrockStreamGuardrail {
+  /** The guardrail's id (or its ARN, which must be in the stack's account). */
+  identifier: string;
+  /** A published version number (`1`, `2`, ...) or `DRAFT`. */
+  version: string;
+  /**
+   * How Bedrock checks a streamed answer: `sync` holds each chunk until it is checked,
+   * `async` sends chunks at once and checks in the background. Default: Bedrock's (`sync`).
+   */
+  streamProcessingMode?: 'sync' | 'async';
+  /** Return the guardrail's trace with the stream's metadata. Default false. */
+  trace?: boolean;
+}
+
+/** Tools the worker may call, bundled into the worker (see the README for why). */
+export interface BedrockStreamTools {
+  /**
+   * Path of a module whose default export, or `tools` export, is an array of the worker's
+   * `defineTool(...)` results. Relative paths are resolved from the process's cwd.
+   */
+  entry: string;
+}
+
 /** Props of {@link BedrockStreamApi}. Only `modelIds` is required. */
 export interface BedrockStreamApiProps {
   /**
@@ -98,6 +122,17 @@ export interface BedrockStreamApiProps {
    * local emulator runs. Override only for tests or an extended schema.
    */
   apiDefinition?: ApiDefinition;
+  /**
+   * Tools the model may call, run inside the worker: the construct bundles a generated entry
+   * `createHandler({ tools })` around `entry` into the worker's single function.
+   */
+  tools?: BedrockStreamTools;
+  /**
+   * A Bedrock guardrail applied to every generation: worker env `GUARDRAIL_ID`,
+   * `GUARDRAIL_VERSION`, `GUARDRAIL_STREAM_MODE`, `GUARDRAIL_TRACE`, and
+   * `bedrock:ApplyGuardrail` on that guardrail only.
+   */
+  guardrail?: BedrockStreamGuardrail;
   /** Add CfnOutputs (GraphqlUrl, Region, ApiKeyId). Default true. */
   outputs?: boolean;
 }
@@ -136,6 +171,21 @@ export function validateProps(props: BedrockStreamApiProps): void {
     if (limit !== undefined && !isQuotaLimit(limit))
       fail(`quotas.${name} must be an integer from 1 to ${QUOTA_MAX}`);
   }
+  const guardrail = props.guardrail;
+  if (guardrail) {
+    if (
+      !/^([a-z0-9]+|arn:aws(-[a-z-]+)?:bedrock:[a-z0-9-]+:\d{12}:guardrail\/[a-z0-9]+)$/.test(
+        guardrail.identifier,
+      )
+    )
+      fail(`guardrail.identifier: "${guardrail.identifier}" is not a guardrail id or ARN`);
+    if (!/^([1-9]\d{0,7}|DRAFT)$/.test(guardrail.version))
+      fail(`guardrail.version: "${guardrail.version}" is not a version number or DRAFT`);
+    const mode = guardrail.streamProcessingMode;
+    if (mode !== undefined && mode !== 'sync' && mode !== 'async')
+      fail('guardrail.streamProcessingMode must be sync or async');
+  }
+  if (props.tools && !props.tools.entry) fail('tools.entry must name a module');
   if (props.auth?.mode === 'API_KEY' && props.auth.apiKeyExpiresInDays !== undefined) {
     const d = props.auth.apiKeyExpiresInDays;
     if (!Number.isInteger(d) || d < 1 || d > 365)

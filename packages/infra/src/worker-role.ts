@@ -14,12 +14,15 @@ export interface WorkerRoleGrants {
   api: appsync.GraphqlApi;
   /** Bedrock models it may invoke (the worker); none for the failure handler. */
   modelArns?: readonly string[];
+  /** The one guardrail it may apply (the worker, when configured). */
+  guardrailArn?: string;
 }
 
 /**
  * A least-privilege role for a function of the worker bundle, with all its policies:
  * no managed policy; logs only to its own log group; claim/heartbeat/finish its stream
- * record; call only the `publishChunk` field; invoke only the allowed models (if any).
+ * record; call only the `publishChunk` field; invoke only the allowed models (if any) and
+ * apply only the configured guardrail (if any).
  * Wiring the function to its queue later adds the queue statement CDK derives from it
  * (`sqs:SendMessage` for the on-failure destination, receive/delete for the consumer).
  */
@@ -38,6 +41,13 @@ export function buildWorkerRole(scope: Construct, id: string, grants: WorkerRole
     }),
   );
   if (grants.modelArns) grantModels(role, grants.modelArns);
+  if (grants.guardrailArn)
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['bedrock:ApplyGuardrail'],
+        resources: [grants.guardrailArn],
+      }),
+    );
   grants.api.grant(role, appsync.IamResource.ofType('Mutation', 'publishChunk'), 'appsync:GraphQL');
   return role;
 }

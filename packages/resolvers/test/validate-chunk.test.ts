@@ -384,10 +384,10 @@ describe('validateChunkPayload', () => {
   it('knows the same stop reasons, event types and fields as the contracts', () => {
     for (const reason of [...STOP_REASONS, 'model_context_window_exceeded'])
       expect(StopReasonSchema.safeParse(reason).success).toBe(true);
-    const types = ChunkEventSchema.options.map((o) => o.shape.type.value as string);
+    const types = ChunkEventSchema.def.options.map((o) => o.shape.type.def.values[0] as string);
     expect(EVENT_TYPES).toEqual(types);
-    for (const option of ChunkEventSchema.options) {
-      expect(EVENT_FIELDS[option.shape.type.value]).toEqual(Object.keys(option.shape));
+    for (const option of ChunkEventSchema.def.options) {
+      expect(EVENT_FIELDS[option.shape.type.def.values[0]!]).toEqual(Object.keys(option.shape));
     }
   });
 });

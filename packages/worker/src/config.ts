@@ -4,27 +4,27 @@ import {
   type QuotaSettings,
   type RetryPolicy,
 } from '@org/bedrock-stream-contracts';
+import * as z from 'zod/mini';
 import type { GuardrailSettings } from './generate.js';
-import { z } from 'zod';
 
-const csv = z
-  .string()
-  .min(1)
-  .transform((s) =>
+const csv = z.pipe(
+  z.string().check(z.minLength(1)),
+  z.transform((s: string) =>
     s
       .split(',')
       .map((m) => m.trim())
       .filter(Boolean),
-  );
+  ),
+);
 
 const int = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+  z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
 
 const EnvSchema = z
   .object({
-    GRAPHQL_URL: z.url({ message: 'GRAPHQL_URL must be the AppSync GraphQL URL' }),
-    AWS_REGION: z.string().min(1, 'AWS_REGION is required'),
-    TABLE_NAME: z.string().min(1, 'TABLE_NAME is required'),
+    GRAPHQL_URL: z.url({ error: 'GRAPHQL_URL must be the AppSync GraphQL URL' }),
+    AWS_REGION: z.string().check(z.minLength(1, 'AWS_REGION is required')),
+    TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME is required')),
     ALLOWED_MODEL_IDS: csv,
     FLUSH_WINDOW_MS: int(0, 5_000, 100),
     MAX_CHUNK_BYTES: int(64, 32 * 1024, 16 * 1024),
@@ -40,20 +40,22 @@ const EnvSchema = z
     PUBLISH_MAX_TRIES: int(1, 20, 5),
     PUBLISH_RETRY_DELAY_MS: int(0, 60_000, 50),
     PUBLISH_RETRY_MAX_DELAY_MS: int(0, 300_000, 1_000),
-    BEDROCK_ENDPOINT: z.url().optional(),
-    DYNAMODB_ENDPOINT: z.url().optional(),
-    METRICS_ENABLED: z.enum(['true', 'false']).default('true'),
+    BEDROCK_ENDPOINT: z.optional(z.url()),
+    DYNAMODB_ENDPOINT: z.optional(z.url()),
+    METRICS_ENABLED: z._default(z.enum(['true', 'false']), 'true'),
     TOOL_TIMEOUT_MS: int(1, 900_000, 10_000),
     MAX_STEPS: int(1, LIMITS.maxSteps, 5),
-    GUARDRAIL_ID: z.string().min(1).optional(),
-    GUARDRAIL_VERSION: z.string().min(1).default('DRAFT'),
-    GUARDRAIL_STREAM_MODE: z.enum(['sync', 'async']).default('sync'),
-    GUARDRAIL_TRACE: z.enum(['enabled', 'disabled']).default('disabled'),
+    GUARDRAIL_ID: z.optional(z.string().check(z.minLength(1))),
+    GUARDRAIL_VERSION: z._default(z.string().check(z.minLength(1)), 'DRAFT'),
+    GUARDRAIL_STREAM_MODE: z._default(z.enum(['sync', 'async']), 'sync'),
+    GUARDRAIL_TRACE: z._default(z.enum(['enabled', 'disabled']), 'disabled'),
   })
-  .refine((e) => e.DEADLINE_MARGIN_MIN_MS <= e.DEADLINE_MARGIN_MAX_MS, {
-    message: 'must not be below DEADLINE_MARGIN_MIN_MS',
-    path: ['DEADLINE_MARGIN_MAX_MS'],
-  });
+  .check(
+    z.refine((e) => e.DEADLINE_MARGIN_MIN_MS <= e.DEADLINE_MARGIN_MAX_MS, {
+      message: 'must not be below DEADLINE_MARGIN_MIN_MS',
+      path: ['DEADLINE_MARGIN_MAX_MS'],
+    }),
+  );
 
 /** Bounds of the time a run keeps back before the function timeout (a tenth of its time). */
 export interface DeadlineMarginBounds {

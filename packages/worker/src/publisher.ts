@@ -1,9 +1,8 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { print } from 'graphql';
 import {
-  PublishChunkDocument,
+  PublishChunkSource,
   encodeChunkPayload,
   retry,
   type ChunkEvent,
@@ -14,7 +13,8 @@ import { PublishError, SupersededError } from './errors.js';
 
 export { PublishError, SupersededError };
 
-const PUBLISH_QUERY = print(PublishChunkDocument);
+// The operation's text from codegen: no graphql runtime in the worker bundle.
+const PUBLISH_QUERY = PublishChunkSource;
 
 /** AWS credentials (static or a provider, like the SDK's default chain). */
 export interface Credentials {

@@ -1,5 +1,6 @@
 import { LIMITS, ToolNameSchema, utf8ByteLength } from '@org/bedrock-stream-contracts';
-import { z } from 'zod';
+// zod/mini: the full builder would triple the worker bundle; user schemas of either build work.
+import * as z from 'zod/mini';
 import { ToolTimeoutError } from './errors.js';
 import type { ModelToolSpec } from './generate.js';
 
@@ -24,7 +25,7 @@ export interface ServerTool {
 }
 
 /** The definition {@link defineTool} takes. */
-export interface ToolDefinition<S extends z.ZodType<Record<string, unknown>>, R> {
+export interface ToolDefinition<S extends z.core.$ZodType<Record<string, unknown>>, R> {
   /** Bedrock's tool name pattern: 1-64 of `[a-zA-Z0-9_-]`. */
   name: string;
   description: string;
@@ -48,7 +49,7 @@ export interface ToolDefinition<S extends z.ZodType<Record<string, unknown>>, R>
  *   run: async ({ city }, { signal }) => fetchWeather(city, signal),
  * });
  */
-export function defineTool<S extends z.ZodType<Record<string, unknown>>, R>(
+export function defineTool<S extends z.core.$ZodType<Record<string, unknown>>, R>(
   definition: ToolDefinition<S, R>,
 ): ServerTool {
   ToolNameSchema.parse(definition.name);
@@ -63,9 +64,11 @@ export function defineTool<S extends z.ZodType<Record<string, unknown>>, R>(
     inputSchema: jsonSchema,
     ...(definition.timeoutMs !== undefined ? { timeoutMs: definition.timeoutMs } : {}),
     async execute(input, context) {
-      const parsed = definition.input.safeParse(input);
+      const parsed = z.safeParse(definition.input, input);
       if (!parsed.success)
-        throw new Error(`invalid input: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+        throw new Error(
+          `invalid input: ${parsed.error.issues.map((i: z.core.$ZodIssue) => i.message).join('; ')}`,
+        );
       return definition.run(parsed.data, context);
     },
   };

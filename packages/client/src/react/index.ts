@@ -33,7 +33,7 @@ export type { BedrockStreamStatus } from './stream-store.js';
  * same `stream` / `subscribeChunks` (e.g. an in-memory fake in tests).
  */
 export type StreamClientLike = Pick<StreamClient, 'stream'> &
-  Partial<Pick<StreamClient, 'subscribeChunks'>>;
+  Partial<Pick<StreamClient, 'subscribeChunks' | 'resume'>>;
 
 const ClientContext = createContext<StreamClientLike | null>(null);
 
@@ -81,6 +81,12 @@ export interface UseBedrockStreamOptions {
   onUpdate?: (update: StreamUpdate) => void;
   /** Called once when a stream ends. */
   onFinish?: (result: StreamResult) => void;
+  /**
+   * Follow this stream when the hook mounts (or the id changes): one started earlier, e.g.
+   * before a page reload, whose id the app kept (see the README: sessionStorage). Stored
+   * text shows at once, then it streams on live, like `resume(streamId)`.
+   */
+  resumeStreamId?: string | null;
 }
 
 /** What {@link useBedrockStream} returns. */
@@ -115,6 +121,13 @@ export interface UseBedrockStreamResult {
   cancel: () => void;
   /** Starts a new stream with the last input. */
   retry: () => void;
+  /**
+   * Follows a stream started earlier (`client.resume`), replacing a running one; resolves
+   * with its result once it ends. A resumed stream is only detached, never cancelled, when
+   * the component unmounts: it outlives pages by design, and a remount that passes
+   * `resumeStreamId` (StrictMode, a route change) resumes it again.
+   */
+  resume: (streamId: string) => Promise<StreamResult>;
 }
 
 /**
@@ -136,17 +149,26 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
   const [store] = useState(() => new StreamStore(() => optionsRef.current));
   const snapshot = useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot);
   const inputRef = useRef<StreamInput | null>(null);
+  // The id of the stream followed, and whether it was resumed (then it is never cancelled).
+  const followingRef = useRef<{ streamId: string; resumed: boolean } | null>(null);
+  const release = useCallback(() => {
+    const resumed = followingRef.current?.resumed ?? false;
+    followingRef.current = null;
+    store.release(!resumed && (optionsRef.current.cancelOnUnmount ?? true));
+  }, [store]);
 
-  useEffect(() => () => store.release(optionsRef.current.cancelOnUnmount ?? true), [store]);
+  useEffect(() => release, [release]);
 
   const start = useCallback(
     (input: StreamInput): Promise<StreamResult> => {
-      store.release(optionsRef.current.cancelOnUnmount ?? true);
+      release();
       inputRef.current = input;
       // Named here so a stream whose input is rejected still has an id in its result.
       const streamId = newStreamId();
       try {
-        return store.follow(client.stream(input, { streamId }));
+        const handle = client.stream(input, { streamId });
+        followingRef.current = { streamId, resumed: false };
+        return store.follow(handle);
       } catch (err) {
         const error =
           err instanceof StreamClientError
@@ -156,8 +178,36 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
         return Promise.resolve(rejectedResult(streamId, error));
       }
     },
-    [client, store],
+    [client, store, release],
   );
+
+  const resume = useCallback(
+    (streamId: string): Promise<StreamResult> => {
+      release();
+      inputRef.current = null;
+      try {
+        if (!client.resume) throw new Error('this client cannot resume streams (no resume())');
+        const handle = client.resume(streamId);
+        followingRef.current = { streamId, resumed: true };
+        return store.follow(handle);
+      } catch (err) {
+        const error =
+          err instanceof StreamClientError
+            ? err
+            : new StreamClientError('INVALID_INPUT', describeError(err), false, { cause: err });
+        store.fail(streamId, error);
+        return Promise.resolve(rejectedResult(streamId, error));
+      }
+    },
+    [client, store, release],
+  );
+
+  const resumeStreamId = options.resumeStreamId;
+  useEffect(() => {
+    if (resumeStreamId && followingRef.current?.streamId !== resumeStreamId) {
+      void resume(resumeStreamId);
+    }
+  }, [resumeStreamId, resume]);
 
   const cancel = useCallback(() => store.cancel(), [store]);
 
@@ -172,6 +222,7 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
     start,
     cancel,
     retry,
+    resume,
   };
 }
 

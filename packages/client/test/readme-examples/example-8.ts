@@ -1,10 +1,47 @@
-import { createStreamClient } from '@org/bedrock-stream-client';
+import {
+  createStreamClient,
+  partsToMessages,
+  pendingToolCalls,
+  type StreamMessage,
+} from '@org/bedrock-stream-client';
 
-createStreamClient({
-  url,
-  region,
-  auth: { type: 'API_KEY', apiKey },
-  // The defaults: the dropped subscription counts as try 1, so up to 5 resubscriptions,
-  // each after a random wait of up to 200, 400, 800, 1600, 3200 ms (capped at 5000).
-  reconnect: { maxTries: 6, initialDelayMs: 200, maxDelayMs: 5_000, jitter: true },
-});
+const client = createStreamClient({ url, region, auth: { type: 'API_KEY', apiKey } });
+
+// A tool the app runs itself.
+async function getWeather(input: { city?: unknown }) {
+  return { city: String(input.city), tempC: 21, rain: true };
+}
+
+const toolConfig = {
+  tools: [
+    {
+      name: 'get_weather',
+      description: 'Current weather in a city',
+      inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  ],
+};
+let messages: StreamMessage[] = [{ role: 'USER', text: 'Do I need an umbrella in Paris?' }];
+for (;;) {
+  const result = await client.stream({
+    modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+    messages,
+    toolConfig,
+    thinking: { budgetTokens: 2048 },
+    inferenceConfig: { maxTokens: 4096 },
+  }).done;
+  if (result.status !== 'done') throw result.error ?? new Error(`stream ${result.status}`);
+  const calls = pendingToolCalls(result.parts);
+  if (calls.length === 0) {
+    console.log(result.text, result.usage);
+    break;
+  }
+  const toolResults = await Promise.all(
+    calls.map(async (call) => ({
+      toolCallId: call.toolCallId,
+      output: await getWeather(call.input),
+    })),
+  );
+  messages = [...messages, ...partsToMessages(result.parts, { toolResults })];
+}
+client.close();

@@ -1,0 +1,133 @@
+// Cold start: the worker bundle as infra builds it vs. the SDK-only floor vs. Amplify AI Kit's
+// bundled conversation handler, each imported by fresh Node processes, interleaved.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildSync, type Metafile } from 'esbuild';
+import {
+  WORKER_BUILD_OPTIONS,
+  buildWorkerBundle,
+  workerModulePath,
+} from '@org/bedrock-stream-infra';
+import type { ScenarioResult } from './scenarios.js';
+import { summary } from './stats.js';
+
+/**
+ * Exactly the AWS SDK parts the worker calls (Bedrock streaming, two DynamoDB commands,
+ * SigV4 for publishChunk), and nothing else: the floor a worker built on the SDK can reach.
+ */
+const SDK_FLOOR_ENTRY = `
+import { BedrockRuntimeClient, ConverseStreamCommand, InvokeModelWithResponseStreamCommand } from '@aws-sdk/client-bedrock-runtime';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { HttpRequest } from '@smithy/protocol-http';
+import { Sha256 } from '@aws-crypto/sha256-js';
+export const parts = [BedrockRuntimeClient, ConverseStreamCommand, InvokeModelWithResponseStreamCommand, DynamoDBClient, GetItemCommand, UpdateItemCommand, marshall, unmarshall, SignatureV4, HttpRequest, Sha256];
+export const handler = async () => parts.length;
+`;
+
+/** Bytes each package contributes to a bundle, largest first (workspace packages by name). */
+export function composition(metafile: Metafile): Array<{ name: string; kb: number }> {
+  const output = Object.values(metafile.outputs)[0]!;
+  const bytes = new Map<string, number>();
+  for (const [path, input] of Object.entries(output.inputs)) {
+    const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+    const workspace = /packages\/([^/]+)\//.exec(path)?.[1];
+    const name = pkg ?? (workspace ? `@org/bedrock-stream-${workspace}` : path);
+    bytes.set(name, (bytes.get(name) ?? 0) + input.bytesInOutput);
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, n]) => ({ name, kb: Math.round(n / 102.4) / 10 }));
+}
+
+/** Milliseconds a fresh Node process spends in `await import(file)`. */
+function coldImportMs(file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    // The Amplify handler reads its region from the environment at import, as in Lambda.
+    env: { ...process.env, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
+    encoding: 'utf8',
+  });
+  return Number(out);
+}
+
+/** Amplify AI Kit's prebundled conversation handler, as its construct deploys it. */
+function amplifyHandlerPath(): string {
+  const require = createRequire(import.meta.url);
+  const main = require.resolve('@aws-amplify/ai-constructs');
+  return join(dirname(main), 'conversation/runtime/default_handler_bundled/index.js');
+}
+
+/** Cold `import` of the worker bundle vs. the SDK-only floor vs. Amplify AI Kit's handler. */
+export async function coldStart(quick: boolean): Promise<ScenarioResult> {
+  const runs = quick ? 5 : 21;
+  const dir = mkdtempSync(join(tmpdir(), 'bedrock-stream-cold-'));
+  try {
+    const worker = buildWorkerBundle();
+    const floor = buildSync({
+      ...WORKER_BUILD_OPTIONS,
+      metafile: true,
+      stdin: {
+        contents: SDK_FLOOR_ENTRY,
+        // The worker package's own dependencies, so both bundles use the same SDK versions.
+        resolveDir: dirname(workerModulePath()),
+        sourcefile: 'sdk-floor.mjs',
+        loader: 'js',
+      },
+    });
+    const files = {
+      worker: join(dir, 'worker.mjs'),
+      sdkFloor: join(dir, 'sdk-floor.mjs'),
+      amplify: amplifyHandlerPath(),
+    };
+    writeFileSync(files.worker, worker.code);
+    writeFileSync(files.sdkFloor, floor.outputFiles![0]!.contents);
+    const samples: Record<keyof typeof files, number[]> = { worker: [], sdkFloor: [], amplify: [] };
+    const names = Object.keys(files) as Array<keyof typeof files>;
+    // Interleaved, rotating who goes first, so machine load drifts over all three alike.
+    for (let i = 0; i < runs; i += 1)
+      for (let k = 0; k < names.length; k += 1) {
+        const name = names[(i + k) % names.length]!;
+        samples[name].push(coldImportMs(files[name]));
+      }
+    const s = Object.fromEntries(names.map((n) => [n, summary(samples[n])])) as Record<
+      keyof typeof files,
+      ReturnType<typeof summary>
+    >;
+    const mb = (file: string) => Math.round(statSync(file).size / 10_485.76) / 100;
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    return {
+      name: 'cold start (fresh process, `await import(bundle)`)',
+      settings: {
+        runsEach: runs,
+        order: 'interleaved, rotating',
+        target: 'worker <= 1.3x SDK floor and <= 0.8x Amplify AI Kit handler (p50)',
+      },
+      figures: {
+        rows: [
+          { bundle: 'worker (as infra builds it)', mb: mb(files.worker), importMs: s.worker },
+          { bundle: 'SDK-only floor', mb: mb(files.sdkFloor), importMs: s.sdkFloor },
+          {
+            bundle: 'Amplify AI Kit conversation handler',
+            mb: mb(files.amplify),
+            importMs: s.amplify,
+          },
+          {
+            workerVsFloorP50: ratio(s.worker.p50, s.sdkFloor.p50),
+            workerVsAmplifyP50: ratio(s.worker.p50, s.amplify.p50),
+          },
+          { workerComposition: composition(worker.metafile).slice(0, 12) },
+        ],
+      },
+      lost: 0,
+      duplicated: 0,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
