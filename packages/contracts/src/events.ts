@@ -112,7 +112,7 @@ function buildEventSchemas(object: ObjectFactory) {
     message: z.string().check(z.maxLength(LIMITS.errorMessageChars)),
     retryable: z.boolean(),
     /** When a retry can succeed, in seconds (e.g. `QuotaExceeded`: the next UTC day). */
-    retryAfterSeconds: nonNegativeInt.optional(),
+    retryAfterSeconds: z.optional(nonNegativeInt),
   });
   // Reasoning, tool use and steps (Bedrock's reasoningContent / toolUse blocks). A tool
   // call streams as tool-call-start, tool-call-delta* (partial JSON, as Bedrock sends it),
@@ -319,6 +319,6 @@ export const StoredErrorSchema = z.object({
   code: z.string().check(z.minLength(1), z.maxLength(100)),
   message: z.string(),
   retryable: z.boolean(),
-  retryAfterSeconds: z.number().int().nonnegative().optional(),
+  retryAfterSeconds: z.optional(z.int().check(z.nonnegative())),
 });
 export type StoredError = z.infer<typeof StoredErrorSchema>;

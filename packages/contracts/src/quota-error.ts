@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { QUOTA_MAX, QUOTA_NAMES, type QuotaErrorInfo } from './quotas.js';
 
 /**
@@ -7,10 +7,10 @@ import { QUOTA_MAX, QUOTA_NAMES, type QuotaErrorInfo } from './quotas.js';
  */
 export const QuotaErrorInfoSchema = z.object({
   quota: z.enum(QUOTA_NAMES),
-  limit: z.number().int().min(1).max(QUOTA_MAX),
-  current: z.number().int().min(0),
-  retryAfterSeconds: z.number().int().min(0),
-}) satisfies z.ZodType<QuotaErrorInfo>;
+  limit: z.int().check(z.minimum(1), z.maximum(QUOTA_MAX)),
+  current: z.int().check(z.nonnegative()),
+  retryAfterSeconds: z.int().check(z.nonnegative()),
+}) satisfies z.ZodMiniType<QuotaErrorInfo>;
 
 /** Parses a GraphQL error's `errorInfo` as quota details; null when it is not one. */
 export function parseQuotaErrorInfo(errorInfo: unknown): QuotaErrorInfo | null {
