@@ -241,7 +241,6 @@ describe.skipIf(skipReason !== null)(
       const handle = client.stream({
         modelId,
         system: 'Answer briefly.',
-        cacheSystem: true,
         toolConfig: {
           tools: [
             {
@@ -290,8 +289,7 @@ describe.skipIf(skipReason !== null)(
       } finally {
         ddb.destroy();
       }
-      // A worker that uses tools is played as attempt 2 (this branch's worker does not use
-      // them yet): its chunks are stored through dynalite and fanned out with the
+      // A worker's tool-using answer, every event kind at once, is played as attempt 2: its chunks are stored through dynalite and fanned out with the
       // emulator's hook; one is lost live and comes from the store.
       const turn: TurnSpec = {
         withSteps: true,
