@@ -1,7 +1,8 @@
 // Tools of the bad-input and security cases: raw GraphQL requests (any headers, any
 // bytes), SigV4 signing as the worker does it (and forging it), a snapshot of the whole
 // table to prove a rejected request changed nothing, and a raw AppSync real-time socket
-// that can send anything and sees every message and the close.
+// that can send anything and sees every message and the close. Kept in one file (over 400
+// lines): these are test tools sharing one request/snapshot vocabulary, not product code.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

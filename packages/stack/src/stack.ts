@@ -1,3 +1,6 @@
+// The whole local stack in one call: store, Bedrock endpoint, invoker, emulator, web, in
+// start order, with one stop. Kept whole (just over 400 lines): it is the wiring of those
+// parts and their options; each part lives in its own package or module.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,6 @@
+// The async invoker with Lambda `Event` semantics (queue, retries, max event age, timeouts,
+// on-failure records, child-process isolation). Kept whole (over 400 lines): every part
+// reads and changes the same queue and run state, as Lambda's own event queue does.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync } from 'node:fs';
