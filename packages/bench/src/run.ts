@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { clientWeight } from './client-weight.js';
 import { coldStart } from './cold-start.js';
+import { mixedPublishCost } from './mixed-output.js';
 import {
   concurrency,
   fanOut,
@@ -15,6 +16,7 @@ export const SCENARIOS = {
   clientWeight,
   overhead,
   publishCost,
+  mixedPublishCost,
   concurrency,
   fanOut,
   memory,

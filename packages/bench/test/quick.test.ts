@@ -10,6 +10,7 @@ describe('bench --quick', () => {
       'client weight',
       'overhead to first token',
       'publish cost',
+      'publish cost, reasoning + tool + text',
       'concurrency',
       'fan-out',
       'memory',
