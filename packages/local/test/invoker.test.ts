@@ -147,8 +147,10 @@ describe('async invoker: Event semantics', () => {
   });
 
   it('drops events older than the max event age to the failure record', async () => {
-    const inv = make({ maxEventAgeMs: 10, concurrency: 1 });
-    await inv.invoke({ mode: 'slow', ms: 200 }, 'Event');
+    // The first event must start within the max age even on a busy machine; the second
+    // waits behind it for far longer.
+    const inv = make({ maxEventAgeMs: 150, concurrency: 1 });
+    await inv.invoke({ mode: 'slow', ms: 1_000 }, 'Event');
     await inv.invoke({ value: 'late' }, 'Event');
     await inv.idle();
     expect(inv.failures()).toMatchObject([
