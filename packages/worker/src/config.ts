@@ -37,9 +37,11 @@ const EnvSchema = z
     MODEL_MAX_TRIES: int(1, 10, 4),
     MODEL_RETRY_DELAY_MS: int(0, 60_000, 200),
     MODEL_RETRY_MAX_DELAY_MS: int(0, 300_000, 5_000),
-    PUBLISH_MAX_TRIES: int(1, 20, 5),
-    PUBLISH_RETRY_DELAY_MS: int(0, 60_000, 50),
-    PUBLISH_RETRY_MAX_DELAY_MS: int(0, 300_000, 1_000),
+    // With full jitter the waits average half their bounds: 8 tries up to 100 ms .. 2 s ride
+    // out an AppSync blip of a few seconds (the fault suite restarts it mid-stream).
+    PUBLISH_MAX_TRIES: int(1, 20, 8),
+    PUBLISH_RETRY_DELAY_MS: int(0, 60_000, 100),
+    PUBLISH_RETRY_MAX_DELAY_MS: int(0, 300_000, 2_000),
     BEDROCK_ENDPOINT: z.optional(z.url()),
     DYNAMODB_ENDPOINT: z.optional(z.url()),
     METRICS_ENABLED: z._default(z.enum(['true', 'false']), 'true'),

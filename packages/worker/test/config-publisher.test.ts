@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       stallTimeoutMs: 60_000,
       deadlineMargin: { minMs: 250, maxMs: 5_000 },
       modelRetry: { maxTries: 4, initialDelayMs: 200 },
-      publishRetry: { maxTries: 5, initialDelayMs: 50 },
+      publishRetry: { maxTries: 8, initialDelayMs: 100 },
     });
     expect(loadConfig({ ...env, MODEL_MAX_TRIES: '1' }).modelRetry.maxTries).toBe(1);
     expect(() =>
