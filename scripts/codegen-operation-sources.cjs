@@ -27,7 +27,9 @@ module.exports = {
     for (const definition of definitions) {
       if (definition.kind !== 'OperationDefinition' || !definition.name) continue;
       const name = definition.name.value;
-      const used = [...spreadFragments(definition, fragments)].map((f) => fragments.get(f));
+      // In document order, as typed-document-node appends them to <Name>Document.
+      const spread = spreadFragments(definition, fragments);
+      const used = [...fragments.values()].filter((f) => spread.has(f.name.value));
       const source = print({ kind: 'Document', definitions: [definition, ...used] });
       lines.push(
         `/** The \`${name}\` ${definition.operation} as sent on the wire (print of ${name}Document). */`,

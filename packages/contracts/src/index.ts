@@ -14,6 +14,7 @@ export * from './quota-error.js';
 export * from './events.js';
 export * from './start-input.js';
 export * from './codec.js';
+export * from './message-parts.js';
 export * from './retry.js';
 export { utf8ByteLength } from './utf8.js';
 export * from './generated/operation-sources.js';

@@ -67,4 +67,16 @@ export const LIMITS = {
   catchUpPageMax: 500,
   /** Stored records and chunks expire after this many seconds (DynamoDB TTL). */
   recordTtlSeconds: 7 * 24 * 3600,
+  /** Characters of a conversation's title. */
+  conversationTitleChars: 200,
+  /** Page size bounds of listConversations and conversationMessages. */
+  conversationPageDefault: 50,
+  conversationPageMax: 100,
+  /** Messages one conversation keeps (a send beyond it is refused). */
+  conversationMessages: 2_000,
+  /**
+   * Estimated input tokens of the history the worker sends per answer (4 characters a
+   * token): older messages beyond it are left out, never a tool call without its result.
+   */
+  historyTokenBudgetDefault: 100_000,
 } as const;

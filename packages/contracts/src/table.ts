@@ -12,6 +12,13 @@
  * (`...#MODEL#<modelId>`), so one Query on a `sk` range reads a date range. `pk` = `GLOBAL`,
  * `sk` = `ACTIVE` counts every running stream.
  *
+ * Conversations (`pk` = `CONV#<conversationId>`): `sk` = `META` is the conversation record,
+ * `sk` = `MSG#<index:6>` its messages in order. Only indexes below the record's
+ * `messageCount` are visible: an edit-and-resend lowers the count instead of deleting the
+ * later items (later writes overwrite them, deleting the conversation purges them). The
+ * sparse index {@link CONVERSATIONS_BY_OWNER} (`convOwner`, `convUpdatedAt`, on
+ * conversation records only) lists one owner's conversations, newest first.
+ *
  * Everything here is plain string building (no padStart, no Date), so the APPSYNC_JS
  * resolvers bundle these very functions.
  */
@@ -30,7 +37,32 @@ export const TABLE = {
   modelInfix: '#MODEL#',
   /** Sorts after every `#MODEL#...` suffix: the upper bound of a usage range query. */
   rangeEnd: '#~',
+  conversationPrefix: 'CONV#',
+  messagePrefix: 'MSG#',
 } as const;
+
+/**
+ * The global secondary index listing an owner's conversations by last update (sparse:
+ * only conversation records carry its keys). Projects all attributes: a list shows
+ * titles and models without a second read.
+ */
+export const CONVERSATIONS_BY_OWNER = {
+  indexName: 'conversationsByOwner',
+  /** The owner key (as `StreamRecordItem.owner`). */
+  partitionKey: 'convOwner',
+  /** The conversation's `updatedAt` (ISO 8601, so strings sort by time). */
+  sortKey: 'convUpdatedAt',
+} as const;
+
+/** `CONV#<conversationId>`: the partition of a conversation record and its messages. */
+export function conversationPartitionKey(conversationId: string): string {
+  return `${TABLE.conversationPrefix}${conversationId}`;
+}
+
+/** `MSG#<index:6>`: a message's sort key; messages sort in conversation order. */
+export function messageSortKey(index: number): string {
+  return `${TABLE.messagePrefix}${String(index).padStart(6, '0')}`;
+}
 
 export function streamPartitionKey(streamId: string): string {
   return `STREAM#${streamId}`;
@@ -144,6 +176,12 @@ export interface StreamRecordItem {
   slots?: StreamSlot[];
   /** What the stream's end added to the owner's ledger (set in the same transaction). */
   ledger?: LedgerUsage;
+  /**
+   * Set when the stream answers in a conversation (sendMessage, regenerateMessage,
+   * submitToolResults): the worker builds the model's input from the stored history and,
+   * when the stream ends, writes the answer into that message.
+   */
+  conversation?: StreamConversationRef;
   stopReason?: string;
   usage?: Record<string, unknown>;
   metrics?: Record<string, unknown>;
@@ -151,6 +189,71 @@ export interface StreamRecordItem {
   createdAt: string;
   updatedAt: string;
   expiresAt: number;
+}
+
+/** Which conversation message a stream fills (see {@link StreamRecordItem.conversation}). */
+export interface StreamConversationRef {
+  conversationId: string;
+  /** The assistant message's index: the history is the messages before it. */
+  messageIndex: number;
+  messageId: string;
+}
+
+/**
+ * The conversation record (`pk` = `CONV#<id>`, `sk` = `META`). `input`-like settings of
+ * every answer (model, system prompt, api) live here; the resolvers copy them into each
+ * turn's stream record.
+ */
+export interface ConversationRecordItem {
+  pk: string;
+  sk: typeof TABLE.recordSortKey;
+  conversationId: string;
+  owner: string;
+  title: string;
+  modelId: string;
+  system?: string;
+  api?: 'CONVERSE' | 'INVOKE_MODEL';
+  /** Visible messages: indexes 0 .. messageCount - 1. */
+  messageCount: number;
+  /** The stream answering now; removed by the worker when it ends. */
+  activeStreamId?: string;
+  /**
+   * Epoch seconds after which an `activeStreamId` no worker cleared is stale (a turn
+   * whose worker never ran), so the conversation is not locked forever.
+   */
+  activeUntil?: number;
+  createdAt: string;
+  updatedAt: string;
+  /** {@link CONVERSATIONS_BY_OWNER} keys: the owner and `updatedAt`. */
+  convOwner: string;
+  convUpdatedAt: string;
+}
+
+/**
+ * A conversation message (`pk` = `CONV#<id>`, `sk` = `MSG#<index:6>`). A user message's id
+ * is client-made (or AppSync's autoId); an assistant message's id is the streamId of the
+ * stream that started it (a continuation after tool results keeps the id).
+ */
+export interface MessageItem {
+  pk: string;
+  sk: string;
+  conversationId: string;
+  messageId: string;
+  index: number;
+  role: 'USER' | 'ASSISTANT';
+  /** JSON text of `MessagePart[]` (read with `parseMessageParts`). */
+  parts: string;
+  status: 'COMPLETE' | 'STREAMING' | 'AWAITING_TOOL_RESULT' | 'STOPPED' | 'FAILED';
+  /** Assistant: the newest stream of the answer. */
+  streamId?: string;
+  /** Assistant: every stream of the answer (deleting the conversation purges their chunks). */
+  streamIds?: string[];
+  stopReason?: string;
+  /** Assistant: token usage summed over its streams. */
+  usage?: Record<string, unknown>;
+  error?: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
 }
 
 /** Attributes of a stored chunk item. */

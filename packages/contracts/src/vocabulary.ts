@@ -38,6 +38,19 @@ export const TERMINAL_STREAM_STATUSES = [
 ] as const satisfies readonly StreamRecordStatus[];
 export type TerminalStreamStatus = (typeof TERMINAL_STREAM_STATUSES)[number];
 
+/**
+ * Where a conversation message is (GraphQL `MessageStatus`): user messages are COMPLETE;
+ * an answer is STREAMING, then COMPLETE, AWAITING_TOOL_RESULT (it called a client tool),
+ * STOPPED (cancelled, partial parts kept) or FAILED. The type is the generated `MessageStatus`.
+ */
+export const MESSAGE_STATUSES = [
+  'COMPLETE',
+  'STREAMING',
+  'AWAITING_TOOL_RESULT',
+  'STOPPED',
+  'FAILED',
+] as const;
+
 /** Whether a stream record's status is final (accepts any string: records come from storage). */
 export function isTerminalStatus(
   status: string | null | undefined,
