@@ -2,6 +2,7 @@ import { cpus } from 'node:os';
 import { clientWeight } from './client-weight.js';
 import { coldStart } from './cold-start.js';
 import { mixedPublishCost } from './mixed-output.js';
+import { roundTrips } from './round-trips.js';
 import {
   concurrency,
   fanOut,
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   overhead,
   publishCost,
   mixedPublishCost,
+  roundTrips,
   concurrency,
   fanOut,
   memory,

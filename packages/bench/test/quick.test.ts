@@ -11,6 +11,7 @@ describe('bench --quick', () => {
       'overhead to first token',
       'publish cost',
       'publish cost, reasoning + tool + text',
+      'round trips on the server path',
       'concurrency',
       'fan-out',
       'memory',

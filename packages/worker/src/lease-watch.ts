@@ -7,7 +7,11 @@ export interface LeaseWatchOptions {
   attempt: number;
   /** The lease, renewed every lease/3. */
   leaseMs: number;
-  /** How often the record is read for `cancelRequested`. */
+  /**
+   * How often the record is read for `cancelRequested` while nothing else reports it:
+   * each publish answers the flag (see {@link LeaseWatch.acknowledge}), so a stream that
+   * publishes is not polled; tool runs and the wait for the model's first token are.
+   */
   pollMs: number;
 }
 
@@ -20,6 +24,8 @@ export class LeaseWatch {
   private readonly controller = new AbortController();
   private timer: NodeJS.Timeout | null = null;
   private lastRenewedAt = Date.now();
+  /** When the cancel flag was last learned (a read or a publish's answer). */
+  private lastHeardAt = -Infinity;
   private lostLease = false;
 
   constructor(private readonly options: LeaseWatchOptions) {}
@@ -48,6 +54,16 @@ export class LeaseWatch {
     return this;
   }
 
+  /**
+   * A publish's answer: it carries the record's cancel flag, read when the chunk was
+   * checked, so the next poll's read is skipped.
+   */
+  acknowledge(ack: { cancelRequested: boolean } | undefined): void {
+    if (!ack) return;
+    this.lastHeardAt = Date.now();
+    if (ack.cancelRequested) this.controller.abort();
+  }
+
   /** Stops polling (the run ended). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
@@ -63,7 +79,10 @@ export class LeaseWatch {
         this.controller.abort();
       }
     }
+    // A publish answered the flag within the last poll interval: no read needed.
+    if (Date.now() - this.lastHeardAt < this.options.pollMs) return;
     const current = await store.get(streamId);
+    this.lastHeardAt = Date.now();
     if (current?.cancelRequested) this.controller.abort();
   }
 }

@@ -37,13 +37,19 @@ export interface PublisherOptions {
   fetch?: typeof fetch;
 }
 
+/** What publishChunk answers besides storing the chunk. */
+export interface PublishAck {
+  /** The owner asked to cancel (the record's flag, read as the chunk was checked). */
+  cancelRequested: boolean;
+}
+
 /** Publishes one chunk at (attempt, seq). */
 export type Publisher = (chunk: {
   streamId: string;
   attempt: number;
   seq: number;
   events: ChunkEvent[];
-}) => Promise<void>;
+}) => Promise<PublishAck>;
 
 /** 5 tries, waits up to 50, 100, 200, 400 ms (full jitter). */
 export const DEFAULT_PUBLISH_RETRY: RetryPolicy = {
@@ -76,7 +82,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
   };
 
   /** One signed request; throws PublishError (`transient` when worth another try). */
-  const once = async (body: string): Promise<void> => {
+  const once = async (body: string): Promise<PublishAck> => {
     const signed = await signer.sign(
       new HttpRequest({
         method: 'POST',
@@ -103,7 +109,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
       );
     }
     const text = await response.text();
-    let json: { data?: unknown; errors?: Array<{ errorType?: string; message?: string }> } = {};
+    let json: {
+      data?: { publishChunk?: { cancelRequested?: unknown } | null } | null;
+      errors?: Array<{ errorType?: string; message?: string }>;
+    } = {};
     try {
       json = JSON.parse(text) as typeof json;
     } catch {
@@ -114,7 +123,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
       );
     }
     const first = json.errors?.[0];
-    if (response.ok && !first) return;
+    // Only `true` cancels: an endpoint that does not answer the flag never stops a stream.
+    if (response.ok && !first)
+      return { cancelRequested: json.data?.publishChunk?.cancelRequested === true };
     const errorType = first?.errorType ?? `HTTP${response.status}`;
     const message = first?.message ?? `publish answered ${response.status}`;
     // A newer attempt took over, or the stream already ended: stop quietly.
@@ -135,7 +146,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       variables: { input: { streamId, attempt, seq, payload } },
     });
     try {
-      await retry('publishChunk', policy, () => once(body), {
+      return await retry('publishChunk', policy, () => once(body), {
         shouldRetry: (error) => error instanceof PublishError && error.transient,
       });
     } catch (error) {

@@ -47,6 +47,8 @@ export class StreamRun {
   /** Answer text streamed (characters), for the ledger's estimate and the daily quota. */
   private outputChars = 0;
   private modelCalled = false;
+  /** The attempt's lease and cancel watch, once the answer streams (publishes feed it). */
+  private watch: LeaseWatch | null = null;
   /** The owner's daily output-token quota, when one is configured. */
   private quota: DailyOutputQuota | null = null;
 
@@ -152,13 +154,13 @@ export class StreamRun {
   private async streamAnswer(input: StoredInput): Promise<ProcessOutcome> {
     const { config } = this.deps;
     const deadline = new Deadline(this.remainingMs(), config.deadlineMargin);
-    const watch = new LeaseWatch({
+    const watch = (this.watch = new LeaseWatch({
       store: this.deps.store,
       streamId: this.streamId,
       attempt: this.attempt,
       leaseMs: config.leaseMs,
       pollMs: config.cancelPollMs,
-    }).start();
+    }).start());
     const coalescer = new Coalescer({
       windowMs: config.flushWindowMs,
       maxBytes: config.maxChunkBytes,
@@ -416,13 +418,14 @@ export class StreamRun {
 
   /** Publishes one chunk at the next seq. */
   private async publish(events: ChunkEvent[]): Promise<void> {
-    await this.deps.publish({
+    const ack = await this.deps.publish({
       streamId: this.streamId,
       attempt: this.attempt,
       seq: this.seq,
       events,
     });
     this.seq += 1;
+    this.watch?.acknowledge(ack);
     this.deps.count?.('ChunksPublished');
   }
 

@@ -119,6 +119,18 @@ describe('publisher', () => {
     expect(new Set(bodies.map((b) => `${b.attempt}:${b.seq}:${b.payload}`)).size).toBe(1);
   });
 
+  it("answers the record's cancel flag from publishChunk's reply (only true cancels)", async () => {
+    const appsync = await fakeAppSync([
+      { status: 200, body: { data: { publishChunk: { seq: 3, cancelRequested: true } } } },
+      { status: 200, body: { data: { publishChunk: { seq: 3, cancelRequested: null } } } },
+    ]);
+    const publish = createPublisher({ graphqlUrl: appsync.url, region: 'us-east-1', credentials });
+    expect(await publish(chunk)).toEqual({ cancelRequested: true });
+    expect(await publish(chunk)).toEqual({ cancelRequested: false });
+    // The operation asks for the flag (the worker stops on it instead of polling).
+    expect(JSON.parse(appsync.seen[0]!.body).query).toContain('cancelRequested');
+  });
+
   it('gives up on a permanent error, and reports a stale attempt as superseded', async () => {
     const appsync = await fakeAppSync([
       {

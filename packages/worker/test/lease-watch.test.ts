@@ -3,7 +3,7 @@ import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { TABLE, streamPartitionKey } from '@org/bedrock-stream-contracts';
 import { ensureStreamsTable, startDynamoDB, type LocalDynamoDB } from '@org/bedrock-stream-local';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LeaseWatch } from '../src/lease-watch.js';
 import { StreamRecordStore } from '../src/record.js';
 
@@ -104,5 +104,62 @@ describe('LeaseWatch', () => {
       cancelled: false,
       superseded: true,
     });
+  });
+
+  it('stops at once when a publish answers that the owner cancelled', async () => {
+    const id = await claimedStream(60_000);
+    const watch = new LeaseWatch({
+      store,
+      streamId: id,
+      attempt: 1,
+      leaseMs: 60_000,
+      pollMs: 60_000,
+    });
+    watch.start();
+    watch.acknowledge({ cancelRequested: false });
+    expect(watch.signal.aborted).toBe(false);
+    watch.acknowledge({ cancelRequested: true });
+    watch.stop();
+    expect({ cancelled: watch.cancelled, superseded: watch.superseded }).toEqual({
+      cancelled: true,
+      superseded: false,
+    });
+  });
+
+  it('reads the record only while no publish answered the flag within a poll interval', async () => {
+    const id = await claimedStream(600_000);
+    // The real store, counted: each read is a DynamoDB GetItem the stream pays for.
+    let reads = 0;
+    const counted = {
+      get: (streamId: string) => {
+        reads += 1;
+        return store.get(streamId);
+      },
+      renewLease: store.renewLease.bind(store),
+    };
+    // Only the watch's clock is faked; dynalite's own timers stay real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    const watch = new LeaseWatch({
+      store: counted,
+      streamId: id,
+      attempt: 1,
+      leaseMs: 600_000,
+      pollMs: 200,
+    });
+    try {
+      watch.start();
+      // Publishing: an answer every 100 ms, so every poll finds the flag fresh.
+      for (let i = 0; i < 10; i += 1) {
+        watch.acknowledge({ cancelRequested: false });
+        await vi.advanceTimersByTimeAsync(100);
+      }
+      expect(reads).toBe(0);
+      // Idle (a tool runs): the poll reads again.
+      await vi.advanceTimersByTimeAsync(600);
+      expect(reads).toBeGreaterThan(0);
+    } finally {
+      watch.stop();
+      vi.useRealTimers();
+    }
   });
 });

@@ -126,6 +126,9 @@ export async function startRunHarness(): Promise<RunHarness> {
           const seen = { attempt: chunk.attempt, seq: chunk.seq, events };
           chunks.push(seen);
           await options.onChunk?.(seen, streamId);
+          // As publishChunk answers: the record's cancel flag, read as the chunk is checked.
+          const current = await store.get(streamId);
+          return { cancelRequested: current?.cancelRequested === true };
         },
       };
       const outcome = await processStream(deps, streamId, () => 60_000);

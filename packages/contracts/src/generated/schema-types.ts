@@ -422,6 +422,12 @@ export type Stream = {
 export type StreamChunk = {
   __typename?: 'StreamChunk';
   attempt: Scalars['Int']['output'];
+  /**
+   * publishChunk's answer to the worker only: whether the owner asked to cancel when the
+   * chunk was stored (read in the same step that checks the attempt), so a publishing worker
+   * learns of a cancel without polling the record. Null on subscriptions and catch-up.
+   */
+  cancelRequested: Maybe<Scalars['Boolean']['output']>;
   createdAt: Scalars['AWSDateTime']['output'];
   /**
    * The owner key of the stream (the identity that started it). The subscription filters

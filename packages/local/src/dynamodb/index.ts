@@ -76,6 +76,12 @@ export interface LocalDynamoDB {
   /** `http://host:port`, for the SDK's `endpoint` option. */
   endpoint: string;
   port: number;
+  /**
+   * Requests served since start (or the last reset), by DynamoDB operation name
+   * (`GetItem`, `TransactWriteItems`...): what a deployed table would bill.
+   */
+  requests(): Record<string, number>;
+  resetRequests(): void;
   /** Stops the server (dropping idle keep-alive sockets) and closes its store. */
   close(): Promise<void>;
 }
@@ -109,6 +115,7 @@ export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise
   server.removeAllListeners('request');
   let stopping = false;
   let inFlight = 0;
+  let requests: Record<string, number> = {};
   let drained: (() => void) | null = null;
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (stopping) {
@@ -126,6 +133,9 @@ export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise
       return;
     }
     inFlight += 1;
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.slice(target.indexOf('.') + 1) || 'unknown';
+    requests[operation] = (requests[operation] ?? 0) + 1;
     res.once('close', () => {
       inFlight -= 1;
       if (inFlight === 0) drained?.();
@@ -150,6 +160,10 @@ export async function startDynamoDB(options: StartDynamoDBOptions = {}): Promise
   return {
     endpoint: `http://${urlHost}:${port}`,
     port,
+    requests: () => ({ ...requests }),
+    resetRequests: () => {
+      requests = {};
+    },
     close: () =>
       (closing ??= (async () => {
         stopping = true;

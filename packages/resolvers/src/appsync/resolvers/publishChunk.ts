@@ -1,6 +1,7 @@
 // Mutation.publishChunk (@aws_iam only; pipeline: getStreamForPublish -> putChunk ->
 // advanceLastSeq). Returns the STORED chunk, so a subscriber only ever sees chunks
-// that catch-up can serve again.
+// that catch-up can serve again, with the record's cancel flag as read by step 1: the
+// worker stops on it without polling the record while it publishes.
 import { type Context } from '@aws-appsync/utils';
 
 export function request() {
@@ -8,5 +9,7 @@ export function request() {
 }
 
 export function response(ctx: Context) {
-  return ctx.prev.result;
+  const chunk = ctx.prev.result as Record<string, unknown>;
+  const record = ctx.stash['record'] as Record<string, unknown>;
+  return { ...chunk, cancelRequested: record['cancelRequested'] === true };
 }
