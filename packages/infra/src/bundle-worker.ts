@@ -36,6 +36,11 @@ export const WORKER_BUILD_OPTIONS = {
   logLevel: 'error',
 } as const satisfies BuildOptions;
 
+/** The worker package's env-only credential provider (see `buildWorkerBundle`). */
+export function lambdaCredentialsModulePath(): string {
+  return fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker/lambda-credentials'));
+}
+
 /** The installed worker package's entry module. */
 export function workerModulePath(): string {
   return fileURLToPath(import.meta.resolve('@org/bedrock-stream-worker'));
@@ -72,6 +77,9 @@ export function buildWorkerBundle(options: BundleWorkerOptions = {}): {
   const result = buildSync({
     ...WORKER_BUILD_OPTIONS,
     metafile: true,
+    // Lambda hands the function its credentials in the environment: the SDK's whole default
+    // chain (and the STS/SSO clients it carries) is replaced by an env-only provider.
+    alias: { '@aws-sdk/credential-provider-node': lambdaCredentialsModulePath() },
     ...(toolsEntry
       ? {
           stdin: {

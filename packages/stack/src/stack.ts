@@ -83,6 +83,11 @@ export interface LocalStackOptions {
     maxSteps?: number;
     /** A server tool's time limit (TOOL_TIMEOUT_MS). */
     toolTimeoutMs?: number;
+    /**
+     * Run this module as the worker instead of the worker package (its `handler` and
+     * `failureHandler` exports): e.g. the bundle infra deploys, to test it as Lambda runs it.
+     */
+    handlerModule?: string;
     /** A guardrail every model call goes through (the local endpoint accepts any id). */
     guardrail?: { id: string; version?: string; streamMode?: 'sync' | 'async'; trace?: boolean };
   };
@@ -315,7 +320,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // worker's failureHandler): a stream whose event was given up on ends with a
     // terminal error instead of staying RUNNING.
     const failures = createAsyncInvoker({
-      handlerModule: workerModulePath(),
+      handlerModule: worker.handlerModule ?? workerModulePath(),
       handlerExport: 'failureHandler',
       functionName: 'bedrock-stream-failures',
       concurrency: 1,
@@ -324,7 +329,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     started.push({ close: () => failures.close() });
     invoker = createAsyncInvoker({
-      handlerModule: workerModulePath(worker.demoTools),
+      handlerModule: worker.handlerModule ?? workerModulePath(worker.demoTools),
       functionName: 'bedrock-stream-worker',
       concurrency: worker.concurrency ?? 8,
       timeoutMs: worker.timeoutMs ?? 15 * 60_000,
