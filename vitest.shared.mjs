@@ -13,7 +13,14 @@ export function packageTestConfig(overrides = {}) {
       hookTimeout: 60_000,
       environment: overrides.environment ?? 'node',
       setupFiles: overrides.setupFiles ?? [],
-      reporters: ['default', ['json', { outputFile: '.test-results/vitest.json' }]],
+      // VITEST_REPORT_NAME: a second run of a suite (run-tests.mjs under Node 22) keeps its own report.
+      reporters: [
+        'default',
+        [
+          'json',
+          { outputFile: `.test-results/${process.env.VITEST_REPORT_NAME ?? 'vitest'}.json` },
+        ],
+      ],
     },
   });
 }

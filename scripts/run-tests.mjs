@@ -35,19 +35,29 @@ const turbo = spawnSync(
   },
 );
 
+// Lambda runs Node 22, and the AWS SDK needs it from 2027: the worker's and the client's
+// suites run again under Node 22 (npm's `node@22` package), each with its own report.
+const NODE22_SUITES = ['packages/worker', 'packages/client'];
+const vitestBin = join(root, 'node_modules', 'vitest', 'vitest.mjs');
+let node22Status = 0;
+if (process.env['SKIP_NODE22'] !== '1') {
+  for (const suite of NODE22_SUITES) {
+    console.log(`\n=== ${suite} under Node 22 ===`);
+    const run = spawnSync('npx', ['-y', 'node@22', vitestBin, 'run'], {
+      cwd: join(root, suite),
+      stdio: 'inherit',
+      env: { ...process.env, VITEST_REPORT_NAME: 'vitest-node22' },
+    });
+    if (run.status !== 0) node22Status = 1;
+  }
+}
+
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 const missing = [];
-for (const ws of workspaces) {
-  if (!existsSync(join(ws, 'package.json'))) continue;
-  const pkg = JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8'));
-  if (!pkg.scripts?.test) continue;
-  const report = join(ws, '.test-results', 'vitest.json');
-  if (!existsSync(report)) {
-    missing.push(pkg.name);
-    continue;
-  }
+/** Adds one vitest JSON report to the totals. */
+function count(report) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests ?? 0;
   failed += json.numFailedTests ?? 0;
@@ -57,10 +67,28 @@ for (const ws of workspaces) {
     (r) => r.status === 'failed' && r.assertionResults?.length === 0,
   ).length;
 }
+for (const ws of workspaces) {
+  if (!existsSync(join(ws, 'package.json'))) continue;
+  const pkg = JSON.parse(readFileSync(join(ws, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.test) continue;
+  const report = join(ws, '.test-results', 'vitest.json');
+  if (!existsSync(report)) {
+    missing.push(pkg.name);
+    continue;
+  }
+  count(report);
+}
+if (process.env['SKIP_NODE22'] !== '1') {
+  for (const suite of NODE22_SUITES) {
+    const report = join(root, suite, '.test-results', 'vitest-node22.json');
+    if (existsSync(report)) count(report);
+    else missing.push(`${suite} (Node 22)`);
+  }
+}
 if (missing.length) {
   console.error(`no test report from: ${missing.join(', ')}`);
   failed += missing.length;
 }
-const code = turbo.status === 0 && failed === 0 ? 0 : 1;
+const code = turbo.status === 0 && node22Status === 0 && failed === 0 ? 0 : 1;
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(code);
