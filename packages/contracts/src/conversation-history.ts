@@ -255,3 +255,29 @@ function mergeRoles(messages: Message[]): Message[] {
   }
   return merged;
 }
+
+/**
+ * `messages` with their tool calls and results as text blocks. Converse refuses `toolUse`
+ * and `toolResult` blocks in a request that declares no tools, which a conversation turn
+ * offering none meets when earlier answers used tools.
+ */
+export function toolBlocksAsText(messages: readonly Message[]): Message[] {
+  return messages.map((m) => {
+    if (!m.content?.some((b) => b.toolUse || b.toolResult)) return m;
+    return {
+      role: m.role,
+      content: m.content.map((b): ContentBlock => {
+        if (b.toolUse)
+          return { text: `[tool call ${b.toolUse.name} ${JSON.stringify(b.toolUse.input)}]` };
+        if (b.toolResult) {
+          const c = b.toolResult.content;
+          const error = b.toolResult.status === 'ERROR' ? ' (error)' : '';
+          return {
+            text: `[tool result${error}: ${typeof c === 'string' ? c : JSON.stringify(c)}]`,
+          };
+        }
+        return b;
+      }),
+    };
+  });
+}
