@@ -167,7 +167,7 @@ async function runTurn(
 ) {
   return harness.run(
     { modelId: HAIKU, ...input },
-    { ...options, newStreamId: streamId, record: { conversation: seeded } },
+    { ...options, newStreamId: streamId, record: { conversation: seeded, ...options.record } },
   );
 }
 
@@ -565,6 +565,72 @@ describe('conversation answers (dynalite + local Bedrock)', () => {
     expect(message.error).toMatchObject({ code: 'WorkerFailed' });
     expect(partsOf(message)).toEqual([{ type: 'text', text: 'Partial ans' }]);
     expect((await metaOf(seeded.conversationId)).activeStreamId).toBeUndefined();
+  });
+
+  it('an outcome settled from a stored terminal chunk stores that attempt answer', async () => {
+    const streamId = randomUUID();
+    const seeded = await seedConversation({
+      streamId,
+      messages: [{ role: 'USER', parts: [text('Hi')] }],
+    });
+    // The run published its end and died before recording it.
+    const events: ChunkEvent[] = [
+      { type: 'start', modelId: HAIKU, attempt: 1, startedAt: new Date().toISOString() },
+      { type: 'text', text: 'Hello, ' },
+      { type: 'text', text: 'Ada.' },
+      {
+        type: 'end',
+        stopReason: 'end_turn',
+        usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+        timings: { timeToFirstTokenMs: 1, totalMs: 2, modelLatencyMs: null },
+      },
+    ];
+    await put({
+      pk: streamPartitionKey(streamId),
+      sk: 'META',
+      streamId,
+      owner: 'apikey',
+      status: 'RUNNING',
+      input: { modelId: HAIKU },
+      modelId: HAIKU,
+      attempt: 1,
+      lastSeq: 0,
+      terminalSeq: 0,
+      leaseExpiresAt: 0,
+      cancelRequested: false,
+      conversation: seeded,
+    });
+    await put({
+      pk: streamPartitionKey(streamId),
+      sk: chunkSortKey(1, 0),
+      streamId,
+      attempt: 1,
+      seq: 0,
+      payload: encodeChunkPayload({ v: 1, events } as never),
+    });
+    const retry = await harness.run({ modelId: HAIKU }, { streamId });
+    expect(retry.outcome).toBe('duplicate');
+    expect(retry.chunks).toEqual([]);
+    const message = await messageAt(seeded.conversationId, 1);
+    expect(message.status).toBe('COMPLETE');
+    expect(message.usage).toMatchObject({ inputTokens: 3, outputTokens: 2 });
+    expect(partsOf(message)).toEqual([{ type: 'text', text: 'Hello, Ada.' }]);
+    expect((await metaOf(seeded.conversationId)).activeStreamId).toBeUndefined();
+  });
+
+  it('an answer cancelled before it began is STOPPED, its earlier parts kept', async () => {
+    const streamId = randomUUID();
+    const earlier: MessagePart[] = [{ type: 'step-start', step: 1 }, text('Before the tool.')];
+    const seeded = await seedConversation({
+      streamId,
+      messages: [{ role: 'USER', parts: [text('Hi')] }],
+      answerParts: earlier,
+    });
+    const { outcome } = await runTurn(seeded, streamId, {}, { record: { cancelRequested: true } });
+    expect(outcome).toBe('cancelled');
+    const message = await messageAt(seeded.conversationId, 1);
+    expect(message.status).toBe('STOPPED');
+    expect(partsOf(message)).toEqual(earlier);
   });
 });
 
