@@ -3,6 +3,7 @@ import { clientWeight } from './client-weight.js';
 import { coldStart } from './cold-start.js';
 import { mixedPublishCost } from './mixed-output.js';
 import { roundTrips } from './round-trips.js';
+import { conversations } from './conversations.js';
 import {
   concurrency,
   fanOut,
@@ -22,6 +23,7 @@ export const SCENARIOS = {
   concurrency,
   fanOut,
   memory,
+  conversations,
 } as const;
 
 /** Runs every scenario (or the named ones) and returns the results document. */

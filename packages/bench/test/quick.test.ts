@@ -15,6 +15,7 @@ describe('bench --quick', () => {
       'concurrency',
       'fan-out',
       'memory',
+      'conversations',
     ]);
     for (const r of doc.results) {
       console.log(r.name, JSON.stringify(r.figures));
