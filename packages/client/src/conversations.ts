@@ -31,7 +31,12 @@ import { readJsonField } from './record.js';
 import type { StreamStarter } from './stream.js';
 import type { StreamHandle } from './stream-types.js';
 import { encodeTurnOptions, type TurnOptions } from './turn-options.js';
-import { toContentBlocks, userParts, checkAttachmentBounds, type UserContent } from './user-content.js';
+import {
+  toContentBlocks,
+  userParts,
+  checkAttachmentBounds,
+  type UserContent,
+} from './user-content.js';
 
 /** A conversation (owner only). */
 export interface Conversation {

@@ -60,7 +60,9 @@ export function userParts(content: UserContent): UserPart[] {
     throw invalid('the message has no parts: give text or text / image / document parts');
   }
   if (content.length > LIMITS.contentBlocksPerMessage) {
-    throw invalid(`the message has ${content.length} parts, over ${LIMITS.contentBlocksPerMessage}`);
+    throw invalid(
+      `the message has ${content.length} parts, over ${LIMITS.contentBlocksPerMessage}`,
+    );
   }
   return content.map((part, i) => checkPart(part, i));
 }
@@ -151,7 +153,7 @@ export function checkAttachmentBounds(parts: readonly UserPart[]): void {
   }
   if (total > LIMITS.attachmentBase64Chars) {
     throw invalid(
-      `attachments total ${total} base64 characters (about ${kib(total)}), over the ${LIMITS.attachmentBase64Chars} (${kib(LIMITS.attachmentBase64Chars)}) a message can carry inline: make them smaller, or pass an AttachmentStore (larger files: see "Attachments" in the client README)`,
+      `attachments total ${total} base64 characters (about ${kib(total)}), over the ${LIMITS.attachmentBase64Chars} (${kib(LIMITS.attachmentBase64Chars)}) a message can carry inline: make them smaller, or pass an AttachmentStore (larger files go through S3: see "Attachments" in the client README)`,
     );
   }
 }
