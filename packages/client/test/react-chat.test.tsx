@@ -86,7 +86,7 @@ describe('useBedrockChat', () => {
     const b = await client.conversations.create({ modelId, title: 'B' });
     const { result, rerender } = renderHook(
       (props: UseBedrockChatOptions) => useBedrockChat(props),
-      { wrapper, initialProps: { conversationId: a.conversationId } },
+      { wrapper, initialProps: { conversationId: a.conversationId } as UseBedrockChatOptions },
     );
     await waitFor(() => expect(result.current.status).toBe('ready'));
     await act(() => result.current.sendMessage('in A'));
