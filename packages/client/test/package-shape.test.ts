@@ -31,7 +31,9 @@ describe('package shape', () => {
 
   it('the core entry exports only what an app uses; the plumbing is at /internal', () => {
     expect(Object.keys(core).sort()).toEqual([
+      'Chat',
       'ChunkAssembler',
+      'ConversationList',
       'StreamClientError',
       'createStreamClient',
       'newStreamId',
@@ -145,6 +147,10 @@ describe('options validation', () => {
       cancelStream: DEFAULT_OPERATION_RETRY_POLICY,
       getStream: DEFAULT_OPERATION_RETRY_POLICY,
       streamChunks: DEFAULT_OPERATION_RETRY_POLICY,
+      sendMessage: DEFAULT_OPERATION_RETRY_POLICY,
+      regenerateMessage: DEFAULT_OPERATION_RETRY_POLICY,
+      submitToolResults: DEFAULT_OPERATION_RETRY_POLICY,
+      conversations: DEFAULT_OPERATION_RETRY_POLICY,
     });
     expect(resolved.requestTimeoutMs).toBe(15_000);
     expect(resolved.browserLifecycle).toBe(true);
