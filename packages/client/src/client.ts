@@ -23,6 +23,7 @@ import {
   type StreamTransport,
   type UsageReport,
 } from './transport.js';
+import { WarmConnection } from './warm-connection.js';
 import type { ApolloClient } from '@apollo/client/core';
 
 /**
@@ -45,8 +46,9 @@ export function newStreamId(): string {
  */
 export interface StreamClient {
   /**
-   * Starts a stream: makes the stream id, subscribes, waits for `start_ack`, then calls
-   * startStream. The input is validated first.
+   * Starts a stream: makes the stream id, subscribes and calls startStream at once (after
+   * `start_ack` with `subscribeFirst`); what the worker publishes before the subscription is
+   * live is caught up from the store. The input is validated first.
    * @throws StreamClientError `INVALID_INPUT` (synchronously) when the input breaks the contract.
    */
   stream(input: StreamInput, options?: StreamOptions): StreamHandle;
@@ -90,6 +92,14 @@ export interface StreamClient {
   readonly options: ResolvedStreamClientOptions;
   /** The underlying ApolloClient (when built by createStreamClient), for custom operations. */
   readonly apollo: ApolloClient | undefined;
+  /**
+   * Opens the real-time connection now, ahead of the first stream (e.g. when a chat screen
+   * renders), and keeps it open `keepWarmMs` after the last stream, so a stream's
+   * subscription costs one round trip instead of a new WebSocket's three or more.
+   * @throws StreamClientError when the connection cannot be made (it is tried again on the
+   *   next stream or call).
+   */
+  connect(): Promise<void>;
   /** Ends every running stream (status 'error', code `CLIENT_CLOSED`) and closes the connection. */
   close(): void;
 }
@@ -141,6 +151,7 @@ export function createStreamClient(
   const retrier = new OperationRetrier(resolved.retry, lifecycle);
   const context: SessionContext = { transport, options: resolved, retrier, lifecycle };
   const active = new Map<string, StreamSession>();
+  const warm = new WarmConnection(transport, resolved.keepWarmMs, newStreamId);
   let closed = false;
 
   // The page came back. After being offline, or hidden long enough for a phone to have
@@ -154,8 +165,11 @@ export function createStreamClient(
   });
 
   const open = (streamId: string, mode: SessionMode, signal?: AbortSignal) => {
+    // The connection outlives the stream by keepWarmMs (counted from its end).
+    warm.hold();
     const session = new StreamSession(context, streamId, mode, signal, (s) => {
       if (active.get(s.streamId) === s) active.delete(s.streamId);
+      if (!closed) warm.hold();
     });
     active.set(streamId, session);
     return session;
@@ -213,9 +227,14 @@ export function createStreamClient(
       return transport.myUsage(range.from ?? today, range.to ?? range.from ?? today);
     },
     subscribeChunks: (streamId, handlers) => transport.subscribe(streamId, handlers),
+    connect() {
+      ensureOpen();
+      return warm.connect();
+    },
     close() {
       if (closed) return;
       closed = true;
+      warm.close();
       for (const session of [...active.values()]) {
         session.abort(new StreamClientError('CLIENT_CLOSED', 'the client was closed', false));
       }

@@ -118,6 +118,21 @@ export interface StreamClientOptions {
    * asking `getStream` (the chunk may be lost). Default 1500.
    */
   cancelGraceMs?: number;
+  /**
+   * Wait for the subscription's `start_ack` before sending the start mutation (the order
+   * of the original pattern). By default both go out at once and one record check after
+   * the ack catches up what the worker published before the subscription was live: the
+   * first text comes one to three round trips sooner, for one more query per stream.
+   * Default false.
+   */
+  subscribeFirst?: boolean;
+  /**
+   * How long the real-time connection stays open with no stream (ms), so the next stream
+   * subscribes in one round trip instead of opening a WebSocket (three or more). Held by a
+   * subscription to an id nothing publishes to; `connect()` opens it ahead of the first
+   * stream. 0 closes the connection with the last stream. Default 300000 (5 minutes).
+   */
+  keepWarmMs?: number;
 }
 
 const providerOf = <T extends z.ZodMiniType>(schema: T) =>
@@ -202,6 +217,8 @@ export const StreamClientOptionsSchema = z.strictObject({
   browserLifecycle: z.optional(z.boolean()),
   catchUpPageSize: z.optional(z.int().check(z.gte(1), z.lte(LIMITS.catchUpPageMax))),
   cancelGraceMs: z.optional(ms),
+  subscribeFirst: z.optional(z.boolean()),
+  keepWarmMs: z.optional(ms),
 });
 
 /** Options with every default filled in. */
@@ -216,6 +233,8 @@ export type ResolvedStreamClientOptions = Omit<StreamClientOptions, 'reconnect' 
       | 'catchUpPageSize'
       | 'cancelGraceMs'
       | 'browserLifecycle'
+      | 'subscribeFirst'
+      | 'keepWarmMs'
     >
   > & { reconnect: RetryPolicy; retry: Record<OperationName, RetryPolicy> };
 
@@ -253,6 +272,8 @@ export function resolveOptions(raw: unknown): ResolvedStreamClientOptions {
     browserLifecycle: o.browserLifecycle ?? true,
     catchUpPageSize: o.catchUpPageSize ?? LIMITS.catchUpPageDefault,
     cancelGraceMs: o.cancelGraceMs ?? 1_500,
+    subscribeFirst: o.subscribeFirst ?? false,
+    keepWarmMs: o.keepWarmMs ?? 300_000,
   };
 }
 

@@ -33,6 +33,10 @@ function setup() {
       gapFillDelayMs: 5,
       stallTimeoutMs: 40,
       cancelGraceMs: 20,
+      // These tests pin the subscribe-first protocol step by step (start-at-once.test.ts
+      // covers the default order) and one subscription per stream (no warm connection).
+      subscribeFirst: true,
+      keepWarmMs: 0,
       retry: { sendMessage: { maxTries: 3, initialDelayMs: 1, maxDelayMs: 2 } },
     },
     { transport },

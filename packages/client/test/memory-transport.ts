@@ -35,6 +35,8 @@ export class MemoryTransport implements StreamTransport {
   private subs = new Set<Sub>();
   /** When set, subscriptions fail instead of being acknowledged. */
   rejectSubscriptions = false;
+  /** How long a subscription waits for its start_ack (a slow network's set-up). */
+  ackDelayMs = 1;
   /** Called after startStream is recorded (plays the worker). */
   onStart: (input: StartStreamInput) => void = () => {};
   onCancel: (streamId: string) => void = () => {};
@@ -84,7 +86,7 @@ export class MemoryTransport implements StreamTransport {
       this.subs.add(sub);
       this.log.push('ack');
       handlers.onAck?.();
-    }, 1);
+    }, this.ackDelayMs);
     return () => {
       if (this.subs.delete(sub)) this.log.push('unsubscribe');
     };

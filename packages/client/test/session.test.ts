@@ -21,6 +21,10 @@ function setup(transport = new MemoryTransport()) {
       gapFillDelayMs: 5,
       stallTimeoutMs: 40,
       cancelGraceMs: 20,
+      // These tests pin the subscribe-first protocol step by step (start-at-once.test.ts
+      // covers the default order) and one subscription per stream (no warm connection).
+      subscribeFirst: true,
+      keepWarmMs: 0,
       // Up to 3 resubscriptions after the subscription that dropped.
       reconnect: { maxTries: 4, initialDelayMs: 2, maxDelayMs: 10 },
     },
@@ -125,6 +129,9 @@ describe('stream session (over the in-memory boundary stub)', () => {
         auth: { type: 'API_KEY', apiKey: 'k' },
         stallTimeoutMs: 10_000,
         reconnect: { maxTries: 1 },
+        // The drop must come after start_ack (subscribe-first), the case this pins.
+        subscribeFirst: true,
+        keepWarmMs: 0,
       },
       { transport },
     );

@@ -9,7 +9,7 @@ import { StreamClientError } from '../errors.js';
 import type { ToolResult } from '../messages.js';
 import type { TurnOptions } from '../turn-options.js';
 import type { AttachmentStore, UserContent } from '../user-content.js';
-import { useStreamClient, type StreamClientLike } from './index.js';
+import { usePreconnect, useStreamClient, type StreamClientLike } from './index.js';
 
 /** Options of {@link useBedrockChat}. */
 export interface UseBedrockChatOptions {
@@ -64,6 +64,7 @@ function chatClient(client: StreamClientLike): ChatClient {
  */
 export function useBedrockChat(options: UseBedrockChatOptions): UseBedrockChatResult {
   const client = useStreamClient(options.client);
+  usePreconnect(client);
   const latest = useRef(options);
   latest.current = options;
   const { conversationId } = options;

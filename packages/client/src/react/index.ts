@@ -40,7 +40,7 @@ export type {
  * same `stream` / `subscribeChunks` (e.g. an in-memory fake in tests).
  */
 export type StreamClientLike = Pick<StreamClient, 'stream'> &
-  Partial<Pick<StreamClient, 'subscribeChunks' | 'resume' | 'conversations'>>;
+  Partial<Pick<StreamClient, 'subscribeChunks' | 'resume' | 'conversations' | 'connect'>>;
 
 const ClientContext = createContext<StreamClientLike | null>(null);
 
@@ -68,6 +68,17 @@ export function useStreamClient(client?: StreamClientLike): StreamClientLike {
     );
   }
   return resolved;
+}
+
+/**
+ * Opens the client's real-time connection when the component first renders, so the first
+ * stream's subscription costs one round trip, not a new WebSocket's three or more (see
+ * `client.connect()`). Failures are left to the stream, which retries.
+ */
+export function usePreconnect(client: StreamClientLike): void {
+  useEffect(() => {
+    client.connect?.().catch(() => undefined);
+  }, [client]);
 }
 
 /** Options of {@link useBedrockStream}. */
@@ -150,6 +161,7 @@ export interface UseBedrockStreamResult {
  */
 export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedrockStreamResult {
   const client = useStreamClient(options.client);
+  usePreconnect(client);
   // The latest options, read by the store at each use (no stale callbacks, no re-subscribe).
   const optionsRef = useRef(options);
   optionsRef.current = options;
