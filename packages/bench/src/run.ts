@@ -4,6 +4,7 @@ import { coldStart } from './cold-start.js';
 import { mixedPublishCost } from './mixed-output.js';
 import { roundTrips } from './round-trips.js';
 import { conversations } from './conversations.js';
+import { firstToken } from './first-token.js';
 import {
   concurrency,
   fanOut,
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   coldStart,
   clientWeight,
   overhead,
+  firstToken,
   publishCost,
   mixedPublishCost,
   roundTrips,

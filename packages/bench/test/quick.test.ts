@@ -9,6 +9,7 @@ describe('bench --quick', () => {
       'cold start (fresh process, `await import(bundle)`)',
       'client weight',
       'overhead to first token',
+      'first text through a 100 ms RTT link',
       'publish cost',
       'publish cost, reasoning + tool + text',
       'round trips on the server path',

@@ -22,6 +22,11 @@ export type RequestFate = 'forward' | 'drop-request' | 'drop-response';
 export interface ProxyFaults {
   /** Cut each WebSocket this long after its upgrade request, uniform in [min, max] ms. */
   cutWebSocketsAfterMs?: readonly [number, number] | null;
+  /**
+   * Every byte a WebSocket sends (its upgrade, `connection_init`, `start`...) reaches the
+   * server this much later: subscriptions go live late while HTTP requests are not slowed.
+   */
+  webSocketDelayMs?: number;
   /** Share of requests lost before they reach the server (the connection is reset). */
   dropRequestRate?: number;
   /** Share of requests whose response is lost after the server acted on them. */
@@ -220,9 +225,15 @@ export class FaultProxy {
       client.write(data);
     });
 
+    // WebSocket bytes toward the server, late by `webSocketDelayMs` (one delay for all: in order).
+    const toServer = (data: Buffer) => {
+      const delay = this.faults.webSocketDelayMs ?? 0;
+      if (delay <= 0) upstream.write(data);
+      else setTimeout(() => upstream.destroyed || upstream.write(data), delay);
+    };
     client.on('data', (data: Buffer) => {
       if (raw) {
-        upstream.write(data);
+        toServer(data);
         return;
       }
       pending = Buffer.concat([pending, data]);
@@ -230,7 +241,8 @@ export class FaultProxy {
         pending = pending.subarray(next.bytes.length);
         if (next.upgrade || next.chunked) {
           raw = true;
-          upstream.write(next.bytes);
+          if (next.upgrade) toServer(Buffer.from(next.bytes));
+          else upstream.write(next.bytes);
           if (next.upgrade) wsTimer = this.scheduleWebSocketCut(cut);
           continue;
         }
