@@ -1,13 +1,47 @@
-import { createStreamClient } from '@org/bedrock-stream-client';
+import {
+  createStreamClient,
+  partsToMessages,
+  pendingToolCalls,
+  type StreamMessage,
+} from '@org/bedrock-stream-client';
 
 const client = createStreamClient({ url, region, auth: { type: 'API_KEY', apiKey } });
-const result = await client.stream({
-  modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
-  prompt: 'Hi',
-}).done;
-if (result.error?.code === 'QuotaExceeded') {
-  const wait = result.error.retryAfterSeconds ?? 60;
-  console.log(`limit reached (${result.error.quota?.quota ?? 'daily tokens'}); retry in ${wait} s`);
+
+// A tool the app runs itself.
+async function getWeather(input: { city?: unknown }) {
+  return { city: String(input.city), tempC: 21, rain: true };
 }
-const today = await client.usage(); // { days, months, total, quotas, ... } for today (UTC)
-console.log(today.total.outputTokens, 'of', today.quotas.outputTokensPerDayPerOwner ?? '∞');
+
+const toolConfig = {
+  tools: [
+    {
+      name: 'get_weather',
+      description: 'Current weather in a city',
+      inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  ],
+};
+let messages: StreamMessage[] = [{ role: 'USER', text: 'Do I need an umbrella in Paris?' }];
+for (;;) {
+  const result = await client.stream({
+    modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+    messages,
+    toolConfig,
+    thinking: { budgetTokens: 2048 },
+    inferenceConfig: { maxTokens: 4096 },
+  }).done;
+  if (result.status !== 'done') throw result.error ?? new Error(`stream ${result.status}`);
+  const calls = pendingToolCalls(result.parts);
+  if (calls.length === 0) {
+    console.log(result.text, result.usage);
+    break;
+  }
+  const toolResults = await Promise.all(
+    calls.map(async (call) => ({
+      toolCallId: call.toolCallId,
+      output: await getWeather(call.input),
+    })),
+  );
+  messages = [...messages, ...partsToMessages(result.parts, { toolResults })];
+}
+client.close();
