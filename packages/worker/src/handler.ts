@@ -135,7 +135,8 @@ export const FailureQueueEventSchema = z.object({
 /**
  * The handler of the worker's on-failure queue (SQS, partial batch responses): each
  * message is Lambda's record of an event it gave up on; the stream gets a terminal
- * `WorkerFailed` error instead of staying RUNNING (see endAbandonedStream). Messages
+ * `WorkerFailed` error instead of staying RUNNING (see endAbandonedStream), a purge is
+ * run once more (see purgeConversation). Messages
  * that are not such records are logged and dropped; a failure to end a stream is
  * reported back so SQS redelivers that message.
  */
@@ -168,11 +169,17 @@ export async function failureHandler(
     }
     const { requestContext, requestPayload, responsePayload } = record.data;
     if ('purgeConversationId' in requestPayload) {
-      // A purge Lambda gave up on: its items expire by TTL, except messages (logged).
-      logger.error('a conversation purge was given up on', {
-        conversationId: requestPayload.purgeConversationId,
-        messageId: message.messageId,
-      });
+      // A purge Lambda gave up on: purging is idempotent, so this is its next try (a
+      // failure is reported back, and SQS redelivers it).
+      try {
+        await purgeConversation(deps, requestPayload.purgeConversationId);
+      } catch (error) {
+        logger.error('could not purge a deleted conversation', {
+          conversationId: requestPayload.purgeConversationId,
+          code: (error as Error).name,
+        });
+        failures.push({ itemIdentifier: message.messageId });
+      }
       continue;
     }
     const reason = `${requestContext?.condition ?? 'failed'} after ${requestContext?.approximateInvokeCount ?? '?'} run(s) (${responsePayload?.errorType ?? 'no error type'})`;

@@ -51,6 +51,8 @@ export class StreamRun {
   private modelLatencyMs: number | null = null;
   /** Answer text streamed (characters), for the ledger's estimate and the daily quota. */
   private outputChars = 0;
+  /** A conversation's input (its history is not in the record), for the ledger's estimate. */
+  private inputChars: number | undefined;
   private modelCalled = false;
   /** The owner's daily output-token quota, when one is configured. */
   private quota: DailyOutputQuota | null = null;
@@ -134,7 +136,11 @@ export class StreamRun {
 
   /** What this attempt spent, for the ledger when Bedrock reports no usage. */
   private spent(): SpentEstimate {
-    return { outputChars: this.outputChars, modelCalled: this.modelCalled };
+    return {
+      outputChars: this.outputChars,
+      modelCalled: this.modelCalled,
+      ...(this.inputChars !== undefined ? { inputChars: this.inputChars } : {}),
+    };
   }
 
   /**
@@ -158,6 +164,7 @@ export class StreamRun {
       const history = await this.readHistory();
       if (!history.ok) return history;
       input = { ...input, prompt: null, messages: history.value };
+      this.inputChars = JSON.stringify(input).length;
     }
     if (!this.deps.config.allowedModelIds.includes(input.modelId))
       return {
