@@ -11,6 +11,7 @@ import {
   chunkSortKey,
   conversationPartitionKey,
   encodeChunkPayload,
+  estimateTokens,
   messageSortKey,
   parseMessageParts,
   streamPartitionKey,
@@ -24,6 +25,12 @@ import { signReasoning } from '@org/bedrock-stream-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { endAbandonedStream } from '../src/abandon.js';
+import {
+  MESSAGE_PARTS_MAX_BYTES,
+  PARTS_CUT_TEXT,
+  answerStatus,
+  fitParts,
+} from '../src/conversation.js';
 import { WorkerEventSchema } from '../src/handler.js';
 import { purgeConversation } from '../src/purge.js';
 import { defineTool } from '../src/tools.js';
@@ -336,7 +343,7 @@ describe('conversation answers (dynalite + local Bedrock)', () => {
         messages: [{ role: 'USER', parts: [text('Tell me a long story [[tokens:2000]]')] }],
       });
       let cancelled = false;
-      const { outcome, chunks } = await runTurn(
+      const { outcome, chunks, record } = await runTurn(
         seeded,
         streamId,
         {},
@@ -350,6 +357,11 @@ describe('conversation answers (dynalite + local Bedrock)', () => {
         },
       );
       expect(outcome).toBe('cancelled');
+      // No usage from Bedrock: the ledger estimates the input from the history sent.
+      expect(record.ledger).toMatchObject({ estimated: true });
+      expect(record.ledger!.inputTokens).toBeGreaterThan(
+        estimateTokens(JSON.stringify({ modelId: HAIKU }).length) + 5,
+      );
       const message = await messageAt(seeded.conversationId, 1);
       expect(message.status).toBe('STOPPED');
       expect(message.stopReason).toBe('cancelled');
@@ -700,5 +712,42 @@ describe('conversation purge', () => {
     expect(WorkerEventSchema.safeParse({ streamId: id, purgeConversationId: id }).success).toBe(
       false,
     );
+  });
+});
+
+describe('answer storage rules', () => {
+  const call = (state: 'input-available' | 'output-available'): StreamPart => ({
+    type: 'tool-call',
+    toolCallId: 't1',
+    toolName: 'lookup_order',
+    state,
+    inputText: '{}',
+    input: {},
+  });
+
+  it('status: awaiting only when it stopped on tool_use with a call left to run', () => {
+    const parts = [call('input-available')];
+    expect(answerStatus({ status: 'COMPLETED', stopReason: 'tool_use', parts })).toBe(
+      'AWAITING_TOOL_RESULT',
+    );
+    expect(
+      answerStatus({
+        status: 'COMPLETED',
+        stopReason: 'tool_use',
+        parts: [call('output-available')],
+      }),
+    ).toBe('COMPLETE');
+    expect(answerStatus({ status: 'COMPLETED', stopReason: 'max_tokens', parts })).toBe('COMPLETE');
+    expect(answerStatus({ status: 'CANCELLED', stopReason: 'cancelled', parts })).toBe('STOPPED');
+    expect(answerStatus({ status: 'FAILED', parts })).toBe('FAILED');
+  });
+
+  it('parts beyond the item bound are cut whole, with a note', () => {
+    const big = 'x'.repeat(100_000);
+    const parts: MessagePart[] = [text(big), text(big), text(big), text(big)];
+    const kept = fitParts(parts);
+    expect(kept).toEqual([text(big), text(big), text(big), text(PARTS_CUT_TEXT)]);
+    expect(JSON.stringify(kept).length).toBeLessThanOrEqual(MESSAGE_PARTS_MAX_BYTES);
+    expect(fitParts(parts.slice(0, 2))).toEqual(parts.slice(0, 2));
   });
 });
