@@ -100,6 +100,9 @@ export class BedrockStreamApi extends Construct {
       ALLOWED_MODEL_IDS: props.modelIds.join(','),
       FLUSH_WINDOW_MS: String(props.flushWindowMs ?? 100),
       MAX_ATTEMPTS: String(props.maxAttempts ?? 3),
+      ...(props.historyTokenBudget !== undefined
+        ? { HISTORY_TOKEN_BUDGET: String(props.historyTokenBudget) }
+        : {}),
       ...quotaEnvironment(props.quotas),
       ...(guardrail ? guardrailEnvironment(guardrail) : {}),
     };

@@ -97,6 +97,12 @@ export interface BedrockStreamApiProps {
   workerMemoryMb?: number;
   /** Reserved concurrency of the worker (caps parallel generations). Default: unreserved. */
   reservedConcurrency?: number;
+  /**
+   * Estimated input tokens of the stored history a conversation turn sends to the model
+   * (`HISTORY_TOKEN_BUDGET`): older whole messages beyond it are left out, never a tool
+   * call without its result. Default contracts' `LIMITS.historyTokenBudgetDefault` (100,000).
+   */
+  historyTokenBudget?: number;
   /** Extra worker environment (for example `LEASE_MS`, `STALL_TIMEOUT_MS`). */
   workerEnvironment?: Record<string, string>;
   /**
@@ -160,6 +166,9 @@ export function validateProps(props: BedrockStreamApiProps): void {
   const flush = props.flushWindowMs;
   if (flush !== undefined && (!Number.isInteger(flush) || flush < 0 || flush > 5000))
     fail('flushWindowMs must be an integer from 0 to 5000');
+  const budget = props.historyTokenBudget;
+  if (budget !== undefined && (!Number.isInteger(budget) || budget < 1 || budget > 10_000_000))
+    fail('historyTokenBudget must be an integer from 1 to 10,000,000');
   const attempts = props.maxAttempts;
   if (attempts !== undefined && (!Number.isInteger(attempts) || attempts < 1 || attempts > 10))
     fail('maxAttempts must be an integer from 1 to 10');

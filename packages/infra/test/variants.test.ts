@@ -47,6 +47,7 @@ beforeAll(() => {
     maxEventAge: Duration.hours(2),
     flushWindowMs: 50,
     maxAttempts: 2,
+    historyTokenBudget: 20_000,
     pointInTimeRecovery: false,
     removalPolicy: RemovalPolicy.DESTROY,
     workerEnvironment: { LEASE_MS: '60000' },
@@ -98,6 +99,7 @@ describe('non-default props', () => {
         Variables: Match.objectLike({
           FLUSH_WINDOW_MS: '50',
           MAX_ATTEMPTS: '2',
+          HISTORY_TOKEN_BUDGET: '20000',
           LEASE_MS: '60000',
           ALLOWED_MODEL_IDS: `${MODEL},global.anthropic.claude-sonnet-4-20250514-v1:0`,
         }),
@@ -166,6 +168,7 @@ describe('prop validation', () => {
     [{ workerTimeout: Duration.minutes(16) }, /workerTimeout/],
     [{ maxEventAge: Duration.seconds(30) }, /maxEventAge/],
     [{ flushWindowMs: -1 }, /flushWindowMs/],
+    [{ historyTokenBudget: 0 }, /historyTokenBudget/],
     [{ maxAttempts: 0 }, /maxAttempts/],
     [{ reservedConcurrency: 0 }, /reservedConcurrency/],
     [{ auth: { mode: 'API_KEY' as const, apiKeyExpiresInDays: 400 } }, /apiKeyExpiresInDays/],
