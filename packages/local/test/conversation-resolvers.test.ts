@@ -498,6 +498,12 @@ describe('conversations: sendMessage', () => {
       options: { maxSteps: 2 },
     });
     expect(changed.errors?.[0]).toMatchObject({ errorType: 'ConflictError' });
+    // Nor is another message with it.
+    const otherText = await send(alice, conversationId, 'twice', { streamId });
+    expect(otherText.errors?.[0]).toMatchObject({
+      errorType: 'ConflictError',
+      message: 'a turn with this streamId exists with a different message; use a new streamId',
+    });
     // Nor is another owner's use of it.
     const other = await create(bob);
     const stolen = await send(bob, other.conversationId, 'once', { streamId });
@@ -519,6 +525,27 @@ describe('conversations: sendMessage', () => {
     const third = await send(alice, conversationId, 'three');
     expect(third.errors).toBeUndefined();
     expect((third.data!['sendMessage'] as Turn).conversation.messageCount).toBe(4);
+  });
+
+  it('frees a conversation whose answer was never ended once its lock expired', async () => {
+    const { conversationId } = await create(alice);
+    const first = (await send(alice, conversationId, 'lost')).data!['sendMessage'] as Turn;
+    // As if no worker ever ran it and 20 minutes went by.
+    await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE_NAME,
+        Key: marshall({ pk: conversationPartitionKey(conversationId), sk: TABLE.recordSortKey }),
+        UpdateExpression: 'SET activeUntil = :past',
+        ExpressionAttributeValues: marshall({ ':past': Math.floor(Date.now() / 1000) - 1 }),
+      }),
+    );
+    expect(await ok(alice, GetConversationDocument, { conversationId })).toMatchObject({
+      activeStreamId: null,
+    });
+    const next = await send(alice, conversationId, 'again');
+    expect(next.errors).toBeUndefined();
+    expect((next.data!['sendMessage'] as Turn).conversation).toMatchObject({ messageCount: 4 });
+    expect(first.conversation.activeStreamId).toBe(first.stream.streamId);
   });
 
   it('edit-and-resend replaces a user message and hides every later message', async () => {
@@ -683,6 +710,12 @@ describe('conversations: regenerateMessage', () => {
       parts: '[]',
     });
     expect(invoked).toEqual([{ streamId }]);
+    // A retry of the same regenerate (its response lost) gets the same turn back.
+    const again = await gql(alice, RegenerateMessageDocument, {
+      input: { conversationId, streamId, options: { inferenceConfig: { temperature: 0.9 } } },
+    });
+    expect(again.data).toEqual(res.data);
+    expect(invoked).toHaveLength(1);
     const record = await item(streamPartitionKey(streamId), TABLE.recordSortKey);
     expect(record?.['conversation']).toEqual({
       conversationId,

@@ -12,11 +12,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   TABLE,
   conversationPartitionKey,
+  conversationToMessages,
   messageSortKey,
   parseMessageParts,
   utf8ByteLength,
   type ConversationRecordItem,
   type HistoryMessage,
+  type Message,
   type MessageItem,
   type MessagePart,
   type StopReason,
@@ -119,6 +121,31 @@ export class ConversationStore {
   }
 }
 
+/**
+ * The model's messages of a conversation turn: its history read and converted within
+ * `tokenBudget` (contracts' conversationToMessages), ending with a user message to answer.
+ * Not ok when the conversation, a message or a user message to answer is missing.
+ */
+export async function readTurnMessages(
+  store: ConversationStore,
+  ref: StreamConversationRef,
+  tokenBudget: number,
+): Promise<
+  { ok: true; messages: Message[]; droppedMessages: number } | { ok: false; message: string }
+> {
+  let turn: ConversationTurn;
+  try {
+    turn = await store.readTurn(ref);
+  } catch (error) {
+    if (error instanceof ConversationUnavailableError) return { ok: false, message: error.message };
+    throw error;
+  }
+  const history = conversationToMessages(turn.history, { tokenBudget });
+  if (history.messages.at(-1)?.role !== 'USER')
+    return { ok: false, message: 'the conversation has no user message to answer' };
+  return { ok: true, messages: history.messages, droppedMessages: history.droppedMessages };
+}
+
 /** How a stream ended, for its conversation message. */
 export interface AnswerEnd {
   streamId: string;
@@ -188,19 +215,18 @@ export function answerEndItems(
       ':now': now,
       ':stream': end.streamId,
     };
+    // Names go through placeholders: `usage` and `error` are DynamoDB reserved words.
     const names: Record<string, string> = { '#status': 'status' };
     const sets = ['parts = :parts', '#status = :status', 'updatedAt = :now'];
     const removes: string[] = [];
-    // Names go through placeholders: `usage` and `error` are DynamoDB reserved words.
-    const optional = { stopReason: end.stopReason, usage, error: end.error };
-    for (const [key, value] of Object.entries(optional)) {
+    const fields = { stopReason: end.stopReason, usage, error: end.error };
+    for (const [key, value] of Object.entries(fields)) {
       names[`#${key}`] = key;
       if (value !== undefined && value !== null) {
         values[`:${key}`] = value;
         sets.push(`#${key} = :${key}`);
-      } else if (key !== 'usage') removes.push(`#${key}`);
+      } else removes.push(`#${key}`); // e.g. no error any more after a continuation
     }
-    if (usage === null) delete names['#usage'];
     items.push({
       Update: {
         TableName: tableName,
