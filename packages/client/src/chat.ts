@@ -78,6 +78,8 @@ interface ActiveTurn {
   base: readonly MessagePart[];
   /** Usage of the earlier streams of the answer. */
   baseUsage: Usage | undefined;
+  /** Stops following; with `detach`, ends the handle unless another chat follows it. */
+  release(detach: boolean): void;
 }
 
 /** The tool calls the last answer waits for, and the results given so far. */
@@ -112,6 +114,8 @@ export class Chat {
   private conflictRetries = 0;
   /** A turn is being sent again (see shouldRetryConflict): the chat counts as idle for it. */
   private resending = false;
+  /** stop() was called while a turn waited to be sent again. */
+  private stopResend = false;
 
   constructor(private readonly init: ChatInit) {
     this.conversationId = init.conversationId;
@@ -290,6 +294,7 @@ export class Chat {
    * the message is marked STOPPED. Nothing happens when no answer runs.
    */
   async stop(): Promise<void> {
+    this.stopResend = true;
     await this.active?.handle.cancel();
   }
 
@@ -352,7 +357,7 @@ export class Chat {
     this.disposed = true;
     const active = this.active;
     this.active = null;
-    active?.handle.detach();
+    active?.release(true);
     this.listeners.clear();
   }
 
@@ -429,10 +434,18 @@ export class Chat {
           // The worker publishes an answer's end before it clears the conversation's
           // active stream: a turn sent right after the end can find it still set. Sent
           // again after a pause, the chat staying 'submitted' meanwhile.
+          this.stopResend = false;
           await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** this.conflictRetries));
           this.conflictRetries += 1;
-          this.set({ messages: before });
           if (this.disposed) return true;
+          if (this.stopResend) {
+            // stop() while waiting: the turn is dropped, as if stopped before it was sent.
+            this.set({ messages: before });
+            this.settle();
+            return true;
+          }
+          // Silently: the resent turn shows its own optimistic messages at once.
+          this.snapshot = { ...this.snapshot, messages: before };
           this.resending = true;
           await again()
             .catch((err: unknown) => this.set({ status: 'error', error: toError(err) }))
@@ -479,8 +492,15 @@ export class Chat {
     baseUsage: Usage | undefined,
     rolledBack?: (result: StreamResult) => Promise<boolean>,
   ): Promise<StreamResult> {
-    const active: ActiveTurn = { handle, messageId, base, baseUsage };
+    let following = true;
+    const release = (detach: boolean) => {
+      if (!following) return;
+      following = false;
+      unfollow(handle, detach);
+    };
+    const active: ActiveTurn = { handle, messageId, base, baseUsage, release };
     this.active = active;
+    followers.set(handle, (followers.get(handle) ?? 0) + 1);
     const show = () => {
       if (this.active !== active) return;
       const parts = handle.parts.length === 0 ? base : [...base, ...handle.parts];
@@ -499,6 +519,7 @@ export class Chat {
     show();
     return handle.done.then(async (result) => {
       off();
+      release(false);
       if (this.active !== active) return result;
       if (rolledBack && (await rolledBack(result))) {
         if (this.active === active) this.active = null;
@@ -655,6 +676,24 @@ export class Chat {
     this.snapshot = next;
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+/**
+ * How many chats follow each running stream: `client.resume()` hands a second chat of the
+ * same conversation the very handle the first follows, and one chat's dispose() must not
+ * end it for the other.
+ */
+const followers = new WeakMap<StreamHandle, number>();
+
+/** One chat stops following `handle`; the last one (on dispose) detaches it. */
+function unfollow(handle: StreamHandle, detach: boolean): void {
+  const left = (followers.get(handle) ?? 1) - 1;
+  if (left > 0) {
+    followers.set(handle, left);
+    return;
+  }
+  followers.delete(handle);
+  if (detach) handle.detach();
 }
 
 /** The optimistic answer of a new turn (its id is the stream id, as the server's). */
