@@ -3,7 +3,7 @@
 // the actions that change it. Every action runs one turn through `client.conversations`
 // (subscribe first, then the mutation) and follows its stream into the answer message; the
 // server keeps the history, so load() can reopen a conversation anywhere, joining an
-// answer that is still being written (catch-up, then live). It stays whole (~650 lines)
+// answer that is still being written (catch-up, then live). It stays whole (~750 lines)
 // because every action reads and changes the same snapshot, active turn and pending tool
 // calls; the stream machinery and the operations live in their own modules.
 import type { MessagePart, Usage, UserPart } from '@org/bedrock-stream-contracts';
