@@ -1,0 +1,125 @@
+import type { UserPart } from '@org/bedrock-stream-contracts';
+import { useEffect, useRef, type ReactNode } from 'react';
+import type { MessageView } from '../conversation.js';
+import { Composer, useComposer } from './Composer.js';
+import { MessageItem } from './MessageItem.js';
+
+/** The chat statuses of the client's Chat (and 'draft': no conversation yet). */
+export type ChatStatus =
+  | 'draft'
+  | 'loading'
+  | 'ready'
+  | 'submitted'
+  | 'streaming'
+  | 'awaiting-tool-result'
+  | 'error';
+
+const STATUS_LABEL: Record<ChatStatus, string> = {
+  draft: 'Ready',
+  loading: 'Loading…',
+  ready: 'Ready',
+  submitted: 'Starting…',
+  streaming: 'Streaming…',
+  'awaiting-tool-result': 'Running a tool…',
+  error: 'Error',
+};
+
+/** How close to the end (px) still counts as "at the end": the view then follows new text. */
+const FOLLOW_SLACK_PX = 48;
+
+/**
+ * The chat area: the messages (the only part that scrolls, so the header above and the
+ * composer below stay in place), then the composer. Files dropped anywhere on it attach.
+ */
+export function ChatPane({
+  messages,
+  status,
+  error,
+  empty,
+  onSend,
+  onStop,
+  onEdit,
+  onRegenerate,
+  onRetry,
+}: {
+  messages: readonly MessageView[];
+  status: ChatStatus;
+  /** A chat-level error (a refused send, a failed load), shown above the composer. */
+  error: string | null;
+  /** What an empty chat shows. */
+  empty: ReactNode;
+  onSend: (parts: UserPart[]) => void;
+  onStop: () => void;
+  onEdit?: (messageId: string, parts: UserPart[]) => void;
+  onRegenerate?: () => void;
+  onRetry?: () => void;
+}) {
+  const composer = useComposer();
+  const scroller = useRef<HTMLDivElement>(null);
+  const following = useRef(true);
+  const busy = status === 'submitted' || status === 'streaming' || status === 'awaiting-tool-result';
+  const idle = status === 'ready' || status === 'error' || status === 'draft';
+  const last = messages[messages.length - 1];
+
+  // Follow the newest text while the reader is at the end; leave them be when they scrolled up.
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && following.current) el.scrollTop = el.scrollHeight;
+  }, [messages]);
+
+  return (
+    <div className="chat-pane" {...composer.dropZone}>
+      <div
+        className="messages"
+        ref={scroller}
+        tabIndex={0}
+        role="region"
+        aria-label="Messages"
+        data-testid="messages"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          following.current = el.scrollHeight - el.scrollTop - el.clientHeight < FOLLOW_SLACK_PX;
+        }}
+      >
+        {messages.length === 0 && status !== 'loading' && (
+          <div className="empty" data-testid="empty">
+            {empty}
+          </div>
+        )}
+        <ol className="history" data-testid="history">
+          {messages.map((m) => (
+            <MessageItem
+              key={m.id}
+              message={m}
+              onEdit={idle && m.role === 'user' ? onEdit : undefined}
+              onRegenerate={
+                idle && m === last && m.role === 'assistant' && m.status !== 'AWAITING_TOOL_RESULT'
+                  ? onRegenerate
+                  : undefined
+              }
+              onRetry={idle && m === last ? onRetry : undefined}
+            />
+          ))}
+        </ol>
+      </div>
+      {error && (
+        <div className="error chat-error" role="alert" data-testid="chat-error">
+          <span>{error}</span>
+          {onRetry && last?.status !== 'FAILED' && (
+            <button type="button" className="secondary" data-testid="retry" onClick={onRetry}>
+              Retry
+            </button>
+          )}
+        </div>
+      )}
+      <Composer
+        composer={composer}
+        busy={busy || status === 'loading'}
+        canStop={status === 'submitted' || status === 'streaming'}
+        statusText={STATUS_LABEL[status]}
+        onSend={onSend}
+        onStop={onStop}
+      />
+    </div>
+  );
+}
