@@ -4,6 +4,7 @@ import type { UserPart } from '@org/bedrock-stream-contracts';
 import { useCallback, useEffect, useState } from 'react';
 import { ChatPane } from './components/ChatPane.js';
 import { ConversationChat } from './components/ConversationChat.js';
+import { MenuIcon } from './components/icons.js';
 import { preloadMarkdown } from './components/LazyMarkdown.js';
 import { Sidebar } from './components/Sidebar.js';
 import type { WebConfig } from './config.js';
@@ -140,7 +141,7 @@ export function App({
             aria-expanded={sidebarOpen}
             onClick={() => setSidebarOpen((open) => !open)}
           >
-            ☰
+            <MenuIcon />
           </button>
           <h1 data-testid="title">{selected?.title ?? (selectedId ? 'Conversation' : 'New chat')}</h1>
           <div className="controls">

@@ -1,5 +1,6 @@
 import type { UserPart } from '@org/bedrock-stream-contracts';
 import { useCallback, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
+import { FileIcon, PaperclipIcon } from './icons.js';
 import { ACCEPTED_FILES, formatBytes, readAttachment, type Attachment } from '../attachments.js';
 
 /** The message being written: its text, its files, and why a file was refused. */
@@ -107,7 +108,7 @@ export function Composer({
               {a.part.type === 'image' ? (
                 <img src={`data:image/${a.part.format.toLowerCase()};base64,${a.part.bytes}`} alt="" />
               ) : (
-                <span aria-hidden="true">📄</span>
+                <FileIcon />
               )}
               <span className="chip-name">{a.fileName}</span>
               <small>{formatBytes(Math.round((a.part.bytes.length / 4) * 3))}</small>
@@ -155,7 +156,7 @@ export function Composer({
           data-testid="attach"
           onClick={() => fileInput.current?.click()}
         >
-          Attach
+          <PaperclipIcon /> Attach
         </button>
         <input
           ref={fileInput}

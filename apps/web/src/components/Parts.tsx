@@ -6,6 +6,7 @@ import type {
   ToolCallPart,
 } from '@org/bedrock-stream-contracts';
 import { memo } from 'react';
+import { FileIcon, ToolIcon } from './icons.js';
 import { LazyMarkdown } from './LazyMarkdown.js';
 
 /** JSON for display: pretty, or the raw text when it is not (yet) valid JSON. */
@@ -53,14 +54,14 @@ export const ToolCard = memo(function ToolCard({
     >
       <header>
         <span className="tool-name">
-          <span aria-hidden="true">🛠 </span>
+          <ToolIcon />{' '}
           {part.toolName || 'tool'}
         </span>
         <span className="tool-state">{state}</span>
       </header>
       {input && (
         <>
-          <h4>Input</h4>
+          <div className="tool-label">Input</div>
           <pre data-testid="tool-input" tabIndex={0}>
             {input}
           </pre>
@@ -68,7 +69,7 @@ export const ToolCard = memo(function ToolCard({
       )}
       {hasOutput && (
         <>
-          <h4>{part.state === 'output-error' ? 'Error' : 'Result'}</h4>
+          <div className="tool-label">{part.state === 'output-error' ? 'Error' : 'Result'}</div>
           <pre data-testid="tool-output" tabIndex={0}>
             {part.state === 'output-error' && part.errorText
               ? part.errorText
@@ -126,7 +127,7 @@ export function ImageAttachment({ part }: { part: ImagePart }) {
 export function DocumentAttachment({ part }: { part: DocumentPart }) {
   return (
     <span className="attached-document" data-testid="message-document">
-      <span aria-hidden="true">📄 </span>
+      <FileIcon />{' '}
       {part.name}
       <small> {part.format}</small>
     </span>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { PencilIcon, TrashIcon } from './icons.js';
 
 /** The fields of a conversation the sidebar shows (the client's Conversation has them). */
 export interface ConversationSummary {
@@ -104,7 +105,7 @@ function ConversationRow({
             aria-label={`Rename “${conversation.title}”`}
             onClick={() => setMode('rename')}
           >
-            ✎
+            <PencilIcon />
           </button>
           <button
             type="button"
@@ -113,7 +114,7 @@ function ConversationRow({
             aria-label={`Delete “${conversation.title}”`}
             onClick={() => setMode('confirm-delete')}
           >
-            🗑
+            <TrashIcon />
           </button>
         </span>
       )}
