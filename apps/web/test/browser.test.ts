@@ -119,10 +119,27 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await page.getByTestId('thinking').check();
     await ask('Explain streams [[format:markdown]]');
     const reasoning = lastAnswer().getByTestId('reasoning');
-    // While it streams: there, closed, and saying so.
-    await reasoning.waitFor({ timeout: 15_000 });
-    expect(await reasoning.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
-    await settles('complete');
+    // While the answer streams: the reasoning is there, and closed.
+    const seen: Array<{ answer: string; open: boolean }> = [];
+    await expect
+      .poll(
+        async () => {
+          const state = await page.evaluate(() => {
+            const answers = document.querySelectorAll('[data-testid="assistant-turn"]');
+            const answer = answers[answers.length - 1];
+            const details = answer?.querySelector<HTMLDetailsElement>('[data-testid="reasoning"]');
+            return details
+              ? { answer: answer!.getAttribute('data-status')!, open: details.open }
+              : null;
+          });
+          if (state) seen.push(state);
+          return state?.answer;
+        },
+        { timeout: 20_000, interval: 25 },
+      )
+      .toBe('complete');
+    expect(seen.some((s) => s.answer === 'streaming')).toBe(true);
+    expect(seen.every((s) => !s.open)).toBe(true);
     expect(await reasoning.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
     expect(await reasoning.locator('summary').textContent()).toMatch(/^Reasoning · \d+ words$/);
     expect(await reasoning.locator('.reasoning-text').isVisible()).toBe(false);
