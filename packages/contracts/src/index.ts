@@ -15,6 +15,7 @@ export * from './events.js';
 export * from './start-input.js';
 export * from './codec.js';
 export * from './message-parts.js';
+export * from './conversation-history.js';
 export * from './retry.js';
 export { utf8ByteLength } from './utf8.js';
 export * from './generated/operation-sources.js';

@@ -52,7 +52,11 @@ export interface ApiSettings {
    * table.
    */
   quotas?: QuotaSettings;
-  /** The streams table's name (deployed: the CDK token of the table). */
+  /**
+   * The streams table's name (deployed: the CDK token of the table). Needed by quotas and
+   * by conversation turns (both write with TransactWriteItems, whose items name their
+   * table); without it a turn fails with an InternalFailure naming the setting.
+   */
   tableName?: string;
 }
 
@@ -78,6 +82,16 @@ function pipeline(typeName: string, fieldName: string, functions: string[]): Res
   };
 }
 
+/** The steps of every conversation turn (sendMessage, regenerateMessage, submitToolResults). */
+const TURN_STEPS = [
+  'getOwnedConversation',
+  'getTurnStream',
+  'readTurnMessages',
+  'writeTurn',
+  'invokeWorker',
+  'releaseStartSlots',
+] as const;
+
 /** The bedrock-stream API wiring (see DESIGN.md, data flow). */
 export const apiDefinition: ApiDefinition = {
   dataSources: {
@@ -98,6 +112,18 @@ export const apiDefinition: ApiDefinition = {
     queryChunks: fn('streamsTable', 'queryChunks'),
     queryUsageDays: fn('streamsTable', 'queryUsageDays'),
     queryUsageMonths: fn('streamsTable', 'queryUsageMonths'),
+    putConversation: fn('streamsTable', 'putConversation'),
+    getExistingConversation: fn('streamsTable', 'getExistingConversation'),
+    getOwnedConversation: fn('streamsTable', 'getOwnedConversation'),
+    queryConversations: fn('streamsTable', 'queryConversations'),
+    queryMessages: fn('streamsTable', 'queryMessages'),
+    updateConversationTitle: fn('streamsTable', 'updateConversationTitle'),
+    deleteConversationRecord: fn('streamsTable', 'deleteConversationRecord'),
+    purgeConversation: fn('worker', 'purgeConversation'),
+    restoreConversation: fn('streamsTable', 'restoreConversation'),
+    getTurnStream: fn('streamsTable', 'getTurnStream'),
+    readTurnMessages: fn('streamsTable', 'readTurnMessages'),
+    writeTurn: fn('streamsTable', 'writeTurn'),
   },
   resolvers: [
     pipeline('Mutation', 'startStream', [
@@ -112,6 +138,20 @@ export const apiDefinition: ApiDefinition = {
     pipeline('Query', 'streamChunks', ['getOwnedStream', 'queryChunks']),
     pipeline('Query', 'myUsage', ['queryUsageDays', 'queryUsageMonths']),
     pipeline('Query', 'usageOf', ['queryUsageDays', 'queryUsageMonths']),
+    pipeline('Mutation', 'createConversation', ['putConversation', 'getExistingConversation']),
+    pipeline('Query', 'getConversation', ['getOwnedConversation']),
+    pipeline('Query', 'listConversations', ['queryConversations']),
+    pipeline('Query', 'conversationMessages', ['getOwnedConversation', 'queryMessages']),
+    pipeline('Mutation', 'renameConversation', ['updateConversationTitle']),
+    pipeline('Mutation', 'deleteConversation', [
+      'deleteConversationRecord',
+      'purgeConversation',
+      'restoreConversation',
+    ]),
+    // A turn stores its stream like startStream does and hands it to the worker the same way.
+    ...['sendMessage', 'regenerateMessage', 'submitToolResults'].map((field) =>
+      pipeline('Mutation', field, [...TURN_STEPS]),
+    ),
     {
       typeName: 'Subscription',
       fieldName: 'onStreamChunk',

@@ -36,6 +36,15 @@ describe('apiDefinition', () => {
     expect(fields).toEqual(
       [
         'Mutation.cancelStream',
+        'Mutation.createConversation',
+        'Mutation.deleteConversation',
+        'Mutation.regenerateMessage',
+        'Mutation.renameConversation',
+        'Mutation.sendMessage',
+        'Mutation.submitToolResults',
+        'Query.conversationMessages',
+        'Query.getConversation',
+        'Query.listConversations',
         'Mutation.publishChunk',
         'Mutation.startStream',
         'Query.getStream',

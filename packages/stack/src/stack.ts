@@ -5,7 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE, quotaEnvironment, type QuotaSettings } from '@org/bedrock-stream-contracts';
+import {
+  CONVERSATIONS_BY_OWNER,
+  TABLE,
+  quotaEnvironment,
+  type QuotaSettings,
+} from '@org/bedrock-stream-contracts';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import {
   INVOCABLE_MODEL_IDS,
@@ -186,7 +191,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       endpoint: dynamo.endpoint,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });
-    await ensureStreamsTable(ddb, TABLE_NAME, TABLE);
+    await ensureStreamsTable(ddb, TABLE_NAME, TABLE, [CONVERSATIONS_BY_OWNER]);
 
     let bedrock: BedrockServer | null = null;
     if (backend.backend !== 'aws') {

@@ -47,6 +47,7 @@ const EnvSchema = z
     METRICS_ENABLED: z._default(z.enum(['true', 'false']), 'true'),
     TOOL_TIMEOUT_MS: int(1, 900_000, 10_000),
     MAX_STEPS: int(1, LIMITS.maxSteps, 5),
+    HISTORY_TOKEN_BUDGET: int(1, 10_000_000, LIMITS.historyTokenBudgetDefault),
     GUARDRAIL_ID: z.optional(z.string().check(z.minLength(1))),
     GUARDRAIL_VERSION: z._default(z.string().check(z.minLength(1)), 'DRAFT'),
     GUARDRAIL_STREAM_MODE: z._default(z.enum(['sync', 'async']), 'sync'),
@@ -96,6 +97,11 @@ export interface WorkerConfig {
   toolTimeoutMs: number;
   /** Model calls per answer when tools are used; `input.maxSteps` overrides it. */
   maxSteps: number;
+  /**
+   * Estimated input tokens of a conversation's history per answer (4 characters a token):
+   * the oldest whole messages beyond it are left out.
+   */
+  historyTokenBudget: number;
   /** The guardrail every model call goes through, if any. */
   guardrail: GuardrailSettings | null;
   /**
@@ -143,6 +149,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsEnabled: e.METRICS_ENABLED === 'true',
     toolTimeoutMs: e.TOOL_TIMEOUT_MS,
     maxSteps: e.MAX_STEPS,
+    historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
     guardrail: e.GUARDRAIL_ID
       ? {
           id: e.GUARDRAIL_ID,

@@ -8,10 +8,21 @@ import { endAbandonedStream } from './abandon.js';
 import { createProcessDeps, type ProcessDeps } from './deps.js';
 import type { ProcessOutcome } from './outcome.js';
 import { processStream } from './process-stream.js';
+import { purgeConversation } from './purge.js';
 import type { ServerTool } from './tools.js';
 
-/** The Event invocation's payload: only the stream id (the input is in the record). */
-export const WorkerEventSchema = z.strictObject({ streamId: StreamIdSchema });
+/** A stream to run: only its id (the input is in the record). */
+export const StreamEventSchema = z.strictObject({ streamId: StreamIdSchema });
+
+/** A deleted conversation to purge (deleteConversation's invoke, see purgeConversation). */
+export const PurgeEventSchema = z.strictObject({
+  purgeConversationId: z
+    .string()
+    .check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'purgeConversationId is not a conversation id')),
+});
+
+/** The Event invocation's payload: a stream to run, or a deleted conversation to purge. */
+export const WorkerEventSchema = z.union([StreamEventSchema, PurgeEventSchema]);
 
 /** The subset of the Lambda context the worker uses. */
 export interface WorkerContext {
@@ -52,7 +63,7 @@ export interface HandlerOptions {
 export type WorkerHandler = (
   event: unknown,
   context?: WorkerContext,
-) => Promise<{ outcome: ProcessOutcome | 'rejected' }>;
+) => Promise<{ outcome: ProcessOutcome | 'purged' | 'rejected' }>;
 
 /**
  * Makes the Lambda handler for AppSync's `Event` invocation, with the given server-side
@@ -77,9 +88,22 @@ export function createHandler(options: HandlerOptions = {}): WorkerHandler {
       return { outcome: 'rejected' };
     }
     deps ??= createDeps(tools);
+    const remaining = () => context.getRemainingTimeInMillis?.() ?? 15 * 60_000;
+    if ('purgeConversationId' in parsed.data) {
+      const conversationId = parsed.data.purgeConversationId;
+      logger.appendKeys({ conversationId, requestId: context.awsRequestId });
+      try {
+        // Throws only on a DynamoDB failure: Lambda's retry purges what is left.
+        await purgeConversation(deps, conversationId, {
+          waitMs: Math.min(30_000, Math.max(0, remaining() - 10_000)),
+        });
+        return { outcome: 'purged' };
+      } finally {
+        logger.removeKeys(['conversationId', 'requestId']);
+      }
+    }
     logger.appendKeys({ streamId: parsed.data.streamId, requestId: context.awsRequestId });
     try {
-      const remaining = () => context.getRemainingTimeInMillis?.() ?? 15 * 60_000;
       return { outcome: await processStream(deps, parsed.data.streamId, remaining) };
     } finally {
       if (deps.config.metricsEnabled) metrics.publishStoredMetrics();
@@ -143,6 +167,14 @@ export async function failureHandler(
       continue;
     }
     const { requestContext, requestPayload, responsePayload } = record.data;
+    if ('purgeConversationId' in requestPayload) {
+      // A purge Lambda gave up on: its items expire by TTL, except messages (logged).
+      logger.error('a conversation purge was given up on', {
+        conversationId: requestPayload.purgeConversationId,
+        messageId: message.messageId,
+      });
+      continue;
+    }
     const reason = `${requestContext?.condition ?? 'failed'} after ${requestContext?.approximateInvokeCount ?? '?'} run(s) (${responsePayload?.errorType ?? 'no error type'})`;
     try {
       await endAbandonedStream(deps, requestPayload.streamId, reason);

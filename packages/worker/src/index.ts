@@ -8,8 +8,19 @@ export {
   handler,
   failureHandler,
   FailureQueueEventSchema,
+  PurgeEventSchema,
+  StreamEventSchema,
   WorkerEventSchema,
 } from './handler.js';
+export { purgeConversation } from './purge.js';
+export type { PurgeOptions, PurgeResult } from './purge.js';
+export {
+  ConversationStore,
+  ConversationUnavailableError,
+  answerStatus,
+  MESSAGE_PARTS_MAX_BYTES,
+} from './conversation.js';
+export type { AnswerEnd, ConversationTurn } from './conversation.js';
 export type { HandlerOptions, WorkerContext, WorkerHandler } from './handler.js';
 export { defineTool, runTool } from './tools.js';
 export type { ServerTool, ToolDefinition, ToolOutcome, ToolRunContext } from './tools.js';

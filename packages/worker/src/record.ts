@@ -1,12 +1,10 @@
 import {
   ConditionalCheckFailedException,
   GetItemCommand,
-  QueryCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
   UpdateItemCommand,
   type DynamoDBClient,
-  type AttributeValue,
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -27,11 +25,14 @@ import {
   type LedgerUsage,
   type StopReason,
   type StoredError,
+  type StreamPart,
   type StreamRecordItem,
   type TerminalStreamStatus,
   type Usage,
 } from '@org/bedrock-stream-contracts';
+import { ConversationStore, answerEndItems } from './conversation.js';
 import { ledgerItems, ledgerUsage, slotReleaseItems, type SpentEstimate } from './ledger.js';
+import { readStoredAttempt } from './stored-attempt.js';
 
 /** A finished server-tool call, kept so a later attempt does not run the tool again. */
 export interface StoredToolResult {
@@ -70,6 +71,11 @@ export interface RecordOutcome {
    * it is read back from the attempt's stored chunks.
    */
   spent?: SpentEstimate;
+  /**
+   * The parts the attempt streamed, for a conversation's answer (StreamRecord
+   * `conversation`). Left out, they are read back from the attempt's stored chunks.
+   */
+  answerParts?: readonly StreamPart[];
 }
 
 /** Tries of a stream's end transaction that met another transaction on the same item. */
@@ -81,10 +87,18 @@ const CONFLICT_TRIES = 5;
  * renews its lease while alive, and a new attempt can take over only an expired lease.
  */
 export class StreamRecordStore {
+  /** The conversations streams answer in (same table). */
+  readonly conversations: ConversationStore;
+
+  /**
+   * @param client the table's client (also what a conversation's purge deletes with).
+   */
   constructor(
-    private readonly client: DynamoDBClient,
+    readonly client: DynamoDBClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.conversations = new ConversationStore(client, tableName);
+  }
 
   private key(streamId: string) {
     return marshall({
@@ -245,21 +259,40 @@ export class StreamRecordStore {
   /**
    * Ends `record`'s attempt, in ONE transaction: the record's final status (conditional on
    * the attempt still being current and not yet ended, so each stream ends once however
-   * often it is delivered), its quota slots given back, and its usage added to its owner's
-   * ledger (day and month, all models and its model). Returns false when the attempt was
-   * superseded or the stream had already ended (nothing written).
+   * often it is delivered), its quota slots given back, its usage added to its owner's
+   * ledger (day and month, all models and its model) and, for a conversation's answer, the
+   * answer stored into its message and the conversation unlocked (see answerEndItems; an
+   * item whose message or lock is no longer this stream's is left out). Returns false when
+   * the attempt was superseded or the stream had already ended (nothing written).
    */
   async finish(record: StreamRecord, outcome: RecordOutcome): Promise<boolean> {
-    const ledger = ledgerUsage(
-      outcome.usage,
-      record.input,
-      outcome.spent ?? (await this.spentFromStore(record)),
-    );
+    const stored =
+      outcome.spent && (!record.conversation || outcome.answerParts)
+        ? null
+        : await readStoredAttempt(this.client, this.tableName, record);
+    const ledger = ledgerUsage(outcome.usage, record.input, outcome.spent ?? stored!.spent);
+    let conversationItems = record.conversation
+      ? answerEndItems(
+          this.tableName,
+          {
+            streamId: record.streamId,
+            ref: record.conversation,
+            status: outcome.status,
+            stopReason: outcome.stopReason,
+            usage: outcome.usage,
+            error: outcome.error,
+            parts: outcome.answerParts ?? stored?.parts ?? [],
+          },
+          await this.conversations.getMessage(record.conversation),
+          new Date(),
+        )
+      : [];
     let current = record;
     for (let tries = 1; ; tries += 1) {
       const endedAt = new Date();
       const items: TransactWriteItem[] = [
         this.finishRecordItem(current, outcome, ledger, endedAt),
+        ...conversationItems,
         ...slotReleaseItems(this.tableName, current),
         ...ledgerItems(this.tableName, current, ledger, endedAt),
       ];
@@ -281,6 +314,15 @@ export class StreamRecordStore {
           )
             return false;
           current = latest;
+          continue;
+        }
+        // A message replaced (regenerate, edit) or a conversation unlocked or deleted
+        // meanwhile: that item is not this stream's to write any more.
+        const stale = conversationItems.filter(
+          (_, i) => reasons[1 + i]?.Code === 'ConditionalCheckFailed',
+        );
+        if (stale.length > 0) {
+          conversationItems = conversationItems.filter((item) => !stale.includes(item));
           continue;
         }
         // Another transaction on a counter or ledger item: DynamoDB cancels instead of waiting.
@@ -335,38 +377,6 @@ export class StreamRecordStore {
         ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
       },
     };
-  }
-
-  /**
-   * What `record`'s attempt streamed, from its stored chunks: for the ledger's estimate
-   * when the run that streamed it is gone (the on-failure consumer, a settled outcome).
-   */
-  private async spentFromStore(record: StreamRecord): Promise<SpentEstimate> {
-    if (record.attempt < 1 || record.lastSeq < 0) return { outputChars: 0, modelCalled: false };
-    let outputChars = 0;
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: marshall({
-            ':pk': streamPartitionKey(record.streamId),
-            ':prefix': chunkSortKey(record.attempt, 0).slice(0, -9),
-          }),
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        const decoded = safeDecodeChunkPayload(unmarshall(item)['payload']);
-        if (!decoded.ok) continue;
-        for (const event of decoded.value.events)
-          if (event.type === 'text') outputChars += event.text.length;
-      }
-      startKey = out.LastEvaluatedKey;
-    } while (startKey);
-    return { outputChars, modelCalled: true };
   }
 
   /** Output tokens `owner`'s ended streams used today (UTC), from the ledger. */

@@ -2,15 +2,20 @@
 // server tools, publishes, the daily quota, the outcome) share the attempt's state — seq,
 // usage, timings, streamed output — which splitting would have to pass around.
 import {
+  PartsBuilder,
+  conversationToMessages,
   estimateTokens,
   safeParseStartStreamInput,
+  toolBlocksAsText,
   type ChunkEvent,
+  type Message,
   type StopReason,
   type StoredError,
   type Timings,
   type Usage,
   type WorkerErrorCode,
 } from '@org/bedrock-stream-contracts';
+import { ConversationUnavailableError } from './conversation.js';
 import { classifyRunFailure, errorCodeOf, errorEventMessage } from './classify-error.js';
 import { Coalescer } from './coalescer.js';
 import { DailyOutputQuota } from './daily-quota.js';
@@ -49,6 +54,8 @@ export class StreamRun {
   private modelCalled = false;
   /** The owner's daily output-token quota, when one is configured. */
   private quota: DailyOutputQuota | null = null;
+  /** The answer as clients see it: every published event folded (a conversation's message). */
+  private readonly parts = new PartsBuilder();
 
   /**
    * @param record the stream record as the claim returned it (this run's attempt).
@@ -97,7 +104,7 @@ export class StreamRun {
           true,
         );
       }
-      const input = this.readInput();
+      const input = await this.readInput();
       if (!input.ok) return await this.fail(input.code, input.message, false);
       if (this.record.cancelRequested) return await this.endCancelledBeforeStart();
       this.quota = await DailyOutputQuota.forOwner(this.deps, this.record.owner);
@@ -126,12 +133,28 @@ export class StreamRun {
     return { outputChars: this.outputChars, modelCalled: this.modelCalled };
   }
 
-  /** The stored input, if it is valid and names an allowed model. */
-  private readInput():
-    { ok: true; value: StoredInput } | { ok: false; code: WorkerErrorCode; message: string } {
-    const parsed = safeParseStartStreamInput({ ...this.record.input, streamId: this.streamId });
+  /**
+   * The stored input, if it is valid and names an allowed model. A conversation's turn
+   * stores no messages: they are its history (read now, within the token budget).
+   */
+  private async readInput(): Promise<
+    { ok: true; value: StoredInput } | { ok: false; code: WorkerErrorCode; message: string }
+  > {
+    const conversation = this.record.conversation;
+    // A turn's options are checked as startStream's; its history is not held to
+    // startStream's size bounds (the token budget bounds it), so a stand-in prompt is.
+    const parsed = safeParseStartStreamInput({
+      ...this.record.input,
+      streamId: this.streamId,
+      ...(conversation ? { prompt: '.' } : {}),
+    });
     if (!parsed.ok) return { ok: false, code: 'InvalidInput', message: parsed.error.message };
-    const input: StoredInput = parsed.value;
+    let input: StoredInput = parsed.value;
+    if (conversation) {
+      const history = await this.readHistory();
+      if (!history.ok) return history;
+      input = { ...input, prompt: null, messages: history.value };
+    }
     if (!this.deps.config.allowedModelIds.includes(input.modelId))
       return {
         ok: false,
@@ -146,6 +169,34 @@ export class StreamRun {
         message: `toolConfig declares '${clash.name}', the name of one of this worker's own tools`,
       };
     return { ok: true, value: input };
+  }
+
+  /** A conversation turn's history as the model's messages (see conversationToMessages). */
+  private async readHistory(): Promise<
+    { ok: true; value: Message[] } | { ok: false; code: WorkerErrorCode; message: string }
+  > {
+    try {
+      const turn = await this.deps.store.conversations.readTurn(this.record.conversation!);
+      const history = conversationToMessages(turn.history, {
+        tokenBudget: this.deps.config.historyTokenBudget,
+      });
+      if (history.messages.at(-1)?.role !== 'USER')
+        return {
+          ok: false,
+          code: 'InvalidInput',
+          message: 'the conversation has no user message to answer',
+        };
+      if (history.droppedMessages > 0)
+        this.deps.logger.info('history over the token budget: oldest messages left out', {
+          streamId: this.streamId,
+          dropped: history.droppedMessages,
+        });
+      return { ok: true, value: history.messages };
+    } catch (error) {
+      if (error instanceof ConversationUnavailableError)
+        return { ok: false, code: 'InvalidInput', message: error.message };
+      throw error;
+    }
   }
 
   /** Streams the model's answer to clients and records how it ended. */
@@ -206,6 +257,9 @@ export class StreamRun {
       guardrail: config.guardrail,
     };
     const stepsInPlay = request.tools.length > 0;
+    // A conversation's earlier answers may hold tool blocks this turn has no tools for.
+    if (!stepsInPlay && this.record.conversation)
+      request.messages = toolBlocksAsText(request.messages);
     const maxSteps = input.maxSteps ?? config.maxSteps;
     for (let step = 1; ; step += 1) {
       if (stepsInPlay) coalescer.push({ type: 'step-start', step });
@@ -324,6 +378,7 @@ export class StreamRun {
       usage: this.usage,
       metrics: this.timings(),
       spent: this.spent(),
+      answerParts: this.parts.parts,
     });
     this.deps.logger.info(cancelled ? 'stream cancelled' : 'stream completed', {
       streamId: this.streamId,
@@ -384,6 +439,7 @@ export class StreamRun {
       error,
       usage: this.usage,
       spent: this.spent(),
+      answerParts: this.parts.parts,
     });
     this.deps.count?.('Failures');
     this.deps.logger.warn('stream failed', {
@@ -410,6 +466,7 @@ export class StreamRun {
       status: 'CANCELLED',
       stopReason: 'cancelled',
       spent: this.spent(),
+      answerParts: this.parts.parts,
     });
     return 'cancelled';
   }
@@ -423,6 +480,7 @@ export class StreamRun {
       events,
     });
     this.seq += 1;
+    for (const event of events) this.parts.apply(event);
     this.deps.count?.('ChunksPublished');
   }
 

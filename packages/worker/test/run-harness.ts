@@ -16,7 +16,7 @@ import {
   type BedrockServer,
   type LocalDynamoDB,
 } from '@org/bedrock-stream-local';
-import { loadConfig, type WorkerConfig } from '../src/config.js';
+import { loadConfig } from '../src/config.js';
 import type { ProcessDeps } from '../src/deps.js';
 import { processStream } from '../src/process-stream.js';
 import { StreamRecordStore, type StreamRecord } from '../src/record.js';
@@ -36,6 +36,11 @@ export interface SeenChunk {
  */
 export interface RunHarness {
   bedrock: BedrockServer;
+  /** The table's client (table `streams`), to seed and read items. */
+  dynamo: DynamoDBClient;
+  store: StreamRecordStore;
+  /** The deps a run gets (publish checks chunks against the contract, stores nothing). */
+  deps(env?: Record<string, string>, tools?: ServerTool[]): ProcessDeps;
   /** Runs one stream with `input` (StartStreamInput without streamId) to its outcome. */
   run(
     input: Record<string, unknown>,
@@ -46,6 +51,10 @@ export interface RunHarness {
       onChunk?: (chunk: SeenChunk, streamId: string) => Promise<void> | void;
       /** Reuse a stream: run its next attempt. */
       streamId?: string;
+      /** The id of the new stream (default: a random one). */
+      newStreamId?: string;
+      /** Fields of the new stream record beside the harness's (e.g. `conversation`). */
+      record?: Record<string, unknown>;
     },
   ): Promise<{ streamId: string; outcome: string; chunks: SeenChunk[]; record: StreamRecord }>;
   /** Sets cancelRequested on a stream's record. */
@@ -85,10 +94,32 @@ export async function startRunHarness(): Promise<RunHarness> {
   };
   const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+  const depsFor = (
+    env: Record<string, string> = {},
+    tools: ServerTool[] = [],
+    onPublish?: (chunk: SeenChunk) => Promise<void> | void,
+  ): ProcessDeps => ({
+    config: loadConfig({ ...baseEnv, ...env }),
+    store,
+    bedrock: bedrockClient,
+    logger: quiet,
+    tools,
+    publish: async (chunk) => {
+      const events = chunk.events.map((e) => ChunkEventSchema.parse(e));
+      if (events.length > LIMITS.chunkEvents) throw new Error('too many events in a chunk');
+      if (Buffer.byteLength(JSON.stringify(events)) > LIMITS.chunkPayloadBytes)
+        throw new Error('chunk payload too big');
+      await onPublish?.({ attempt: chunk.attempt, seq: chunk.seq, events });
+    },
+  });
+
   return {
     bedrock,
+    dynamo: dynamoClient,
+    store,
+    deps: (env, tools) => depsFor(env, tools),
     async run(input, options = {}) {
-      const streamId = options.streamId ?? randomUUID();
+      const streamId = options.streamId ?? options.newStreamId ?? randomUUID();
       if (!options.streamId)
         await dynamoClient.send(
           new PutItemCommand({
@@ -105,29 +136,17 @@ export async function startRunHarness(): Promise<RunHarness> {
                 attempt: 0,
                 lastSeq: -1,
                 cancelRequested: false,
+                ...options.record,
               },
               { removeUndefinedValues: true },
             ),
           }),
         );
-      const config: WorkerConfig = loadConfig({ ...baseEnv, ...options.env });
       const chunks: SeenChunk[] = [];
-      const deps: ProcessDeps = {
-        config,
-        store,
-        bedrock: bedrockClient,
-        logger: quiet,
-        tools: options.tools ?? [],
-        publish: async (chunk) => {
-          const events = chunk.events.map((e) => ChunkEventSchema.parse(e));
-          if (events.length > LIMITS.chunkEvents) throw new Error('too many events in a chunk');
-          if (Buffer.byteLength(JSON.stringify(events)) > LIMITS.chunkPayloadBytes)
-            throw new Error('chunk payload too big');
-          const seen = { attempt: chunk.attempt, seq: chunk.seq, events };
-          chunks.push(seen);
-          await options.onChunk?.(seen, streamId);
-        },
-      };
+      const deps = depsFor(options.env, options.tools, async (seen) => {
+        chunks.push(seen);
+        await options.onChunk?.(seen, streamId);
+      });
       const outcome = await processStream(deps, streamId, () => 60_000);
       const record = (await store.get(streamId))!;
       return { streamId, outcome, chunks, record };

@@ -184,6 +184,21 @@ export const DEFAULT_STREAMS_TABLE_KEYS: StreamsTableKeys = {
   ttlAttribute: 'expiresAt',
 };
 
+/** A global secondary index of the streams table (string keys, all attributes projected). */
+export interface StreamsTableIndex {
+  indexName: string;
+  partitionKey: string;
+  sortKey: string;
+}
+
+/**
+ * The streams table's indexes (mirrors contracts' `CONVERSATIONS_BY_OWNER`: the sparse
+ * index listing one owner's conversations by last update).
+ */
+export const DEFAULT_STREAMS_TABLE_INDEXES: readonly StreamsTableIndex[] = [
+  { indexName: 'conversationsByOwner', partitionKey: 'convOwner', sortKey: 'convUpdatedAt' },
+];
+
 /** What {@link ensureStreamsTable} did. */
 export interface EnsureStreamsTableResult {
   created: boolean;
@@ -196,28 +211,51 @@ export interface EnsureStreamsTableResult {
 }
 
 /**
- * Creates the streams table (string pk/sk, on-demand) unless it already exists, waits
- * until it is ACTIVE, and asks for TTL on `ttlAttribute`.
+ * Creates the streams table (string pk/sk, on-demand, with `indexes` projecting all
+ * attributes) unless it already exists, waits until it is ACTIVE, and asks for TTL on
+ * `ttlAttribute`.
+ * @throws Error when an existing table lacks one of `indexes` (a table persisted by an
+ *   older version: dynalite cannot add an index to a table, so remove its data directory).
  */
 export async function ensureStreamsTable(
   client: DynamoDBClient,
   tableName: string,
   keys: StreamsTableKeys = DEFAULT_STREAMS_TABLE_KEYS,
+  indexes: readonly StreamsTableIndex[] = DEFAULT_STREAMS_TABLE_INDEXES,
 ): Promise<EnsureStreamsTableResult> {
   let created = true;
+  const attributes = [
+    ...new Set([
+      keys.partitionKey,
+      keys.sortKey,
+      ...indexes.flatMap((index) => [index.partitionKey, index.sortKey]),
+    ]),
+  ];
   try {
     await client.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: keys.partitionKey, AttributeType: 'S' },
-          { AttributeName: keys.sortKey, AttributeType: 'S' },
-        ],
+        AttributeDefinitions: attributes.map((name) => ({
+          AttributeName: name,
+          AttributeType: 'S',
+        })),
         KeySchema: [
           { AttributeName: keys.partitionKey, KeyType: 'HASH' },
           { AttributeName: keys.sortKey, KeyType: 'RANGE' },
         ],
+        ...(indexes.length > 0
+          ? {
+              GlobalSecondaryIndexes: indexes.map((index) => ({
+                IndexName: index.indexName,
+                KeySchema: [
+                  { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+                  { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+                ],
+                Projection: { ProjectionType: 'ALL' as const },
+              })),
+            }
+          : {}),
       }),
     );
   } catch (error) {
@@ -225,12 +263,20 @@ export async function ensureStreamsTable(
     created = false;
   }
   let active = false;
+  let existingIndexes: string[] = [];
   for (let i = 0; i < 100 && !active; i += 1) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     active = Table?.TableStatus === 'ACTIVE';
+    existingIndexes = (Table?.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName ?? '');
     if (!active) await new Promise((r) => setTimeout(r, 20));
   }
   if (!active) throw new Error(`table ${tableName} did not become ACTIVE`);
+  const missing = indexes.filter((index) => !existingIndexes.includes(index.indexName));
+  if (missing.length > 0) {
+    throw new Error(
+      `table ${tableName} has no index ${missing.map((i) => i.indexName).join(', ')} (made by an older version); remove its data directory to recreate it`,
+    );
+  }
   try {
     await client.send(
       new UpdateTimeToLiveCommand({

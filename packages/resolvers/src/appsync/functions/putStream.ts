@@ -8,7 +8,7 @@
 // is recorded, or is refused with nothing written. The refusal reads the counters' values
 // from the cancellation reasons, so neither path costs an extra round trip.
 import { util, type Context } from '@aws-appsync/utils';
-import { LIMITS, TABLE, ownerOf, recordKey } from '../lib/common.js';
+import { newStreamRecord, ownerOf, recordKey } from '../lib/common.js';
 import {
   TABLE_NAME_ENV,
   conditionFailed,
@@ -23,20 +23,7 @@ export function request(ctx: Context) {
   const streamId = ctx.stash['streamId'] as string;
   const input = ctx.stash['input'] as Record<string, unknown>;
   const owner = ownerOf(ctx.identity as Record<string, unknown> | null);
-  const now = util.time.nowISO8601();
-  const record: Record<string, unknown> = {
-    streamId,
-    owner,
-    status: 'ACCEPTED',
-    input,
-    modelId: input['modelId'],
-    attempt: 0,
-    lastSeq: -1,
-    cancelRequested: false,
-    createdAt: now,
-    updatedAt: now,
-    [TABLE.ttlAttribute]: util.time.nowEpochSeconds() + LIMITS.recordTtlSeconds,
-  };
+  const record = newStreamRecord(streamId, owner, input);
   const table = envOf(ctx)[TABLE_NAME_ENV] ?? '';
   const quota = quotaItems(table, owner, quotasOf(ctx));
   if (quota.items.length === 0) {

@@ -51,10 +51,40 @@ export function recordKey(streamId: string): Record<string, unknown> {
 const UUID_V4 = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 
 export function assertStreamId(streamId: unknown): string {
-  if (typeof streamId !== 'string' || !util.matches(UUID_V4, streamId)) {
-    util.error('streamId must be a lowercase UUID v4', 'ValidationError');
+  return assertUuid('streamId', streamId);
+}
+
+/** A client-made id (streamId, conversationId): a lowercase UUID v4, else a ValidationError. */
+export function assertUuid(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !util.matches(UUID_V4, value)) {
+    util.error(`${field} must be a lowercase UUID v4`, 'ValidationError');
   }
-  return streamId as string;
+  return value as string;
+}
+
+/**
+ * A new stream record (ACCEPTED), as startStream and every conversation turn store it:
+ * the worker claims it by `streamId` and reads `input` from it.
+ */
+export function newStreamRecord(
+  streamId: string,
+  owner: string,
+  input: Record<string, unknown>,
+): Record<string, unknown> {
+  const now = util.time.nowISO8601();
+  return {
+    streamId,
+    owner,
+    status: 'ACCEPTED',
+    input,
+    modelId: input['modelId'],
+    attempt: 0,
+    lastSeq: -1,
+    cancelRequested: false,
+    createdAt: now,
+    updatedAt: now,
+    [TABLE.ttlAttribute]: util.time.nowEpochSeconds() + LIMITS.recordTtlSeconds,
+  };
 }
 
 /** Denies a caller who does not own the record (same message AppSync uses). */

@@ -9,8 +9,12 @@ const LONE_SURROGATE =
   '(?s).*([\\uD800-\\uDBFF](?![\\uDC00-\\uDFFF])|(?<![\\uD800-\\uDBFF])[\\uDC00-\\uDFFF]).*';
 const MODEL_ID = '[A-Za-z0-9][A-Za-z0-9._:/-]*';
 
+// What the errors name ("invalid startStream input: ..."): set by each exported entry point
+// (a module is evaluated afresh for every request, so this never leaks between calls).
+let subject = 'startStream input';
+
 function invalid(message: string): void {
-  util.error(`invalid startStream input: ${message}`, 'ValidationError');
+  util.error(`invalid ${subject}: ${message}`, 'ValidationError');
 }
 
 function checkText(field: string, value: unknown, max: number, required: boolean): number {
@@ -40,6 +44,8 @@ const TOOL_NAME = '[a-zA-Z0-9_-]{1,64}';
 const TOOL_USE_ID = '[A-Za-z0-9_-]{1,64}';
 const BASE64 = '[A-Za-z0-9+/]*={0,2}';
 const DOCUMENT_NAME = '[A-Za-z0-9\\-()\\[\\] ]+';
+/** The blocks a user message of a conversation may hold (the rest are the model's). */
+const USER_BLOCK_KINDS = ['text', 'image', 'document'];
 const BLOCK_KINDS = [
   'text',
   'image',
@@ -198,12 +204,8 @@ function checkToolConfig(value: unknown): void {
   }
 }
 
-/** Validates the input and returns it without `streamId` for storage. */
-export function validateStartInput(
-  input: Record<string, unknown>,
-  allowedModelIds: string,
-): Record<string, unknown> {
-  const modelId = input['modelId'];
+/** A Bedrock model id on the allow-list (comma-separated; empty allows any). */
+function checkModelId(modelId: unknown, allowedModelIds: string): void {
   if (
     typeof modelId !== 'string' ||
     modelId.length === 0 ||
@@ -216,42 +218,21 @@ export function validateStartInput(
   if (allowed.length > 0 && allowed.indexOf(modelId as string) === -1) {
     invalid(`modelId '${modelId as string}' is not allowed (allowed: ${allowed.join(', ')})`);
   }
-  const messages = input['messages'];
-  const prompt = input['prompt'];
-  const hasMessages = messages !== null && messages !== undefined;
-  const hasPrompt = prompt !== null && prompt !== undefined;
-  if (hasMessages === hasPrompt) invalid('give exactly one of messages or prompt');
-  let total = 0;
-  const counts: Counts = {
-    images: 0,
-    documents: 0,
-    attachmentChars: 0,
-    cachePoints: input['cacheSystem'] === true ? 1 : 0,
-  };
-  if (hasPrompt) total = checkText('prompt', prompt, LIMITS.inputChars, true);
-  if (hasMessages) {
-    const list = messages as Array<Record<string, unknown>>;
-    if (list.length === 0) invalid('messages is empty');
-    if (list.length > LIMITS.messages) invalid(`more than ${LIMITS.messages} messages`);
-    let i = 0;
-    for (const message of list) {
-      total += checkMessage(`messages.${i}`, message, counts);
-      i += 1;
-    }
-    if (counts.images > LIMITS.images)
-      invalid(`${counts.images} images, over Bedrock's ${LIMITS.images}`);
-    if (counts.documents > LIMITS.documents)
-      invalid(`${counts.documents} documents, over Bedrock's ${LIMITS.documents}`);
-    if (counts.attachmentChars > LIMITS.attachmentBase64Chars)
-      invalid(
-        `attachments total ${counts.attachmentChars} base64 characters, over the ${LIMITS.attachmentBase64Chars} bound`,
-      );
-    if (list[list.length - 1]?.['role'] !== 'USER')
-      invalid('the last message must be a USER message');
-  }
-  if (total > LIMITS.inputChars)
-    invalid(`input totals ${total} characters, over the ${LIMITS.inputChars} bound`);
-  checkText('system', input['system'], LIMITS.systemChars, false);
+}
+
+function checkAttachmentCounts(counts: Counts): void {
+  if (counts.images > LIMITS.images)
+    invalid(`${counts.images} images, over Bedrock's ${LIMITS.images}`);
+  if (counts.documents > LIMITS.documents)
+    invalid(`${counts.documents} documents, over Bedrock's ${LIMITS.documents}`);
+  if (counts.attachmentChars > LIMITS.attachmentBase64Chars)
+    invalid(
+      `attachments total ${counts.attachmentChars} base64 characters, over the ${LIMITS.attachmentBase64Chars} bound`,
+    );
+}
+
+/** The options of an answer (startStream's and a conversation turn's): inference, tools, thinking. */
+function checkOptions(input: Record<string, unknown>, cachePoints: number): void {
   const config = input['inferenceConfig'] as Record<string, unknown> | null | undefined;
   if (config) {
     const maxTokens = config['maxTokens'];
@@ -288,8 +269,8 @@ export function validateStartInput(
       }
     }
   }
-  if (counts.cachePoints > LIMITS.cachePoints)
-    invalid(`${counts.cachePoints} cache points, over Bedrock's ${LIMITS.cachePoints}`);
+  if (cachePoints > LIMITS.cachePoints)
+    invalid(`${cachePoints} cache points, over Bedrock's ${LIMITS.cachePoints}`);
   checkToolConfig(input['toolConfig']);
   const thinking = input['thinking'] as Record<string, unknown> | null | undefined;
   if (thinking) {
@@ -309,10 +290,153 @@ export function validateStartInput(
     ((maxSteps as number) < 1 || (maxSteps as number) > LIMITS.maxSteps)
   )
     invalid(`maxSteps must be from 1 to ${LIMITS.maxSteps}`);
+}
+
+/** Validates the input and returns it without `streamId` for storage. */
+export function validateStartInput(
+  input: Record<string, unknown>,
+  allowedModelIds: string,
+): Record<string, unknown> {
+  subject = 'startStream input';
+  checkModelId(input['modelId'], allowedModelIds);
+  const messages = input['messages'];
+  const prompt = input['prompt'];
+  const hasMessages = messages !== null && messages !== undefined;
+  const hasPrompt = prompt !== null && prompt !== undefined;
+  if (hasMessages === hasPrompt) invalid('give exactly one of messages or prompt');
+  let total = 0;
+  const counts: Counts = {
+    images: 0,
+    documents: 0,
+    attachmentChars: 0,
+    cachePoints: input['cacheSystem'] === true ? 1 : 0,
+  };
+  if (hasPrompt) total = checkText('prompt', prompt, LIMITS.inputChars, true);
+  if (hasMessages) {
+    const list = messages as Array<Record<string, unknown>>;
+    if (list.length === 0) invalid('messages is empty');
+    if (list.length > LIMITS.messages) invalid(`more than ${LIMITS.messages} messages`);
+    let i = 0;
+    for (const message of list) {
+      total += checkMessage(`messages.${i}`, message, counts);
+      i += 1;
+    }
+    checkAttachmentCounts(counts);
+    if (list[list.length - 1]?.['role'] !== 'USER')
+      invalid('the last message must be a USER message');
+  }
+  if (total > LIMITS.inputChars)
+    invalid(`input totals ${total} characters, over the ${LIMITS.inputChars} bound`);
+  checkText('system', input['system'], LIMITS.systemChars, false);
+  checkOptions(input, counts.cachePoints);
+  return definedFields(input, 'streamId');
+}
+
+/** Non-null fields of `input`, except `omit` (what is stored). */
+function definedFields(input: Record<string, unknown>, omit: string): Record<string, unknown> {
   const stored: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
-    if (key !== 'streamId' && input[key] !== null && input[key] !== undefined)
-      stored[key] = input[key];
+    if (key !== omit && input[key] !== null && input[key] !== undefined) stored[key] = input[key];
   }
   return stored;
+}
+
+/** createConversation's input: model allowed, title and system prompt bounded. */
+export function validateConversationInput(
+  input: Record<string, unknown>,
+  allowedModelIds: string,
+): void {
+  subject = 'createConversation input';
+  checkModelId(input['modelId'], allowedModelIds);
+  checkText('title', input['title'], LIMITS.conversationTitleChars, false);
+  if (input['title'] === '') invalid('title is empty');
+  checkText('system', input['system'], LIMITS.systemChars, false);
+}
+
+/** A conversation title (renameConversation). */
+export function validateTitle(title: unknown): string {
+  subject = 'renameConversation input';
+  checkText('title', title, LIMITS.conversationTitleChars, true);
+  return title as string;
+}
+
+/**
+ * The options of a conversation turn (sendMessage, regenerateMessage, submitToolResults),
+ * bounded like startStream's; returns the non-null fields for the stream's stored input.
+ */
+export function validateTurnOptions(
+  operation: string,
+  options: Record<string, unknown> | null | undefined,
+): Record<string, unknown> {
+  subject = `${operation} input`;
+  if (!options) return {};
+  checkOptions(options, options['cacheSystem'] === true ? 1 : 0);
+  return definedFields(options, '');
+}
+
+/**
+ * A user message's content blocks (sendMessage) as stored message parts: text, image and
+ * document blocks only, bounded like startStream's blocks.
+ */
+export function userContentToParts(content: unknown): Array<Record<string, unknown>> {
+  subject = 'sendMessage input';
+  const blocks = content as Array<Record<string, unknown>> | null | undefined;
+  if (!blocks || blocks.length === 0) invalid('content is empty');
+  const list = blocks as Array<Record<string, unknown>>;
+  if (list.length > LIMITS.contentBlocksPerMessage)
+    invalid(`content has more than ${LIMITS.contentBlocksPerMessage} blocks`);
+  const counts: Counts = { images: 0, documents: 0, attachmentChars: 0, cachePoints: 0 };
+  const parts: Array<Record<string, unknown>> = [];
+  let total = 0;
+  let i = 0;
+  for (const block of list) {
+    const field = `content.${i}`;
+    const kinds = BLOCK_KINDS.filter((kind) => isSet(block[kind]));
+    if (kinds.length === 1 && USER_BLOCK_KINDS.indexOf(kinds[0] as string) === -1)
+      invalid(
+        `${field}: a user message holds text, image and document blocks only (got ${kinds[0] as string})`,
+      );
+    total += checkBlock(field, block, counts);
+    const image = block['image'] as Record<string, unknown> | null | undefined;
+    const document = block['document'] as Record<string, unknown> | null | undefined;
+    if (isSet(block['text'])) parts.push({ type: 'text', text: block['text'] });
+    else if (image) parts.push({ type: 'image', format: image['format'], bytes: image['bytes'] });
+    else if (document)
+      parts.push({
+        type: 'document',
+        format: document['format'],
+        name: document['name'],
+        bytes: document['bytes'],
+      });
+    i += 1;
+  }
+  checkAttachmentCounts(counts);
+  if (total > LIMITS.inputChars)
+    invalid(`content totals ${total} characters, over the ${LIMITS.inputChars} bound`);
+  return parts;
+}
+
+/** submitToolResults' results: at least one, well-formed ids, outputs bounded together. */
+export function validateToolResults(results: unknown): Array<Record<string, unknown>> {
+  subject = 'submitToolResults input';
+  const list = results as Array<Record<string, unknown>> | null | undefined;
+  if (!list || list.length === 0) invalid('results is empty');
+  const checked = list as Array<Record<string, unknown>>;
+  if (checked.length > LIMITS.tools * LIMITS.maxSteps) invalid('too many results');
+  let total = 0;
+  let i = 0;
+  for (const result of checked) {
+    checkPattern(
+      `results.${i}.toolUseId`,
+      result['toolUseId'],
+      TOOL_USE_ID,
+      'must be 1-64 of [A-Za-z0-9_-]',
+    );
+    if (result['output'] === undefined) invalid(`results.${i}.output is required`);
+    total += jsonChars(result['output']);
+    i += 1;
+  }
+  if (total > LIMITS.inputChars)
+    invalid(`results total ${total} characters, over the ${LIMITS.inputChars} bound`);
+  return checked;
 }

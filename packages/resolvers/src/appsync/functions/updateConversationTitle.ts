@@ -1,0 +1,40 @@
+// renameConversation: one conditional update (owner only), which also moves the
+// conversation up the caller's list (convUpdatedAt is the index's sort key).
+import { util, type Context } from '@aws-appsync/utils';
+import { ownerOf } from '../lib/common.js';
+import {
+  NAMES,
+  conversationIdOf,
+  conversationKey,
+  conversationNotFound,
+} from '../lib/conversations.js';
+import { validateTitle } from '../lib/validate-input.js';
+
+export function request(ctx: Context) {
+  const args = ctx.args as Record<string, unknown>;
+  const conversationId = conversationIdOf(args);
+  const title = validateTitle(args['title']);
+  const now = util.time.nowISO8601();
+  return {
+    operation: 'UpdateItem',
+    key: conversationKey(conversationId),
+    update: {
+      expression: 'SET title = :title, updatedAt = :now, convUpdatedAt = :now',
+      expressionValues: util.dynamodb.toMapValues({ ':title': title, ':now': now }),
+    },
+    condition: {
+      expression: 'attribute_exists(pk) AND #owner = :owner',
+      expressionNames: { '#owner': NAMES['#owner'] as string },
+      expressionValues: util.dynamodb.toMapValues({
+        ':owner': ownerOf(ctx.identity as Record<string, unknown> | null),
+      }),
+    },
+  };
+}
+
+export function response(ctx: Context) {
+  const error = ctx.error;
+  if (error && error.type === 'DynamoDB:ConditionalCheckFailedException') conversationNotFound();
+  if (error) util.error(error.message, error.type);
+  return ctx.result;
+}
