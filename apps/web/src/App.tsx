@@ -143,16 +143,26 @@ export function App({
           >
             <MenuIcon />
           </button>
-          <h1 data-testid="title">{selected?.title ?? (selectedId ? 'Conversation' : 'New chat')}</h1>
+          <h1 data-testid="title">
+            {selected?.title ?? (selectedId ? 'Conversation' : 'New chat')}
+          </h1>
           <div className="controls">
             {selectedId ? (
-              <span className="model" data-testid="model-name" title="The model of this conversation">
+              <span
+                className="model"
+                data-testid="model-name"
+                title="The model of this conversation"
+              >
                 {selected?.modelId ?? ''}
               </span>
             ) : (
               <label>
                 <span className="visually-hidden">Model</span>
-                <select data-testid="model" value={modelId} onChange={(e) => setModelId(e.target.value)}>
+                <select
+                  data-testid="model"
+                  value={modelId}
+                  onChange={(e) => setModelId(e.target.value)}
+                >
                   {config.allowedModelIds.map((id) => (
                     <option key={id} value={id}>
                       {id}

@@ -17,7 +17,8 @@ export interface Attachment {
 
 type ImageFormat = (typeof IMAGE_FORMATS)[number];
 type DocumentFormat = (typeof DOCUMENT_FORMATS)[number];
-type FileKind = { kind: 'image'; format: ImageFormat } | { kind: 'document'; format: DocumentFormat };
+type FileKind =
+  { kind: 'image'; format: ImageFormat } | { kind: 'document'; format: DocumentFormat };
 
 const IMAGE_BY_MIME: Record<string, ImageFormat> = {
   'image/png': 'PNG',

@@ -22,7 +22,9 @@ export interface MessageView {
 }
 
 /** What to tell the user about a failed answer or request (quota errors say when to retry). */
-export function errorText(error: (QuotaErrorLike & { message: string }) | null | undefined): string {
+export function errorText(
+  error: (QuotaErrorLike & { message: string }) | null | undefined,
+): string {
   if (!error) return 'The answer failed.';
   return quotaMessage(error) ?? error.message;
 }
@@ -32,7 +34,11 @@ export const TITLE_CHARS = 60;
 
 /** A conversation's title from its first message: the first line, cut at a word. */
 export function titleFrom(text: string): string {
-  const line = text.trim().split('\n')[0]!.replace(/\[\[[^\]]*\]\]/g, '').trim();
+  const line = text
+    .trim()
+    .split('\n')[0]!
+    .replace(/\[\[[^\]]*\]\]/g, '')
+    .trim();
   if (line.length <= TITLE_CHARS) return line || 'New conversation';
   const cut = line.slice(0, TITLE_CHARS);
   const space = cut.lastIndexOf(' ');

@@ -46,7 +46,10 @@ export function rollDice(input: JsonObject | undefined, random: () => number = M
  * The page's `onToolCall`: the result of a client tool it knows, or undefined for any other
  * (the chat then leaves that call waiting, as the design says).
  */
-export function runClientTool(toolName: string, input: JsonObject | undefined): JsonValue | undefined {
+export function runClientTool(
+  toolName: string,
+  input: JsonObject | undefined,
+): JsonValue | undefined {
   if (toolName === DICE_TOOL) return rollDice(input);
   return undefined;
 }

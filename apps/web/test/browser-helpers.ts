@@ -71,8 +71,5 @@ export async function axeViolations(page: Page): Promise<AxeViolation[]> {
 
 /** The text of the first element matching `selector`, read in one step (it can leave the DOM). */
 export function textOf(page: Page, selector: string): Promise<string | null> {
-  return page.evaluate(
-    (s) => document.querySelector(s)?.textContent ?? null,
-    selector,
-  );
+  return page.evaluate((s) => document.querySelector(s)?.textContent ?? null, selector);
 }

@@ -43,9 +43,7 @@ describe.skipIf(!haveChromium)('web chat under a daily token quota', () => {
       .toBe('Today: no usage yet');
     await ask('Tell me everything.');
     const answer = page.getByTestId('assistant-turn').last();
-    await expect
-      .poll(() => answer.getAttribute('data-status'), { timeout: 20_000 })
-      .toBe('failed');
+    await expect.poll(() => answer.getAttribute('data-status'), { timeout: 20_000 }).toBe('failed');
     expect(await answer.getByTestId('error').textContent()).toMatch(
       /^This answer was stopped: you used your output tokens for today\. Try again in \d+ (h|min|s)/,
     );

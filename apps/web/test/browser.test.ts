@@ -74,7 +74,9 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
       .toBe(status);
   }
   const answerText = async () =>
-    ((await lastAnswer().locator('.markdown, .plain-text').allTextContents()).join('') ?? '').trim();
+    (
+      (await lastAnswer().locator('.markdown, .plain-text').allTextContents()).join('') ?? ''
+    ).trim();
 
   it('sends: a new chat becomes a conversation and the answer streams in as Markdown', async () => {
     await ask('Show me [[format:markdown]]');
@@ -82,7 +84,10 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await expect
       .poll(
         async () => {
-          const live = await textOf(page, '[data-testid="assistant-turn"][data-status="streaming"]');
+          const live = await textOf(
+            page,
+            '[data-testid="assistant-turn"][data-status="streaming"]',
+          );
           if (live !== null) lengths.add(live.length);
           return lastAnswer().getAttribute('data-status');
         },
@@ -111,9 +116,9 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
 
   it('shows reasoning collapsed, while it streams and after', async () => {
     await newChat();
-    const thinkingModel = (await page.getByTestId('model').locator('option').allTextContents()).find(
-      (id) => /claude-(3-7-sonnet|sonnet-4)/.test(id),
-    );
+    const thinkingModel = (
+      await page.getByTestId('model').locator('option').allTextContents()
+    ).find((id) => /claude-(3-7-sonnet|sonnet-4)/.test(id));
     expect(thinkingModel).toBeDefined();
     await page.getByTestId('model').selectOption(thinkingModel!);
     await page.getByTestId('thinking').check();
@@ -145,7 +150,9 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     expect(await reasoning.locator('.reasoning-text').isVisible()).toBe(false);
     await reasoning.locator('summary').click();
     expect(await reasoning.locator('.reasoning-text').isVisible()).toBe(true);
-    expect(((await reasoning.locator('.reasoning-text').textContent()) ?? '').length).toBeGreaterThan(10);
+    expect(
+      ((await reasoning.locator('.reasoning-text').textContent()) ?? '').length,
+    ).toBeGreaterThan(10);
     await reasoning.locator('summary').click();
   }, 40_000);
 
@@ -173,11 +180,19 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
   it('attaches files: picked, pasted and dropped; bad files get a clear error', async () => {
     await newChat();
     const input = page.getByTestId('file-input');
-    await input.setInputFiles({ name: 'movie.mp4', mimeType: 'video/mp4', buffer: Buffer.from('x') });
+    await input.setInputFiles({
+      name: 'movie.mp4',
+      mimeType: 'video/mp4',
+      buffer: Buffer.from('x'),
+    });
     expect(await page.getByTestId('attach-error').textContent()).toMatch(
       /“movie\.mp4” cannot be attached: only PNG, JPEG, GIF, WEBP images or PDF, .* documents can/,
     );
-    await input.setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('nope') });
+    await input.setInputFiles({
+      name: 'fake.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('nope'),
+    });
     expect(await page.getByTestId('attach-error').textContent()).toBe(
       '“fake.png” is not a valid PNG image.',
     );
@@ -201,14 +216,18 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
       const data = new DataTransfer();
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       data.items.add(new File([bytes], 'pasted.png', { type: 'image/png' }));
-      el.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
+      el.dispatchEvent(
+        new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }),
+      );
     }, png);
     await expect.poll(() => page.getByTestId('attachment').count()).toBe(2);
     await page.getByTestId('messages').evaluate((el, b64) => {
       const data = new DataTransfer();
       const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
       data.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
-      el.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+      el.dispatchEvent(
+        new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }),
+      );
     }, png);
     await expect.poll(() => page.getByTestId('attachment').count()).toBe(3);
     // One can go again before sending.
@@ -228,9 +247,12 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await newChat();
     await ask('Tell me everything [[tokens:400]]');
     await expect
-      .poll(async () => ((await textOf(page, '[data-status="streaming"] .markdown')) ?? '').length, {
-        timeout: 15_000,
-      })
+      .poll(
+        async () => ((await textOf(page, '[data-status="streaming"] .markdown')) ?? '').length,
+        {
+          timeout: 15_000,
+        },
+      )
       .toBeGreaterThan(20);
     await page.getByTestId('stop').click();
     await settles('stopped', 15_000);
@@ -283,9 +305,9 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await top.getByTestId('rename').click();
     await page.getByTestId('rename-input').fill('Rivers and lakes');
     await page.getByTestId('rename-save').click();
-    await expect.poll(() => top.getByTestId('conversation-title').textContent()).toBe(
-      'Rivers and lakes',
-    );
+    await expect
+      .poll(() => top.getByTestId('conversation-title').textContent())
+      .toBe('Rivers and lakes');
     await expect.poll(() => page.getByTestId('title').textContent()).toBe('Rivers and lakes');
     // Switch to the first conversation (the Markdown one, at the bottom).
     await rows.last().locator('.conversation-open').click();
@@ -300,9 +322,9 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await page.getByTestId('delete-confirm').click();
     await expect.poll(() => rows.count()).toBe(count - 1);
     await page.getByTestId('empty').waitFor();
-    expect(
-      await rows.getByTestId('conversation-title').allTextContents(),
-    ).not.toContain('Rivers and lakes');
+    expect(await rows.getByTestId('conversation-title').allTextContents()).not.toContain(
+      'Rivers and lakes',
+    );
     await page.reload();
     await expect.poll(() => rows.count()).toBe(count - 1);
   }, 40_000);
@@ -312,9 +334,12 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     const prompt = 'Tell me a long story [[tokens:300]]';
     await ask(prompt);
     await expect
-      .poll(async () => ((await textOf(page, '[data-status="streaming"] .markdown')) ?? '').length, {
-        timeout: 15_000,
-      })
+      .poll(
+        async () => ((await textOf(page, '[data-status="streaming"] .markdown')) ?? '').length,
+        {
+          timeout: 15_000,
+        },
+      )
       .toBeGreaterThan(40);
     const calls = stack.bedrock!.stats().requests;
     const url = page.url();
@@ -337,7 +362,11 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
   }, 60_000);
 
   it('has no axe-core violations (chat with Markdown, reasoning, tool cards, editing)', async () => {
-    await page.getByTestId('conversation').filter({ hasText: 'Explain streams' }).locator('.conversation-open').click();
+    await page
+      .getByTestId('conversation')
+      .filter({ hasText: 'Explain streams' })
+      .locator('.conversation-open')
+      .click();
     await page.locator('[data-tool="roll_dice"]').waitFor();
     await page.getByTestId('user-turn').first().getByTestId('edit').click();
     expect(await axeViolations(page)).toEqual([]);

@@ -157,7 +157,11 @@ describe('attachments', () => {
       /at most 20 images/,
     );
     const doc: Attachment[] = [
-      { id: 'd', fileName: 'notes.txt', part: { type: 'document', format: 'TXT', name: 'notes', bytes: 'AAAA' } },
+      {
+        id: 'd',
+        fileName: 'notes.txt',
+        part: { type: 'document', format: 'TXT', name: 'notes', bytes: 'AAAA' },
+      },
     ];
     expect(refusal({ name: 'notes.md', type: '', size: 3 }, doc)).toMatch(/already attached/);
     expect(refusal({ name: 'other.md', type: '', size: 3 }, doc)).toBeNull();

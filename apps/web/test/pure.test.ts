@@ -126,4 +126,3 @@ describe('quota messages and usage', () => {
     expect(usageSummary(report(1, 7, null))).toBe('Today: 7 output tokens · 1 answer');
   });
 });
-

@@ -6,13 +6,7 @@ import { MessageItem } from './MessageItem.js';
 
 /** The chat statuses of the client's Chat (and 'draft': no conversation yet). */
 export type ChatStatus =
-  | 'draft'
-  | 'loading'
-  | 'ready'
-  | 'submitted'
-  | 'streaming'
-  | 'awaiting-tool-result'
-  | 'error';
+  'draft' | 'loading' | 'ready' | 'submitted' | 'streaming' | 'awaiting-tool-result' | 'error';
 
 const STATUS_LABEL: Record<ChatStatus, string> = {
   draft: 'Ready',
@@ -57,7 +51,8 @@ export function ChatPane({
   const composer = useComposer();
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
-  const busy = status === 'submitted' || status === 'streaming' || status === 'awaiting-tool-result';
+  const busy =
+    status === 'submitted' || status === 'streaming' || status === 'awaiting-tool-result';
   const idle = status === 'ready' || status === 'error' || status === 'draft';
   const last = messages[messages.length - 1];
 

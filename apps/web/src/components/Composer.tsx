@@ -106,7 +106,10 @@ export function Composer({
           {attachments.map((a) => (
             <li key={a.id} className="chip" data-testid="attachment">
               {a.part.type === 'image' ? (
-                <img src={`data:image/${a.part.format.toLowerCase()};base64,${a.part.bytes}`} alt="" />
+                <img
+                  src={`data:image/${a.part.format.toLowerCase()};base64,${a.part.bytes}`}
+                  alt=""
+                />
               ) : (
                 <FileIcon />
               )}

@@ -6,7 +6,10 @@ import { CLIENT_TOOLS, runClientTool } from '../demo-tool.js';
 import { ChatPane } from './ChatPane.js';
 
 /** Extended thinking for a turn: Anthropic's minimum budget, and room to answer after it. */
-const THINKING_OPTIONS = { thinking: { budgetTokens: 1_024 }, inferenceConfig: { maxTokens: 4_096 } };
+const THINKING_OPTIONS = {
+  thinking: { budgetTokens: 1_024 },
+  inferenceConfig: { maxTokens: 4_096 },
+};
 
 /**
  * One stored conversation, live: `useBedrockChat` loads its history (joining an answer that

@@ -203,12 +203,7 @@ export const MessageItem = memo(function MessageItem({
         <div className="message-footer">
           {usage && <small data-testid="figures">{usage}</small>}
           {onRegenerate && (
-            <button
-              type="button"
-              className="link"
-              data-testid="regenerate"
-              onClick={onRegenerate}
-            >
+            <button type="button" className="link" data-testid="regenerate" onClick={onRegenerate}>
               Regenerate
             </button>
           )}

@@ -54,8 +54,7 @@ export const ToolCard = memo(function ToolCard({
     >
       <header>
         <span className="tool-name">
-          <ToolIcon />{' '}
-          {part.toolName || 'tool'}
+          <ToolIcon /> {part.toolName || 'tool'}
         </span>
         <span className="tool-state">{state}</span>
       </header>
@@ -127,8 +126,7 @@ export function ImageAttachment({ part }: { part: ImagePart }) {
 export function DocumentAttachment({ part }: { part: DocumentPart }) {
   return (
     <span className="attached-document" data-testid="message-document">
-      <FileIcon />{' '}
-      {part.name}
+      <FileIcon /> {part.name}
       <small> {part.format}</small>
     </span>
   );

@@ -79,7 +79,11 @@ function ConversationRow({
       data-id={conversation.conversationId}
     >
       {mode === 'rename' ? (
-        <RenameForm conversation={conversation} onRename={onRename} onDone={() => setMode('view')} />
+        <RenameForm
+          conversation={conversation}
+          onRename={onRename}
+          onDone={() => setMode('view')}
+        />
       ) : (
         <button
           type="button"

@@ -32,8 +32,7 @@ export const DEFAULT_OUTPUT_TOKENS = 32;
  * `[[thinking:...]]` and `[[format:markdown]]` are control input for the fake model, never
  * prompt text.
  */
-export const MARKER_PATTERN =
-  /\[\[(?:fault|tokens|stop|guardrail|thinking|format):[^\]]*\]\]/g;
+export const MARKER_PATTERN = /\[\[(?:fault|tokens|stop|guardrail|thinking|format):[^\]]*\]\]/g;
 
 /** `[[format:markdown]]` in the last user message: the answer is {@link MARKDOWN_SAMPLE}. */
 const MARKDOWN_MARKER = '[[format:markdown]]';
