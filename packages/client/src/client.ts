@@ -1,4 +1,5 @@
 import { StreamIdSchema } from '@org/bedrock-stream-contracts';
+import { createConversationsApi, type ConversationsApi } from './conversations.js';
 import { StreamClientError } from './errors.js';
 import { createLifecycle, type LifecycleEnvironment } from './lifecycle.js';
 import { OperationRetrier } from './operation-retry.js';
@@ -77,6 +78,12 @@ export interface StreamClient {
    * raw chunks, no assembly. Returns the unsubscribe function.
    */
   subscribeChunks(streamId: string, handlers: ChunkSubscriptionHandlers): () => void;
+  /**
+   * Conversations kept on the server: create, list, get, rename, delete, read messages,
+   * and the turns (sendMessage, regenerate, submitToolResults) whose answers stream like
+   * `stream()`'s. A {@link Chat} drives them for a UI.
+   */
+  readonly conversations: ConversationsApi;
   /** Streams currently running on this client. */
   readonly activeStreams: ReadonlyMap<string, StreamHandle>;
   /** The validated options with defaults. */
@@ -154,15 +161,31 @@ export function createStreamClient(
     return session;
   };
 
+  const ensureOpen = () => {
+    if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);
+  };
+  const conversations = createConversationsApi({
+    transport: transport.conversations,
+    retrier,
+    open: (streamId, starter, signal) => open(streamId, { kind: 'start', starter }, signal),
+    newId: newStreamId,
+    ensureOpen,
+  });
+
   return {
     options: resolved,
     apollo: apolloTransport?.apollo,
+    conversations,
     activeStreams: active,
     stream(input, streamOptions = {}) {
       if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);
       const streamId = streamOptions.streamId ?? newStreamId();
       const validated = validateStreamInput({ ...input, streamId });
-      return open(streamId, { kind: 'start', input: validated }, streamOptions.signal);
+      const starter = {
+        operation: 'startStream' as const,
+        send: () => transport.startStream(validated),
+      };
+      return open(streamId, { kind: 'start', starter }, streamOptions.signal);
     },
     resume(streamId, resumeOptions = {}) {
       if (closed) throw new StreamClientError('CLIENT_CLOSED', 'the client is closed', false);

@@ -13,6 +13,10 @@ import {
  * - `START_FAILED` / `CANCEL_FAILED` / `QUERY_FAILED`: a GraphQL operation failed: the service
  *   refused it, or its retry budget ran out (the message then says what was tried).
  * - `STREAM_NOT_FOUND`: `resume()` found no stream with that id for this caller.
+ * - `CONVERSATION_NOT_FOUND`: no conversation with that id for this caller.
+ * - `MUTATION_FAILED`: a conversation mutation (create, rename, delete) failed.
+ * - `CHAT_BUSY`: a Chat action that needs the chat idle (send, edit, regenerate) was called
+ *   while an answer is being generated, or `addToolResult` when no tool call waits.
  * - `THROTTLED`: startStream stayed busy (concurrent starts of one user) after its retries;
  *   try again after `retryAfterSeconds`.
  * - `CONNECTION_LOST`: the WebSocket dropped and could not be re-established.
@@ -30,6 +34,9 @@ export const CLIENT_ERROR_CODES = [
   'CANCEL_FAILED',
   'QUERY_FAILED',
   'STREAM_NOT_FOUND',
+  'CONVERSATION_NOT_FOUND',
+  'MUTATION_FAILED',
+  'CHAT_BUSY',
   'THROTTLED',
   'CONNECTION_LOST',
   'STREAM_FAILED',

@@ -20,6 +20,32 @@ export type {
 export { StreamClientError } from './errors.js';
 export type { StreamErrorCode, ClientErrorCode } from './errors.js';
 export { realtimeUrlFor } from './realtime-url.js';
+export { Chat } from './chat.js';
+export type { ChatClient, ChatInit, ChatSnapshot, ChatStatus, OnToolCall } from './chat.js';
+export type {
+  ChatMessage,
+  Conversation,
+  ConversationTurn,
+  ConversationsApi,
+  Page,
+  TurnStream,
+  TurnStreamOptions,
+} from './conversations.js';
+export { ConversationList } from './conversation-list.js';
+export type {
+  ConversationListInit,
+  ConversationListSnapshot,
+  ConversationListStatus,
+} from './conversation-list.js';
+export type { TurnOptions } from './turn-options.js';
+export type { UserContent, AttachmentPart, AttachmentStore } from './user-content.js';
+export type {
+  MessagePart,
+  MessageStatus,
+  UserPart,
+  ImagePart,
+  DocumentPart,
+} from '@org/bedrock-stream-contracts';
 export { ChunkAssembler } from './assembler.js';
 export type {
   RawChunk,

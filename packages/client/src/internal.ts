@@ -40,3 +40,12 @@ export type {
   StreamChunkPage,
 } from './transport.js';
 export { ensureRealtimeGlobals } from './runtime.js';
+export { createApolloConversationTransport } from './conversation-transport.js';
+export type {
+  ConversationTransport,
+  ConversationRecord,
+  ConversationMessageRecord,
+  ConversationTurnRecord,
+  PageRecord,
+} from './conversation-transport.js';
+export type { StreamStarter } from './stream.js';

@@ -41,6 +41,10 @@ const FAILURE_CODE: Record<OperationName, ClientErrorCode> = {
   cancelStream: 'CANCEL_FAILED',
   getStream: 'QUERY_FAILED',
   streamChunks: 'QUERY_FAILED',
+  sendMessage: 'START_FAILED',
+  regenerateMessage: 'START_FAILED',
+  submitToolResults: 'START_FAILED',
+  conversations: 'QUERY_FAILED',
 };
 
 /**

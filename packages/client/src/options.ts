@@ -31,8 +31,13 @@ export type StreamClientAuth =
 /** A WebSocket constructor (the browser's, or `ws` in Node). */
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => unknown;
 
-/** The client's one-shot GraphQL operations, each with its own retry budget. */
-export type OperationName = 'startStream' | 'cancelStream' | 'getStream' | 'streamChunks';
+/**
+ * The client's one-shot GraphQL operations, each with its own retry budget. The three
+ * conversation mutations start a stream like startStream (and are as safe to retry: the
+ * same stream id returns the turn already started); `conversations` covers the
+ * conversation reads and create / rename (delete is sent once).
+ */
+export type OperationName = (typeof OPERATION_NAMES)[number];
 
 /** The operations in {@link OperationName}, in a fixed order. */
 export const OPERATION_NAMES = [
@@ -40,7 +45,11 @@ export const OPERATION_NAMES = [
   'cancelStream',
   'getStream',
   'streamChunks',
-] as const satisfies readonly OperationName[];
+  'sendMessage',
+  'regenerateMessage',
+  'submitToolResults',
+  'conversations',
+] as const;
 
 /** Options of {@link createStreamClient}. Only `url`, `region` and `auth` are required. */
 export interface StreamClientOptions {
@@ -184,6 +193,10 @@ export const StreamClientOptionsSchema = z.strictObject({
       cancelStream: z.optional(z.partial(RetryPolicySchema)),
       getStream: z.optional(z.partial(RetryPolicySchema)),
       streamChunks: z.optional(z.partial(RetryPolicySchema)),
+      sendMessage: z.optional(z.partial(RetryPolicySchema)),
+      regenerateMessage: z.optional(z.partial(RetryPolicySchema)),
+      submitToolResults: z.optional(z.partial(RetryPolicySchema)),
+      conversations: z.optional(z.partial(RetryPolicySchema)),
     }),
   ),
   browserLifecycle: z.optional(z.boolean()),

@@ -25,7 +25,7 @@ export type RecordOutcome = {
  * Reads a stored AWSJSON field with its contract schema: null when absent or when it does
  * not satisfy the schema (a record is storage, not trusted input).
  */
-function readJsonField<T>(raw: unknown, schema: z.ZodMiniType<T>): T | null {
+export function readJsonField<T>(raw: unknown, schema: z.ZodMiniType<T>): T | null {
   if (raw == null) return null;
   let value: unknown = raw;
   if (typeof raw === 'string') {

@@ -22,7 +22,7 @@ import {
 } from './errors.js';
 import type { ClientLifecycle } from './lifecycle.js';
 import type { OperationRetrier, RetryHooks } from './operation-retry.js';
-import type { ResolvedStreamClientOptions } from './options.js';
+import type { OperationName, ResolvedStreamClientOptions } from './options.js';
 import type { StreamPart } from './parts.js';
 import { outcomeOfRecord } from './record.js';
 import { encodeStreamInput } from './stream-input.js';
@@ -35,7 +35,12 @@ import type {
   StreamUpdate,
 } from './stream-types.js';
 import { StreamSubscription } from './stream-subscription.js';
-import type { StreamChunkMessage, StreamRecord, StreamTransport } from './transport.js';
+import type {
+  StreamChunkMessage,
+  StreamHandleRecord,
+  StreamRecord,
+  StreamTransport,
+} from './transport.js';
 import { UpdateLog } from './update-log.js';
 
 /** What a session runs on: shared by every stream of one client. */
@@ -46,8 +51,19 @@ export interface SessionContext {
   lifecycle: ClientLifecycle;
 }
 
-/** Start a new stream with this input, or attach to one that exists (resume). */
-export type SessionMode = { kind: 'start'; input: StartStreamInput } | { kind: 'resume' };
+/**
+ * The mutation that starts a stream once it is subscribed: startStream, or a conversation
+ * turn (sendMessage, regenerateMessage, submitToolResults). Tried once per call (the
+ * session retries it under `operation`'s budget), so it must be safe to send again: the
+ * same stream id must return the stream a lost answer already started.
+ */
+export interface StreamStarter {
+  operation: OperationName;
+  send(): Promise<Pick<StreamHandleRecord, 'status'>>;
+}
+
+/** Start a new stream with this starter, or attach to one that exists (resume). */
+export type SessionMode = { kind: 'start'; starter: StreamStarter } | { kind: 'resume' };
 
 /**
  * Drives one stream: subscribe first (retried), then startStream (retried; safe, the server
@@ -214,7 +230,7 @@ export class StreamSession implements StreamHandle {
     }
     if (this.finished) return;
     if (this.mode.kind === 'resume') await this.attach();
-    else await this.start(this.mode.input);
+    else await this.start(this.mode.starter);
     if (this.finished || !this.started) return;
     if (this.cancelRequested) {
       // cancel() arrived before the record was known to exist: send it now.
@@ -223,13 +239,13 @@ export class StreamSession implements StreamHandle {
     }
   }
 
-  private async start(input: StartStreamInput): Promise<void> {
+  private async start(starter: StreamStarter): Promise<void> {
     if (this.cancelRequested) return this.finishCancelledLocally();
     let alreadyRunning = false;
     try {
       const handle = await this.ctx.retrier.run(
-        'startStream',
-        () => this.ctx.transport.startStream(input),
+        starter.operation,
+        () => starter.send(),
         this.retryHooks,
       );
       // A retried start whose first answer was lost gets the stream as it is now.

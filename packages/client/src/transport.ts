@@ -18,6 +18,10 @@ import {
   type StreamChunksQueryVariables,
 } from '@org/bedrock-stream-contracts';
 import { map } from 'rxjs';
+import {
+  createApolloConversationTransport,
+  type ConversationTransport,
+} from './conversation-transport.js';
 import { StreamClientError } from './errors.js';
 import { asClientError } from './operation-retry.js';
 import type { ResolvedStreamClientOptions } from './options.js';
@@ -61,6 +65,8 @@ export interface StreamTransport {
   streamChunks(variables: StreamChunksQueryVariables): Promise<StreamChunkPage>;
   /** The caller's usage from..to (UTC days, YYYY-MM-DD); optional for custom transports. */
   myUsage?(from: string, to: string): Promise<UsageReport>;
+  /** The conversation operations (`client.conversations`, `Chat`); optional for custom transports. */
+  readonly conversations?: ConversationTransport;
   /**
    * Drops the real-time connection and makes later subscriptions open a new one; every
    * open subscription ends with an error (and its stream resubscribes). For a connection
@@ -143,6 +149,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
 
   return {
     apollo,
+    conversations: createApolloConversationTransport(apollo),
     subscribe(streamId, handlers) {
       let closed = false;
       let unsubscribe: (() => void) | undefined;

@@ -100,7 +100,7 @@ export class MemoryTransport implements StreamTransport {
   }
 
   /** Idempotent, as the resolver: the same id again returns the stream as it is. */
-  private recordStart(input: StartStreamInput) {
+  recordStart(input: StartStreamInput) {
     const existing = this.records.get(input.streamId);
     if (existing) {
       return {

@@ -31,7 +31,9 @@ describe('package shape', () => {
 
   it('the core entry exports only what an app uses; the plumbing is at /internal', () => {
     expect(Object.keys(core).sort()).toEqual([
+      'Chat',
       'ChunkAssembler',
+      'ConversationList',
       'StreamClientError',
       'createStreamClient',
       'newStreamId',

@@ -35,6 +35,8 @@ describe('the core entry', () => {
       | 'realtimeUrlFor'
       | 'partsToMessages'
       | 'pendingToolCalls'
+      | 'Chat'
+      | 'ConversationList'
     >();
   });
 
