@@ -1,7 +1,7 @@
 import type { UsageReport } from '@org/bedrock-stream-client';
-import { useConversations } from '@org/bedrock-stream-client/react';
+import { useConversations } from './chat-hooks.js';
 import type { UserPart } from '@org/bedrock-stream-contracts';
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ChatPane } from './components/ChatPane.js';
 import { ConversationChat } from './components/ConversationChat.js';
 import { MenuIcon } from './components/icons.js';
@@ -85,11 +85,13 @@ export function App({
   }, [loadUsage]);
   useEffect(refreshUsage, [refreshUsage]);
 
-  const { refresh } = conversations;
+  // The list is read again when an answer ends (its order and "answering…" change).
+  const refreshList = useRef(conversations.refresh);
+  refreshList.current = conversations.refresh;
   const onSettled = useCallback(() => {
-    void refresh();
+    void refreshList.current();
     refreshUsage();
-  }, [refresh, refreshUsage]);
+  }, [refreshUsage]);
 
   // A new chat's first message: create the conversation (titled after it), then open it;
   // ConversationChat sends the message once the new conversation has loaded.

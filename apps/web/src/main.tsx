@@ -3,6 +3,7 @@ import { BedrockStreamProvider } from '@org/bedrock-stream-client/react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
+import { ChatClientProvider } from './chat-hooks.js';
 import { loadConfig } from './config.js';
 import './styles.css';
 
@@ -17,7 +18,9 @@ loadConfig()
     root.render(
       <StrictMode>
         <BedrockStreamProvider client={client}>
-          <App config={config} loadUsage={() => client.usage()} />
+          <ChatClientProvider value={client}>
+            <App config={config} loadUsage={() => client.usage()} />
+          </ChatClientProvider>
         </BedrockStreamProvider>
       </StrictMode>,
     );

@@ -346,7 +346,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await page.reload();
     await page.getByTestId('prompt').waitFor();
     expect(page.url()).toBe(url);
-    expect(await page.getByTestId('user-turn').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('user-turn').count()).toBe(1);
     // Joined while still streaming (catch-up, then live), then finished.
     await expect
       .poll(() => lastAnswer().getAttribute('data-status'), { timeout: 10_000, interval: 30 })
@@ -376,7 +376,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
   it('at phone width, header and composer stay while the answer scrolls; the sidebar is a drawer', async () => {
     await page.setViewportSize({ width: 375, height: 740 });
     const sidebar = page.getByTestId('sidebar');
-    expect(await sidebar.isVisible()).toBe(false);
+    await expect.poll(() => sidebar.isVisible()).toBe(false); // slides out
     expect(await page.getByTestId('menu').isVisible()).toBe(true);
     const messages = page.getByTestId('messages');
     // The page itself never scrolls; the messages do.

@@ -1,5 +1,5 @@
 import type { UserPart } from '@org/bedrock-stream-contracts';
-import { useBedrockChat } from '@org/bedrock-stream-client/react';
+import { useBedrockChat } from '../chat-hooks.js';
 import { useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { errorText } from '../conversation.js';
 import { CLIENT_TOOLS, runClientTool } from '../demo-tool.js';
@@ -53,10 +53,13 @@ export function ConversationChat({
     onFirstMessageSent?.();
   }, [firstMessage, status, sendMessage, onFirstMessageSent]);
 
+  // Told once per change to settled (not on every render: the callback may change identity).
   const settled = status === 'ready' || status === 'error';
+  const onSettledRef = useRef(onSettled);
+  onSettledRef.current = onSettled;
   useEffect(() => {
-    if (settled) onSettled?.();
-  }, [settled, onSettled]);
+    if (settled) onSettledRef.current?.();
+  }, [settled]);
 
   const edit = useCallback(
     (messageId: string, parts: UserPart[]) => void chat.editMessage(messageId, parts),
