@@ -110,6 +110,8 @@ export class Chat {
   /** When this chat's last answer ended, and how often a turn since met it still active. */
   private lastEndedAt = 0;
   private conflictRetries = 0;
+  /** A turn is being sent again (see shouldRetryConflict): the chat counts as idle for it. */
+  private resending = false;
 
   constructor(private readonly init: ChatInit) {
     this.conversationId = init.conversationId;
@@ -401,6 +403,7 @@ export class Chat {
     start: (streamId: string) => TurnStream,
     again: () => Promise<void>,
   ): Promise<void> {
+    this.resending = false;
     const streamId = newStreamId();
     const before = this.snapshot.messages;
     const turn = start(streamId);
@@ -422,20 +425,23 @@ export class Chat {
         off();
         // The mutation never took effect (refused, lost, cancelled before it was sent).
         if ((await turn.turn) !== null || sawStream || r.status === 'done') return false;
-        this.set({ messages: before });
-        if (r.status === 'cancelled') this.settle();
-        else if (this.shouldRetryConflict(r.error)) {
+        if (r.status !== 'cancelled' && this.shouldRetryConflict(r.error)) {
           // The worker publishes an answer's end before it clears the conversation's
-          // active stream: a turn sent right after the end can find it still set.
-          this.set({ status: 'ready', error: null });
+          // active stream: a turn sent right after the end can find it still set. Sent
+          // again after a pause, the chat staying 'submitted' meanwhile.
           await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** this.conflictRetries));
           this.conflictRetries += 1;
-          if (!this.disposed) {
-            await again().catch((err: unknown) =>
-              this.set({ status: 'error', error: toError(err) }),
-            );
-          }
-        } else {
+          this.set({ messages: before });
+          if (this.disposed) return true;
+          this.resending = true;
+          await again()
+            .catch((err: unknown) => this.set({ status: 'error', error: toError(err) }))
+            .finally(() => (this.resending = false));
+          return true;
+        }
+        this.set({ messages: before });
+        if (r.status === 'cancelled') this.settle();
+        else {
           this.failedAction = again;
           this.set({ status: 'error', error: r.error });
         }
@@ -621,6 +627,7 @@ export class Chat {
     this.ensureLive();
     const { status } = this.snapshot;
     if (status === 'ready' || status === 'error' || status === 'awaiting-tool-result') return;
+    if (this.resending) return;
     throw busy(action, status);
   }
 

@@ -1,3 +1,4 @@
+import { answerPartsToMessages, type Message } from '@org/bedrock-stream-contracts';
 import { StreamClientError } from './errors.js';
 import type { JsonObject, JsonValue, StreamPart, ToolCallPart } from './parts.js';
 import type { StreamContentBlock, StreamMessage } from './stream-input.js';
@@ -47,56 +48,21 @@ export function partsToMessages(
 ): StreamMessage[] {
   const given = new Map((options.toolResults ?? []).map((r) => [r.toolCallId, r]));
   const used = new Set<string>();
-  const messages: StreamMessage[] = [];
-  for (const step of splitSteps(parts)) {
-    const blocks: StreamContentBlock[] = [];
-    const results: StreamContentBlock[] = [];
-    for (const part of step) {
-      switch (part.type) {
-        case 'text':
-          blocks.push({ text: part.text });
-          break;
-        case 'reasoning':
-          if (part.redacted !== undefined) {
-            blocks.push({ reasoning: { redactedContent: part.redacted } });
-          } else if (part.signature !== undefined) {
-            blocks.push({ reasoning: { text: part.text, signature: part.signature } });
-          }
-          break;
-        case 'tool-call': {
-          if (part.input === undefined) break; // its input never completed
-          blocks.push({
-            toolUse: {
-              toolUseId: part.toolCallId,
-              name: part.toolName,
-              input: JSON.stringify(part.input),
-            },
-          });
-          const result = given.get(part.toolCallId) ?? resultOfPart(part);
-          if (!result) {
-            throw new StreamClientError(
-              'INVALID_INPUT',
-              `tool call ${part.toolCallId} (${part.toolName}) has no result: pass it in toolResults`,
-              false,
-            );
-          }
-          used.add(part.toolCallId);
-          results.push({
-            toolResult: {
-              toolUseId: part.toolCallId,
-              content: JSON.stringify(result.output),
-              status: result.isError ? 'ERROR' : 'SUCCESS',
-            },
-          });
-          break;
-        }
-        case 'step-start':
-          break;
+  // The per-step conversion is contracts' (the worker builds a conversation's history with it).
+  const messages = answerPartsToMessages(parts, {
+    resultOf: (call) => {
+      const result = given.get(call.toolCallId) ?? resultOfPart(call);
+      if (!result) {
+        throw new StreamClientError(
+          'INVALID_INPUT',
+          `tool call ${call.toolCallId} (${call.toolName}) has no result: pass it in toolResults`,
+          false,
+        );
       }
-    }
-    if (blocks.length > 0) messages.push({ role: 'ASSISTANT', content: blocks });
-    if (results.length > 0) messages.push({ role: 'USER', content: results });
-  }
+      used.add(call.toolCallId);
+      return { output: result.output, isError: result.isError === true };
+    },
+  });
   const unknown = [...given.keys()].filter((id) => !used.has(id));
   if (unknown.length > 0) {
     throw new StreamClientError(
@@ -105,17 +71,27 @@ export function partsToMessages(
       false,
     );
   }
-  return messages;
+  return messages.map(toStreamMessage);
 }
 
-/** The parts of each step (a step-start part begins one; parts before any form the first). */
-function splitSteps(parts: readonly StreamPart[]): StreamPart[][] {
-  const steps: StreamPart[][] = [[]];
-  for (const part of parts) {
-    if (part.type === 'step-start') steps.push([]);
-    steps[steps.length - 1]!.push(part);
-  }
-  return steps;
+/** A contract message as GraphQL input: the AWSJSON fields as JSON text. */
+function toStreamMessage(message: Message): StreamMessage {
+  return {
+    role: message.role,
+    content: (message.content ?? []).map((block): StreamContentBlock => {
+      if (block.toolUse)
+        return { toolUse: { ...block.toolUse, input: JSON.stringify(block.toolUse.input) } };
+      if (block.toolResult)
+        return {
+          toolResult: {
+            toolUseId: block.toolResult.toolUseId,
+            content: JSON.stringify(block.toolResult.content),
+            status: block.toolResult.status,
+          },
+        };
+      return block as StreamContentBlock;
+    }),
+  };
 }
 
 function resultOfPart(part: ToolCallPart): ToolResult | null {

@@ -147,6 +147,10 @@ describe('options validation', () => {
       cancelStream: DEFAULT_OPERATION_RETRY_POLICY,
       getStream: DEFAULT_OPERATION_RETRY_POLICY,
       streamChunks: DEFAULT_OPERATION_RETRY_POLICY,
+      sendMessage: DEFAULT_OPERATION_RETRY_POLICY,
+      regenerateMessage: DEFAULT_OPERATION_RETRY_POLICY,
+      submitToolResults: DEFAULT_OPERATION_RETRY_POLICY,
+      conversations: DEFAULT_OPERATION_RETRY_POLICY,
     });
     expect(resolved.requestTimeoutMs).toBe(15_000);
     expect(resolved.browserLifecycle).toBe(true);

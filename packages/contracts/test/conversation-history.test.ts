@@ -6,6 +6,7 @@ import {
   answerPartsToMessages,
   conversationToMessages,
   type HistoryMessage,
+  type JsonValue,
   type Message,
   type MessagePart,
   type StreamPart,
@@ -72,7 +73,7 @@ const base64 = fc
   .uint8Array({ minLength: 1, maxLength: 30 })
   .map((b) => Buffer.from(b).toString('base64'));
 const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constant(' '), fc.constant(''));
-const json = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<import('../src/index.js').JsonValue>;
+const json = fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<JsonValue>;
 const userPart: fc.Arbitrary<UserPart> = fc.oneof(
   text.map((t) => ({ type: 'text' as const, text: t })),
   base64.map((bytes) => ({ type: 'image' as const, format: 'PNG' as const, bytes })),

@@ -117,6 +117,7 @@ export class BedrockStreamApi extends Construct {
         ...recordAndPublish,
         description: 'bedrock-stream worker: Bedrock (allowed models), publishChunk, streams table',
         modelArns: this.modelArns,
+        purgeConversations: true,
         ...(guardrail ? { guardrailArn: guardrailArn(this, guardrail.identifier) } : {}),
       },
       runtimeReason:

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CONVERSATIONS_BY_OWNER } from '@org/bedrock-stream-contracts';
 import type { ApiDefinition } from '@org/bedrock-stream-resolvers';
 import type { aws_dynamodb as dynamodb, aws_lambda as lambda } from 'aws-cdk-lib';
 import { aws_appsync as appsync, aws_iam as iam } from 'aws-cdk-lib';
@@ -45,12 +46,16 @@ export function buildDataSources(
         table,
         serviceRole,
       });
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: dynamoDbActionsFor(filesBySource.get(name) ?? []),
-          resources: [table.tableArn],
-        }),
-      );
+      const actions = dynamoDbActionsFor(filesBySource.get(name) ?? []);
+      role.addToPolicy(new iam.PolicyStatement({ actions, resources: [table.tableArn] }));
+      // listConversations queries the conversationsByOwner index: Query on that index only.
+      if (actions.includes('dynamodb:Query'))
+        role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: ['dynamodb:Query'],
+            resources: [`${table.tableArn}/index/${CONVERSATIONS_BY_OWNER.indexName}`],
+          }),
+        );
     } else {
       sources[name] = new appsync.LambdaDataSource(scope, `DataSource${name}`, {
         api,

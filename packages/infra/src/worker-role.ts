@@ -1,6 +1,7 @@
 import { aws_appsync as appsync, aws_iam as iam } from 'aws-cdk-lib';
 import type { aws_logs as logs, aws_dynamodb as dynamodb } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { conversationPartitionKey, streamPartitionKey } from '@org/bedrock-stream-contracts';
 import { suppressNag } from './nag.js';
 
 /** What a role of the worker bundle may do. */
@@ -12,6 +13,11 @@ export interface WorkerRoleGrants {
   table: dynamodb.ITable;
   /** `publishChunk` on this API only. */
   api: appsync.GraphqlApi;
+  /**
+   * The worker only: purge deleted conversations (deleteConversation's `purgeConversationId`
+   * event): DeleteItem/BatchWriteItem on conversation and stream items, nothing else.
+   */
+  purgeConversations?: boolean;
   /** Bedrock models it may invoke (the worker); none for the failure handler. */
   modelArns?: readonly string[];
   /** The one guardrail it may apply (the worker, when configured). */
@@ -35,11 +41,28 @@ export function buildWorkerRole(scope: Construct, id: string, grants: WorkerRole
   role.addToPolicy(
     new iam.PolicyStatement({
       // A stream's end is a TransactWriteItems of updates (record, quota counters, usage
-      // ledger): IAM checks each item's UpdateItem. Query reads a dead run's stored chunks.
+      // ledger, and for a conversation turn its answer message and the conversation record):
+      // IAM checks each item's UpdateItem. Query reads a dead run's stored chunks and a
+      // turn's history (CONV#<id> items); GetItem the conversation record.
       actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
       resources: [grants.table.tableArn],
     }),
   );
+  if (grants.purgeConversations)
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        // Purging a deleted conversation removes its messages (CONV#<id>) and the streams
+        // they name (STREAM#<id>: records and chunks), in batches; never an owner's counters
+        // or ledger (OWNER#...), which no delete may touch.
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem'],
+        resources: [grants.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [conversationPartitionKey('*'), streamPartitionKey('*')],
+          },
+        },
+      }),
+    );
   if (grants.modelArns) grantModels(role, grants.modelArns);
   if (grants.guardrailArn)
     role.addToPolicy(

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TABLE } from '@org/bedrock-stream-contracts';
+import { CONVERSATIONS_BY_OWNER, TABLE } from '@org/bedrock-stream-contracts';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
@@ -107,10 +107,19 @@ describe('the startStream pipeline invokes the worker asynchronously', () => {
     const lambdaFunctions = [...functionsByName().values()].filter(
       (f) => dataSourceOf(f.DataSourceName).Type === 'AWS_LAMBDA',
     );
-    expect(lambdaFunctions.map((f) => f.Name)).toEqual(['invokeWorker']);
-    const code = lambdaFunctions[0]!.Code;
-    expect(code).toMatch(/operation:\s*"Invoke"/);
-    expect(code).toMatch(/invocationType:\s*"Event"/);
+    // invokeWorker starts a stream (startStream and every conversation turn);
+    // purgeConversation hands a deleted conversation to the worker.
+    expect(lambdaFunctions.map((f) => f.Name).sort()).toEqual([
+      'invokeWorker',
+      'purgeConversation',
+    ]);
+    for (const { Code: code } of lambdaFunctions) {
+      expect(code).toMatch(/operation:\s*"Invoke"/);
+      expect(code).toMatch(/invocationType:\s*"Event"/);
+    }
+    expect(lambdaFunctions.find((f) => f.Name === 'purgeConversation')!.Code).toMatch(
+      /payload:\s*\{\s*purgeConversationId:/,
+    );
     // ...and nothing anywhere invokes synchronously (AppSync's 30 s limit).
     const allCode = [
       ...[...functionsByName().values()].map((f) => f.Code),
@@ -122,6 +131,18 @@ describe('the startStream pipeline invokes the worker asynchronously', () => {
         'Fn::GetAtt': [functionsByName().get(name)!.id, 'FunctionId'],
       })),
     );
+    // A conversation turn stores its stream, then reuses startStream's invoke and release.
+    for (const field of ['sendMessage', 'regenerateMessage', 'submitToolResults'])
+      expect(resolversByField().get(`Mutation.${field}`)?.PipelineConfig?.Functions).toEqual(
+        [
+          'getOwnedConversation',
+          'getTurnStream',
+          'readTurnMessages',
+          'writeTurn',
+          'invokeWorker',
+          'releaseStartSlots',
+        ].map((name) => ({ 'Fn::GetAtt': [functionsByName().get(name)!.id, 'FunctionId'] })),
+      );
   });
 
   it('points the Lambda data source at the worker function', () => {
@@ -262,6 +283,9 @@ describe('least-privilege IAM', () => {
       'dynamodb:GetItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
+      // The purge of a deleted conversation (conditioned on its keys: see below).
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
     ]);
     expect(worker.flatMap(([a]) => a).filter((a) => a.startsWith('sqs:'))).toContain(
       'sqs:SendMessage',
@@ -269,12 +293,16 @@ describe('least-privilege IAM', () => {
     // The DynamoDB data source may do exactly the operations its resolver files use.
     const dataSourceActions = [
       'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:Query',
       'dynamodb:UpdateItem',
     ];
-    expect(role('BedrockStreamDataSourcestreamsTableRole')).toEqual([[dataSourceActions, [table]]]);
+    expect(role('BedrockStreamDataSourcestreamsTableRole')).toEqual([
+      [dataSourceActions, [table]],
+      [['dynamodb:Query'], [`${table}/index/${CONVERSATIONS_BY_OWNER.indexName}`]],
+    ]);
     expect(
       dynamoDbActionsFor([
         ...Object.values(apiDefinition.functions)
@@ -415,6 +443,55 @@ describe('streams table', () => {
       SSESpecification: Match.anyValue(),
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('has the sparse conversationsByOwner index, all attributes projected, and no other', () => {
+    const tables = Object.values(resources(template, 'AWS::DynamoDB::Table'));
+    expect(tables).toHaveLength(1);
+    const table = props<{
+      GlobalSecondaryIndexes: unknown[];
+      AttributeDefinitions: unknown[];
+      LocalSecondaryIndexes?: unknown;
+    }>(tables[0]!);
+    expect(table.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: CONVERSATIONS_BY_OWNER.indexName,
+        KeySchema: [
+          { AttributeName: CONVERSATIONS_BY_OWNER.partitionKey, KeyType: 'HASH' },
+          { AttributeName: CONVERSATIONS_BY_OWNER.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+    expect(table.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: CONVERSATIONS_BY_OWNER.partitionKey, AttributeType: 'S' },
+        { AttributeName: CONVERSATIONS_BY_OWNER.sortKey, AttributeType: 'S' },
+      ]),
+    );
+    expect(table.LocalSecondaryIndexes).toBeUndefined();
+  });
+
+  it('lets only the worker delete, and only conversation and stream items', () => {
+    const deleters = statementsByRole(template).filter(({ statement }) =>
+      list(statement.Action).some(
+        (a) => a === 'dynamodb:DeleteItem' || a === 'dynamodb:BatchWriteItem',
+      ),
+    );
+    const workerRole = logicalId(template, 'AWS::IAM::Role', 'BedrockStreamWorkerRole');
+    const dataSourceRole = logicalId(
+      template,
+      'AWS::IAM::Role',
+      'BedrockStreamDataSourcestreamsTableRole',
+    );
+    // deleteConversation's own DeleteItem of the conversation record (owner-conditioned in
+    // its resolver), and the worker's purge.
+    expect(deleters.map(({ role }) => role).sort()).toEqual([dataSourceRole, workerRole].sort());
+    const purge = deleters.find(({ role }) => role === workerRole)!.statement;
+    expect(list(purge.Action).sort()).toEqual(['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem']);
+    expect(purge.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CONV#*', 'STREAM#*'] },
+    });
   });
 
   it('is the table of the DynamoDB data source and the worker', () => {

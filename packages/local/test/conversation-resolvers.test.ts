@@ -18,6 +18,7 @@ import {
   GetConversationDocument,
   LIMITS,
   ListConversationsDocument,
+  ownerPartitionKey,
   RegenerateMessageDocument,
   RenameConversationDocument,
   SendMessageDocument,
@@ -27,6 +28,7 @@ import {
   messageSortKey,
   parseMessageParts,
   streamPartitionKey,
+  type QuotaSettings,
 } from '@org/bedrock-stream-contracts';
 import { schemaFiles } from '@org/bedrock-stream-contracts/node';
 import { apiDefinition } from '@org/bedrock-stream-resolvers';
@@ -57,31 +59,30 @@ let db: LocalDynamoDB;
 let client: DynamoDBClient;
 let emulator: AppSyncEmulator;
 let signingKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+let publicKey: Awaited<ReturnType<typeof generateKeyPair>>['publicKey'];
 /** Payloads the resolvers handed to the worker (the recording stand-in). */
 let invoked: unknown[] = [];
+/** When set, the stand-in fails every invoke as Lambda would when throttled. */
+let invokeFails = false;
 
-beforeAll(async () => {
-  db = await startDynamoDB();
-  client = new DynamoDBClient({
-    region,
-    endpoint: db.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+function recordingWorker() {
+  return createLambdaDataSource({
+    invoke: async (payload) => {
+      if (invokeFails) throw new Error('Rate Exceeded.');
+      invoked.push(payload);
+      return null;
+    },
   });
-  await ensureStreamsTable(client, TABLE_NAME);
-  const keys = await generateKeyPair('RS256');
-  signingKey = keys.privateKey;
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'test', alg: 'RS256' };
-  emulator = await startAppSyncEmulator({
+}
+
+async function startEmulator(quotas?: QuotaSettings): Promise<AppSyncEmulator> {
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test', alg: 'RS256' };
+  return startAppSyncEmulator({
     schemaFiles: [schemaFiles.awsBuiltins, schemaFiles.deployable],
     definition: apiDefinition,
     dataSources: {
       streamsTable: createDynamoDbDataSource({ client, tableName: TABLE_NAME }),
-      worker: createLambdaDataSource({
-        invoke: async (payload) => {
-          invoked.push(payload);
-          return null;
-        },
-      }),
+      worker: recordingWorker(),
       none: createNoneDataSource(),
     },
     auth: {
@@ -94,8 +95,23 @@ beforeAll(async () => {
     environmentVariables: apiDefinition.environmentVariables({
       allowedModelIds: [MODEL],
       tableName: TABLE_NAME,
+      ...(quotas ? { quotas } : {}),
     }),
   });
+}
+
+beforeAll(async () => {
+  db = await startDynamoDB();
+  client = new DynamoDBClient({
+    region,
+    endpoint: db.endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await ensureStreamsTable(client, TABLE_NAME);
+  const keys = await generateKeyPair('RS256');
+  signingKey = keys.privateKey;
+  publicKey = keys.publicKey;
+  emulator = await startEmulator();
 });
 afterAll(async () => {
   await emulator?.close();
@@ -104,6 +120,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   invoked = [];
+  invokeFails = false;
 });
 
 /** Who calls: an OIDC user (by `sub`), the IAM app, or the API key. */
@@ -114,13 +131,18 @@ interface Result {
   errors?: Array<{ message: string; errorType?: string }>;
 }
 
-async function gql(caller: Caller, doc: DocumentNode, variables: Record<string, unknown>) {
+async function gql(
+  caller: Caller,
+  doc: DocumentNode,
+  variables: Record<string, unknown>,
+  target: AppSyncEmulator = emulator,
+) {
   const query = print(doc);
   let headers: Record<string, string>;
   if (caller === 'apikey') headers = { 'x-api-key': apiKey };
   else if (caller === 'iam') {
     headers = await signAppSyncRequest(
-      emulator.graphqlUrl,
+      target.graphqlUrl,
       JSON.stringify({ query, variables }),
       iamCaller,
       region,
@@ -135,7 +157,7 @@ async function gql(caller: Caller, doc: DocumentNode, variables: Record<string, 
       .sign(signingKey);
     headers = { authorization: token };
   }
-  return (await postGraphQL(emulator.graphqlUrl, headers, query, variables)) as Result;
+  return (await postGraphQL(target.graphqlUrl, headers, query, variables)) as Result;
 }
 
 /** The field's data, failing the test with the errors when there are any. */
@@ -318,6 +340,21 @@ describe('conversations: create, list, get, rename, delete', () => {
     ).toMatchObject({ errorType: 'NotFound' });
   });
 
+  it('keeps the conversation when the worker cannot be told to purge it, so a retry can', async () => {
+    const { conversationId } = await create(alice, { title: 'Keep me' });
+    invokeFails = true;
+    const error = await refused(alice, DeleteConversationDocument, { conversationId });
+    expect(error).toMatchObject({ errorType: 'Lambda:Unhandled' });
+    expect(error.message).toContain('conversation not deleted');
+    expect(await ok(alice, GetConversationDocument, { conversationId })).toMatchObject({
+      title: 'Keep me',
+    });
+    invokeFails = false;
+    await ok(alice, DeleteConversationDocument, { conversationId });
+    expect(invoked).toEqual([{ purgeConversationId: conversationId }]);
+    expect(await ok(alice, GetConversationDocument, { conversationId })).toBeNull();
+  });
+
   it('answers a retried create with the stored conversation; another owner gets a conflict', async () => {
     const conversationId = newId();
     const made = await create(alice, { conversationId, title: 'Retry me' });
@@ -461,6 +498,12 @@ describe('conversations: sendMessage', () => {
       options: { maxSteps: 2 },
     });
     expect(changed.errors?.[0]).toMatchObject({ errorType: 'ConflictError' });
+    // Nor is another message with it.
+    const otherText = await send(alice, conversationId, 'twice', { streamId });
+    expect(otherText.errors?.[0]).toMatchObject({
+      errorType: 'ConflictError',
+      message: 'a turn with this streamId exists with a different message; use a new streamId',
+    });
     // Nor is another owner's use of it.
     const other = await create(bob);
     const stolen = await send(bob, other.conversationId, 'once', { streamId });
@@ -482,6 +525,27 @@ describe('conversations: sendMessage', () => {
     const third = await send(alice, conversationId, 'three');
     expect(third.errors).toBeUndefined();
     expect((third.data!['sendMessage'] as Turn).conversation.messageCount).toBe(4);
+  });
+
+  it('frees a conversation whose answer was never ended once its lock expired', async () => {
+    const { conversationId } = await create(alice);
+    const first = (await send(alice, conversationId, 'lost')).data!['sendMessage'] as Turn;
+    // As if no worker ever ran it and 20 minutes went by.
+    await client.send(
+      new UpdateItemCommand({
+        TableName: TABLE_NAME,
+        Key: marshall({ pk: conversationPartitionKey(conversationId), sk: TABLE.recordSortKey }),
+        UpdateExpression: 'SET activeUntil = :past',
+        ExpressionAttributeValues: marshall({ ':past': Math.floor(Date.now() / 1000) - 1 }),
+      }),
+    );
+    expect(await ok(alice, GetConversationDocument, { conversationId })).toMatchObject({
+      activeStreamId: null,
+    });
+    const next = await send(alice, conversationId, 'again');
+    expect(next.errors).toBeUndefined();
+    expect((next.data!['sendMessage'] as Turn).conversation).toMatchObject({ messageCount: 4 });
+    expect(first.conversation.activeStreamId).toBe(first.stream.streamId);
   });
 
   it('edit-and-resend replaces a user message and hides every later message', async () => {
@@ -646,6 +710,12 @@ describe('conversations: regenerateMessage', () => {
       parts: '[]',
     });
     expect(invoked).toEqual([{ streamId }]);
+    // A retry of the same regenerate (its response lost) gets the same turn back.
+    const again = await gql(alice, RegenerateMessageDocument, {
+      input: { conversationId, streamId, options: { inferenceConfig: { temperature: 0.9 } } },
+    });
+    expect(again.data).toEqual(res.data);
+    expect(invoked).toHaveLength(1);
     const record = await item(streamPartitionKey(streamId), TABLE.recordSortKey);
     expect(record?.['conversation']).toEqual({
       conversationId,
@@ -765,5 +835,64 @@ describe('conversations: submitToolResults', () => {
       errorType: 'ValidationError',
       message: 'invalid submitToolResults input: the answer is COMPLETE, not AWAITING_TOOL_RESULT',
     });
+  });
+});
+
+describe('conversations: turns under quotas (the same transaction as startStream)', () => {
+  let limited: AppSyncEmulator;
+  beforeAll(async () => {
+    limited = await startEmulator({ concurrentStreamsPerOwner: 1 });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+  const at = (caller: Caller, doc: DocumentNode, variables: Record<string, unknown>) =>
+    gql(caller, doc, variables, limited);
+  const active = async (sub: string) =>
+    (await item(ownerPartitionKey(`jwt:${issuer}:${sub}`), TABLE.activeSortKey))?.['active'];
+
+  it('takes a slot per answer and refuses one over the limit, storing nothing', async () => {
+    const owner: Caller = { sub: 'quota-user' };
+    const a = (await at(owner, CreateConversationDocument, { input: { modelId: MODEL } })).data!;
+    const b = (await at(owner, CreateConversationDocument, { input: { modelId: MODEL } })).data!;
+    const idOf = (d: Record<string, unknown>) =>
+      (d['createConversation'] as Conversation).conversationId;
+    const first = await at(owner, SendMessageDocument, {
+      input: { conversationId: idOf(a), streamId: newId(), content: [{ text: 'one' }] },
+    });
+    expect(first.errors).toBeUndefined();
+    const streamId = (first.data!['sendMessage'] as Turn).stream.streamId;
+    expect((await item(streamPartitionKey(streamId), TABLE.recordSortKey))?.['slots']).toEqual([
+      'owner',
+    ]);
+    expect(await active('quota-user')).toBe(1);
+
+    const second = await at(owner, SendMessageDocument, {
+      input: { conversationId: idOf(b), streamId: newId(), content: [{ text: 'two' }] },
+    });
+    expect(second.errors?.[0]).toMatchObject({
+      errorType: 'QuotaExceeded',
+      errorInfo: { quota: 'concurrentStreamsPerOwner', limit: 1, current: 1 },
+    });
+    expect(invoked).toEqual([{ streamId }]);
+    expect(await at(owner, GetConversationDocument, { conversationId: idOf(b) })).toMatchObject({
+      data: { getConversation: { messageCount: 0, activeStreamId: null } },
+    });
+  });
+
+  it('gives the slot back when the worker cannot be invoked, and fails the turn', async () => {
+    const owner: Caller = { sub: 'quota-invoke' };
+    const made = await at(owner, CreateConversationDocument, { input: { modelId: MODEL } });
+    const { conversationId } = made.data!['createConversation'] as Conversation;
+    invokeFails = true;
+    const streamId = newId();
+    const res = await at(owner, SendMessageDocument, {
+      input: { conversationId, streamId, content: [{ text: 'hi' }] },
+    });
+    expect(res.errors?.[0]).toMatchObject({ errorType: 'Lambda:Unhandled' });
+    expect(await active('quota-invoke')).toBe(0);
+    expect(
+      (await item(streamPartitionKey(streamId), TABLE.recordSortKey))?.['slots'],
+    ).toBeUndefined();
   });
 });

@@ -6,8 +6,11 @@ import {
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { CONVERSATIONS_BY_OWNER } from '@org/bedrock-stream-contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureStreamsTable, startDynamoDB, type LocalDynamoDB } from '../src/index.js';
 
@@ -53,6 +56,58 @@ describe('startDynamoDB + ensureStreamsTable (real @aws-sdk/client-dynamodb)', (
     await client.send(new PutItemCommand({ TableName: 'streams', Item: item }));
     const { Item } = await client.send(new GetItemCommand({ TableName: 'streams', Key: key }));
     expect(Item).toEqual(item);
+  });
+
+  it("adds contracts' conversationsByOwner index, listing an owner's conversations newest first", async () => {
+    const { client } = await start();
+    await ensureStreamsTable(client, 'streams');
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: 'streams' }));
+    expect(Table?.GlobalSecondaryIndexes).toEqual([
+      expect.objectContaining({
+        IndexName: CONVERSATIONS_BY_OWNER.indexName,
+        KeySchema: [
+          { AttributeName: CONVERSATIONS_BY_OWNER.partitionKey, KeyType: 'HASH' },
+          { AttributeName: CONVERSATIONS_BY_OWNER.sortKey, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      }),
+    ]);
+    const put = (id: string, owner: string, at: string) =>
+      client.send(
+        new PutItemCommand({
+          TableName: 'streams',
+          Item: marshall({
+            pk: `CONV#${id}`,
+            sk: 'META',
+            title: id,
+            convOwner: owner,
+            convUpdatedAt: at,
+          }),
+        }),
+      );
+    await put('a', 'alice', '2026-01-01T00:00:00.000Z');
+    await put('b', 'alice', '2026-01-03T00:00:00.000Z');
+    await put('c', 'bob', '2026-01-02T00:00:00.000Z');
+    // Not a conversation record: no index keys, so never in the index.
+    await client.send(new PutItemCommand({ TableName: 'streams', Item: item }));
+    const { Items } = await client.send(
+      new QueryCommand({
+        TableName: 'streams',
+        IndexName: CONVERSATIONS_BY_OWNER.indexName,
+        KeyConditionExpression: 'convOwner = :owner',
+        ExpressionAttributeValues: marshall({ ':owner': 'alice' }),
+        ScanIndexForward: false,
+      }),
+    );
+    expect((Items ?? []).map((i) => unmarshall(i)['title'])).toEqual(['b', 'a']);
+  });
+
+  it('refuses an existing table without the index, saying how to recreate it', async () => {
+    const { client } = await start();
+    await ensureStreamsTable(client, 'old', undefined, []);
+    await expect(ensureStreamsTable(client, 'old')).rejects.toThrow(
+      'table old has no index conversationsByOwner (made by an older version); remove its data directory to recreate it',
+    );
   });
 
   it('keeps data across restarts only with a dataDir', async () => {

@@ -18,6 +18,8 @@ describe('apiDefinition', () => {
       const code = readFileSync(file, 'utf8');
       expect(code).toMatch(/export\s*\{/);
       expect(code).not.toMatch(/\btry\s*\{|\bthrow\s|\bwhile\s*\(|\bclass\s+\w|\bawait\s/);
+      // AppSync refuses resolver and function code over 32,768 characters (API reference).
+      expect(code.length, file).toBeLessThanOrEqual(32_768);
     }
   });
 

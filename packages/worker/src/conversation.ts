@@ -188,19 +188,18 @@ export function answerEndItems(
       ':now': now,
       ':stream': end.streamId,
     };
+    // Names go through placeholders: `usage` and `error` are DynamoDB reserved words.
     const names: Record<string, string> = { '#status': 'status' };
     const sets = ['parts = :parts', '#status = :status', 'updatedAt = :now'];
     const removes: string[] = [];
-    // Names go through placeholders: `usage` and `error` are DynamoDB reserved words.
-    const optional = { stopReason: end.stopReason, usage, error: end.error };
-    for (const [key, value] of Object.entries(optional)) {
+    const fields = { stopReason: end.stopReason, usage, error: end.error };
+    for (const [key, value] of Object.entries(fields)) {
       names[`#${key}`] = key;
       if (value !== undefined && value !== null) {
         values[`:${key}`] = value;
         sets.push(`#${key} = :${key}`);
-      } else if (key !== 'usage') removes.push(`#${key}`);
+      } else removes.push(`#${key}`); // e.g. no error any more after a continuation
     }
-    if (usage === null) delete names['#usage'];
     items.push({
       Update: {
         TableName: tableName,

@@ -104,6 +104,10 @@ export class StreamRun {
           true,
         );
       }
+      // A conversation's answer cancelled before it began (e.g. by a purge) ends as
+      // cancelled without reading a history that may be gone.
+      if (this.record.conversation && this.record.cancelRequested)
+        return await this.endCancelledBeforeStart();
       const input = await this.readInput();
       if (!input.ok) return await this.fail(input.code, input.message, false);
       if (this.record.cancelRequested) return await this.endCancelledBeforeStart();

@@ -24,6 +24,12 @@ import { signReasoning } from '@org/bedrock-stream-local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { endAbandonedStream } from '../src/abandon.js';
+import {
+  MESSAGE_PARTS_MAX_BYTES,
+  PARTS_CUT_TEXT,
+  answerStatus,
+  fitParts,
+} from '../src/conversation.js';
 import { WorkerEventSchema } from '../src/handler.js';
 import { purgeConversation } from '../src/purge.js';
 import { defineTool } from '../src/tools.js';
@@ -167,7 +173,7 @@ async function runTurn(
 ) {
   return harness.run(
     { modelId: HAIKU, ...input },
-    { ...options, newStreamId: streamId, record: { conversation: seeded } },
+    { ...options, newStreamId: streamId, record: { conversation: seeded, ...options.record } },
   );
 }
 
@@ -566,6 +572,72 @@ describe('conversation answers (dynalite + local Bedrock)', () => {
     expect(partsOf(message)).toEqual([{ type: 'text', text: 'Partial ans' }]);
     expect((await metaOf(seeded.conversationId)).activeStreamId).toBeUndefined();
   });
+
+  it('an outcome settled from a stored terminal chunk stores that attempt answer', async () => {
+    const streamId = randomUUID();
+    const seeded = await seedConversation({
+      streamId,
+      messages: [{ role: 'USER', parts: [text('Hi')] }],
+    });
+    // The run published its end and died before recording it.
+    const events: ChunkEvent[] = [
+      { type: 'start', modelId: HAIKU, attempt: 1, startedAt: new Date().toISOString() },
+      { type: 'text', text: 'Hello, ' },
+      { type: 'text', text: 'Ada.' },
+      {
+        type: 'end',
+        stopReason: 'end_turn',
+        usage: { inputTokens: 3, outputTokens: 2, totalTokens: 5 },
+        timings: { timeToFirstTokenMs: 1, totalMs: 2, modelLatencyMs: null },
+      },
+    ];
+    await put({
+      pk: streamPartitionKey(streamId),
+      sk: 'META',
+      streamId,
+      owner: 'apikey',
+      status: 'RUNNING',
+      input: { modelId: HAIKU },
+      modelId: HAIKU,
+      attempt: 1,
+      lastSeq: 0,
+      terminalSeq: 0,
+      leaseExpiresAt: 0,
+      cancelRequested: false,
+      conversation: seeded,
+    });
+    await put({
+      pk: streamPartitionKey(streamId),
+      sk: chunkSortKey(1, 0),
+      streamId,
+      attempt: 1,
+      seq: 0,
+      payload: encodeChunkPayload({ v: 1, events } as never),
+    });
+    const retry = await harness.run({ modelId: HAIKU }, { streamId });
+    expect(retry.outcome).toBe('duplicate');
+    expect(retry.chunks).toEqual([]);
+    const message = await messageAt(seeded.conversationId, 1);
+    expect(message.status).toBe('COMPLETE');
+    expect(message.usage).toMatchObject({ inputTokens: 3, outputTokens: 2 });
+    expect(partsOf(message)).toEqual([{ type: 'text', text: 'Hello, Ada.' }]);
+    expect((await metaOf(seeded.conversationId)).activeStreamId).toBeUndefined();
+  });
+
+  it('an answer cancelled before it began is STOPPED, its earlier parts kept', async () => {
+    const streamId = randomUUID();
+    const earlier: MessagePart[] = [{ type: 'step-start', step: 1 }, text('Before the tool.')];
+    const seeded = await seedConversation({
+      streamId,
+      messages: [{ role: 'USER', parts: [text('Hi')] }],
+      answerParts: earlier,
+    });
+    const { outcome } = await runTurn(seeded, streamId, {}, { record: { cancelRequested: true } });
+    expect(outcome).toBe('cancelled');
+    const message = await messageAt(seeded.conversationId, 1);
+    expect(message.status).toBe('STOPPED');
+    expect(partsOf(message)).toEqual(earlier);
+  });
 });
 
 describe('conversation purge', () => {
@@ -634,5 +706,42 @@ describe('conversation purge', () => {
     expect(WorkerEventSchema.safeParse({ streamId: id, purgeConversationId: id }).success).toBe(
       false,
     );
+  });
+});
+
+describe('answer storage rules', () => {
+  const call = (state: 'input-available' | 'output-available'): StreamPart => ({
+    type: 'tool-call',
+    toolCallId: 't1',
+    toolName: 'lookup_order',
+    state,
+    inputText: '{}',
+    input: {},
+  });
+
+  it('status: awaiting only when it stopped on tool_use with a call left to run', () => {
+    const parts = [call('input-available')];
+    expect(answerStatus({ status: 'COMPLETED', stopReason: 'tool_use', parts })).toBe(
+      'AWAITING_TOOL_RESULT',
+    );
+    expect(
+      answerStatus({
+        status: 'COMPLETED',
+        stopReason: 'tool_use',
+        parts: [call('output-available')],
+      }),
+    ).toBe('COMPLETE');
+    expect(answerStatus({ status: 'COMPLETED', stopReason: 'max_tokens', parts })).toBe('COMPLETE');
+    expect(answerStatus({ status: 'CANCELLED', stopReason: 'cancelled', parts })).toBe('STOPPED');
+    expect(answerStatus({ status: 'FAILED', parts })).toBe('FAILED');
+  });
+
+  it('parts beyond the item bound are cut whole, with a note', () => {
+    const big = 'x'.repeat(100_000);
+    const parts: MessagePart[] = [text(big), text(big), text(big), text(big)];
+    const kept = fitParts(parts);
+    expect(kept).toEqual([text(big), text(big), text(big), text(PARTS_CUT_TEXT)]);
+    expect(JSON.stringify(kept).length).toBeLessThanOrEqual(MESSAGE_PARTS_MAX_BYTES);
+    expect(fitParts(parts.slice(0, 2))).toEqual(parts.slice(0, 2));
   });
 });

@@ -27,13 +27,20 @@ import type { StreamChunkMessage } from '../transport.js';
 import { StreamStore, type BedrockStreamStatus } from './stream-store.js';
 
 export type { BedrockStreamStatus } from './stream-store.js';
+export { useBedrockChat, useConversations } from './chat-hooks.js';
+export type {
+  UseBedrockChatOptions,
+  UseBedrockChatResult,
+  UseConversationsOptions,
+  UseConversationsResult,
+} from './chat-hooks.js';
 
 /**
  * What the hooks need from a client: `createStreamClient()`'s result, or anything with the
  * same `stream` / `subscribeChunks` (e.g. an in-memory fake in tests).
  */
 export type StreamClientLike = Pick<StreamClient, 'stream'> &
-  Partial<Pick<StreamClient, 'subscribeChunks' | 'resume'>>;
+  Partial<Pick<StreamClient, 'subscribeChunks' | 'resume' | 'conversations'>>;
 
 const ClientContext = createContext<StreamClientLike | null>(null);
 

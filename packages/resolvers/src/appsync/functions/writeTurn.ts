@@ -10,9 +10,24 @@ export function request(ctx: Context) {
   if (ctx.stash['existing']) {
     const record = ctx.stash['streamRecord'] as Record<string, unknown>;
     const index = (record['conversation'] as Record<string, unknown>)['messageIndex'] as number;
+    const assistant = messages.find((m) => m['index'] === index);
+    const user = messages.find((m) => m['index'] === index - 1);
+    const streamIds = assistant ? (assistant['streamIds'] as string[] | undefined) : undefined;
+    // The turn's answer may have been replaced since (an edit or a regenerate overwrote it).
+    if (!streamIds || streamIds.indexOf(record['streamId'] as string) === -1)
+      util.error(
+        'the turn of this streamId was replaced since; use a new streamId',
+        'ConflictError',
+      );
+    const isSend = ctx.stash['turn'] === 'send';
+    if (isSend && (!user || user['parts'] !== JSON.stringify(ctx.stash['userParts'])))
+      util.error(
+        'a turn with this streamId exists with a different message; use a new streamId',
+        'ConflictError',
+      );
     ctx.stash['turnConversation'] = ctx.stash['conversation'];
-    ctx.stash['assistantMessage'] = messages.find((m) => m['index'] === index) ?? null;
-    ctx.stash['userMessage'] = messages.find((m) => m['index'] === index - 1) ?? null;
+    ctx.stash['assistantMessage'] = assistant;
+    ctx.stash['userMessage'] = isSend ? user : null;
     runtime.earlyReturn(record);
   }
   const table = envOf(ctx)[TABLE_NAME_ENV];
