@@ -1,5 +1,5 @@
 import type { UsageReport } from '@org/bedrock-stream-client';
-import { useConversations } from './chat-hooks.js';
+import { useConversations } from '@org/bedrock-stream-client/react';
 import type { UserPart } from '@org/bedrock-stream-contracts';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ChatPane } from './components/ChatPane.js';
@@ -13,7 +13,7 @@ import { DICE_TOOL } from './demo-tool.js';
 import { usageSummary } from './quota.js';
 import { conversationIdFrom, hashFor } from './selected-conversation.js';
 
-/** When the usage is read again after an answer ends (its ledger entry lands just after). */
+/** When usage and list are read again after an answer ends (the server's writes land just after). */
 const USAGE_REREAD_MS = 1_500;
 
 function EmptyChat() {
@@ -91,6 +91,8 @@ export function App({
   const onSettled = useCallback(() => {
     void refreshList.current();
     refreshUsage();
+    // The worker clears the conversation's active answer just after the end reaches the page.
+    setTimeout(() => void refreshList.current(), USAGE_REREAD_MS);
   }, [refreshUsage]);
 
   // A new chat's first message: create the conversation (titled after it), then open it;

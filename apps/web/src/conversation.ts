@@ -1,4 +1,5 @@
 import type {
+  JsonValue,
   MessagePart,
   MessageStatus,
   ToolCallPart,
@@ -97,4 +98,30 @@ const STOP_NOTES: Record<string, string> = {
 /** A note on how an answer ended, or '' for a normal end. */
 export function stopNote(stopReason: string | null | undefined): string {
   return (stopReason && STOP_NOTES[stopReason]) ?? '';
+}
+
+/** Width up to which a JSON array or object stays on one line in {@link compactJson}. */
+const INLINE_JSON_CHARS = 60;
+
+/**
+ * JSON indented like `JSON.stringify(v, null, 2)`, except that arrays and objects short
+ * enough stay on one line (`[3, 5]`, `{ "city": "Paris" }`): tool cards stay small.
+ */
+export function compactJson(value: JsonValue, indent = ''): string {
+  const inline = JSON.stringify(value).replace(/([,:])(?=\S)/g, '$1 ');
+  if (value === null || typeof value !== 'object' || inline.length <= INLINE_JSON_CHARS) {
+    return Array.isArray(value) || value === null || typeof value !== 'object'
+      ? inline
+      : inline.length > 2
+        ? `{ ${inline.slice(1, -1)} }`
+        : inline;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    return `[\n${value.map((v) => inner + compactJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).map(
+    ([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`,
+  );
+  return `{\n${entries.join(',\n')}\n${indent}}`;
 }

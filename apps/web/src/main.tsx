@@ -3,7 +3,6 @@ import { BedrockStreamProvider } from '@org/bedrock-stream-client/react';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App.js';
-import { ChatClientProvider } from './chat-hooks.js';
 import { loadConfig } from './config.js';
 import './styles.css';
 
@@ -18,9 +17,7 @@ loadConfig()
     root.render(
       <StrictMode>
         <BedrockStreamProvider client={client}>
-          <ChatClientProvider value={client}>
-            <App config={config} loadUsage={() => client.usage()} />
-          </ChatClientProvider>
+          <App config={config} loadUsage={() => client.usage()} />
         </BedrockStreamProvider>
       </StrictMode>,
     );

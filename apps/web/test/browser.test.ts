@@ -174,7 +174,11 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     expect(await dice.getByTestId('tool-input').textContent()).toMatch(/"sides"/);
     // The model saw both results and answered after them.
     expect(await answerText()).toMatch(/get_weather returned .* roll_dice returned/s);
+    // The README's desktop picture: this answer and the Markdown one above it.
+    await page.setViewportSize({ width: 1280, height: 1280 });
+    await page.getByTestId('messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
     await page.screenshot({ path: `${artifacts}chat-desktop.png` });
+    await page.setViewportSize({ width: 1280, height: 860 });
   }, 60_000);
 
   it('attaches files: picked, pasted and dropped; bad files get a clear error', async () => {

@@ -13,6 +13,7 @@ import {
 } from '../src/attachments.js';
 import {
   editedParts,
+  compactJson,
   errorText,
   pendingToolCalls,
   stopNote,
@@ -208,5 +209,19 @@ describe('the open conversation in the URL', () => {
     expect(conversationIdFrom('')).toBeNull();
     expect(conversationIdFrom('#c=<script>')).toBeNull();
     expect(conversationIdFrom('#other')).toBeNull();
+  });
+});
+
+describe('compactJson', () => {
+  it('keeps short arrays and objects on one line and indents the rest', () => {
+    expect(compactJson({ rolls: [3, 5], total: 8 })).toBe('{ "rolls": [3, 5], "total": 8 }');
+    expect(compactJson('text')).toBe('"text"');
+    expect(compactJson({})).toBe('{}');
+    const long = { city: 'ripple lumen', temperatureC: 4, conditions: 'sunny', note: 'x'.repeat(30) };
+    expect(compactJson(long)).toBe(
+      `{\n  "city": "ripple lumen",\n  "temperatureC": 4,\n  "conditions": "sunny",\n  "note": "${'x'.repeat(30)}"\n}`,
+    );
+    const value = { a: [1, 2], b: { c: 'd'.repeat(70) } };
+    expect(JSON.parse(compactJson(value))).toEqual(value);
   });
 });

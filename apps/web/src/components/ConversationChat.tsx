@@ -1,5 +1,5 @@
 import type { UserPart } from '@org/bedrock-stream-contracts';
-import { useBedrockChat } from '../chat-hooks.js';
+import { useBedrockChat } from '@org/bedrock-stream-client/react';
 import { useCallback, useEffect, useMemo, useRef, type ReactNode } from 'react';
 import { errorText } from '../conversation.js';
 import { CLIENT_TOOLS, runClientTool } from '../demo-tool.js';

@@ -6,15 +6,16 @@ import type {
   ToolCallPart,
 } from '@org/bedrock-stream-contracts';
 import { memo } from 'react';
+import { compactJson } from '../conversation.js';
 import { FileIcon, ToolIcon } from './icons.js';
 import { LazyMarkdown } from './LazyMarkdown.js';
 
 /** JSON for display: pretty, or the raw text when it is not (yet) valid JSON. */
 function prettyJson(value: JsonValue | undefined, raw?: string): string {
-  if (value !== undefined) return JSON.stringify(value, null, 2);
+  if (value !== undefined) return compactJson(value);
   if (!raw) return '';
   try {
-    return JSON.stringify(JSON.parse(raw), null, 2);
+    return compactJson(JSON.parse(raw) as JsonValue);
   } catch {
     return raw; // still streaming in
   }
