@@ -174,6 +174,10 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     expect(await dice.getByTestId('tool-input').textContent()).toMatch(/"sides"/);
     // The model saw both results and answered after them.
     expect(await answerText()).toMatch(/get_weather returned .* roll_dice returned/s);
+    // The sidebar learns the answer ended (the list is read again once the server settled).
+    await expect
+      .poll(() => page.getByTestId('conversation').first().textContent(), { timeout: 10_000 })
+      .not.toContain('answering');
     // The README's desktop picture: this answer and the Markdown one above it.
     await page.setViewportSize({ width: 1280, height: 1280 });
     await page.getByTestId('messages').evaluate((el) => (el.scrollTop = el.scrollHeight));
@@ -406,6 +410,7 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     expect(bottom.headerTop).toBe(top.headerTop);
     expect(bottom.promptBottom).toBe(top.promptBottom);
     expect(top.promptBottom).toBeLessThanOrEqual(top.viewport);
+    await page.locator('[data-tool="get_weather"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${artifacts}chat-phone.png` });
     expect(await axeViolations(page)).toEqual([]);
     // The drawer opens over the chat and closes on choosing a conversation.

@@ -88,7 +88,11 @@ export function ChatPane({
               message={m}
               onEdit={idle && m.role === 'user' ? onEdit : undefined}
               onRegenerate={
-                idle && m === last && m.role === 'assistant' && m.status !== 'AWAITING_TOOL_RESULT'
+                // A failed answer offers Retry instead; one awaiting tools is not done yet.
+                idle &&
+                m === last &&
+                m.role === 'assistant' &&
+                (m.status === 'COMPLETE' || m.status === 'STOPPED')
                   ? onRegenerate
                   : undefined
               }
