@@ -8,15 +8,20 @@ import {
   type UsageReport,
 } from '@org/bedrock-stream-client';
 import { z } from 'zod';
+import { runChat } from './chat.js';
 
 /** Exit codes of `bedrock-ask`. */
 export const EXIT = { ok: 0, streamError: 1, usage: 2, quota: 3, cancelled: 130 } as const;
 
 /** The usage text printed with `--help` and after every usage error. */
 export const USAGE = `usage: bedrock-ask [options] "prompt"
+       bedrock-ask --chat [options] ["first message"]
+  --chat              interactive multi-turn session in a conversation kept on the server
+  --conversation ID   continue that conversation (implies --chat)
   --model ID          model id (default: the stack's default model; must be in its allow-list)
-  --system TEXT       system prompt
+  --system TEXT       system prompt (of a new conversation with --chat)
   --max-tokens N      maximum output tokens (1-64000)
+  --thinking N        extended thinking with a budget of N tokens (1024-64000; shown dimmed)
   --json              print events as JSON lines instead of text
   --usage             print your token usage today (UTC) and the quotas in force, then exit
   --config PATH       stack config JSON (default: $BEDROCK_STREAM_CONFIG or <repo>/.state/local-stack.json)
@@ -24,7 +29,7 @@ export const USAGE = `usage: bedrock-ask [options] "prompt"
   --api-key KEY       API key (overrides the config's apiKey)
   --region R          region (overrides the config's region; default us-east-1)
   -h, --help          show this help
-Ctrl-C cancels the stream server-side.
+Ctrl-C cancels the stream server-side; in --chat it stops the answer, and at the prompt ends the session.
 exit codes: 0 done, 1 stream error, 2 usage/config error, 3 quota exceeded, 130 cancelled`;
 
 /** Where the CLI writes and how it is stopped (the process in main.ts; buffers in tests). */
@@ -36,6 +41,12 @@ export interface AskIo {
   signal?: AbortSignal;
   /** Called once the stream exists (tests use it to interrupt mid-stream). */
   onStarted?: (handle: StreamHandle) => void;
+  /** The user's lines in --chat (main.ts passes process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  /** In --chat, what Ctrl-C does instead of aborting `signal`; returns its remover. */
+  onInterrupt?: (listener: () => void) => () => void;
+  /** Dim reasoning with ANSI escapes (main.ts: stdout is a TTY and NO_COLOR is unset). */
+  color?: boolean;
 }
 
 /** The part of the stack's ready JSON (or a hand-written config) the CLI uses. */
@@ -56,6 +67,19 @@ const FlagsSchema = z.object({
     .int({ error: 'must be a whole number from 1 to 64000' })
     .min(1, { error: 'must be a whole number from 1 to 64000' })
     .max(64_000, { error: 'must be a whole number from 1 to 64000' })
+    .optional(),
+  thinking: z.coerce
+    .number({ error: 'must be a whole number from 1024 to 64000' })
+    .int({ error: 'must be a whole number from 1024 to 64000' })
+    .min(1024, { error: 'must be a whole number from 1024 to 64000' })
+    .max(64_000, { error: 'must be a whole number from 1024 to 64000' })
+    .optional(),
+  chat: z.boolean().default(false),
+  conversation: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, {
+      error: 'must be a conversation id (letters, digits, - and _)',
+    })
     .optional(),
   json: z.boolean().default(false),
   usage: z.boolean().default(false),
@@ -144,6 +168,9 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
         model: { type: 'string' },
         system: { type: 'string' },
         'max-tokens': { type: 'string' },
+        thinking: { type: 'string' },
+        chat: { type: 'boolean' },
+        conversation: { type: 'string' },
         json: { type: 'boolean' },
         usage: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -164,7 +191,20 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
       return EXIT.ok;
     }
     prompt = positionals.join(' ').trim();
-    if (!prompt && !flags.usage) throw new UsageError('give a prompt');
+    if (flags.conversation !== undefined) flags.chat = true;
+    if (flags.chat && flags.json) throw new UsageError('--json does not combine with --chat');
+    if (flags.chat && flags.usage) throw new UsageError('--usage does not combine with --chat');
+    if (flags.chat && flags.conversation && flags.system)
+      throw new UsageError(
+        "--system sets a new conversation's prompt; it cannot change --conversation",
+      );
+    if (
+      flags.thinking !== undefined &&
+      flags['max-tokens'] !== undefined &&
+      flags['max-tokens'] <= flags.thinking
+    )
+      throw new UsageError('--max-tokens must be above --thinking');
+    if (!prompt && !flags.usage && !flags.chat) throw new UsageError('give a prompt (or --chat)');
     connection = loadConnection(flags, io.env);
     modelId = pickModel(flags, connection);
   } catch (error) {
@@ -177,6 +217,29 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
     auth: { type: 'API_KEY', apiKey: connection.apiKey },
   });
   try {
+    if (flags.chat) {
+      const turnOptions = {
+        ...(flags['max-tokens'] ? { inferenceConfig: { maxTokens: flags['max-tokens'] } } : {}),
+        ...(flags.thinking ? { thinking: { budgetTokens: flags.thinking } } : {}),
+      };
+      return await runChat(
+        client,
+        {
+          modelId,
+          ...(flags.system ? { system: flags.system } : {}),
+          ...(flags.conversation ? { conversationId: flags.conversation } : {}),
+          ...(prompt ? { firstMessage: prompt } : {}),
+          ...(Object.keys(turnOptions).length > 0 ? { options: turnOptions } : {}),
+        },
+        {
+          stdout: io.stdout,
+          stderr: io.stderr,
+          stdin: io.stdin ?? process.stdin,
+          ...(io.onInterrupt ? { onInterrupt: io.onInterrupt } : {}),
+          color: io.color ?? false,
+        },
+      );
+    }
     if (flags.usage) {
       const report = await client.usage().catch((error: unknown) => error as Error);
       if (report instanceof Error) {
@@ -194,6 +257,7 @@ export async function runAsk(argv: string[], io: AskIo): Promise<number> {
           prompt,
           ...(flags.system ? { system: flags.system } : {}),
           ...(flags['max-tokens'] ? { inferenceConfig: { maxTokens: flags['max-tokens'] } } : {}),
+          ...(flags.thinking ? { thinking: { budgetTokens: flags.thinking } } : {}),
         },
         { signal: io.signal },
       );

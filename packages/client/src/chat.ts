@@ -112,6 +112,8 @@ export class Chat {
   private conflictRetries = 0;
   /** A turn is being sent again (see shouldRetryConflict): the chat counts as idle for it. */
   private resending = false;
+  /** stop() was called while a turn waited to be sent again. */
+  private stopResend = false;
 
   constructor(private readonly init: ChatInit) {
     this.conversationId = init.conversationId;
@@ -290,6 +292,7 @@ export class Chat {
    * the message is marked STOPPED. Nothing happens when no answer runs.
    */
   async stop(): Promise<void> {
+    this.stopResend = true;
     await this.active?.handle.cancel();
   }
 
@@ -429,10 +432,18 @@ export class Chat {
           // The worker publishes an answer's end before it clears the conversation's
           // active stream: a turn sent right after the end can find it still set. Sent
           // again after a pause, the chat staying 'submitted' meanwhile.
+          this.stopResend = false;
           await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** this.conflictRetries));
           this.conflictRetries += 1;
-          this.set({ messages: before });
           if (this.disposed) return true;
+          if (this.stopResend) {
+            // stop() while waiting: the turn is dropped, as if stopped before it was sent.
+            this.set({ messages: before });
+            this.settle();
+            return true;
+          }
+          // Silently: the resent turn shows its own optimistic messages at once.
+          this.snapshot = { ...this.snapshot, messages: before };
           this.resending = true;
           await again()
             .catch((err: unknown) => this.set({ status: 'error', error: toError(err) }))

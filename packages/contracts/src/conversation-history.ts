@@ -167,13 +167,15 @@ interface Group {
   documents: number;
 }
 
+/** A stored message as model messages (a user message without content gives none). */
+function toMessages(message: HistoryMessage): Message[] {
+  if (message.role === 'ASSISTANT') return answerPartsToMessages(message.parts);
+  const content = userPartsToContent(message.parts);
+  return content.length ? [{ role: 'USER', content }] : [];
+}
+
 function toGroup(message: HistoryMessage): Group {
-  const messages =
-    message.role === 'USER'
-      ? ((content) => (content.length ? [{ role: 'USER' as const, content }] : []))(
-          userPartsToContent(message.parts),
-        )
-      : answerPartsToMessages(message.parts);
+  const messages = toMessages(message);
   const blocks = messages.flatMap((m) => m.content ?? []);
   return {
     role: message.role,

@@ -12,11 +12,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   TABLE,
   conversationPartitionKey,
+  conversationToMessages,
   messageSortKey,
   parseMessageParts,
   utf8ByteLength,
   type ConversationRecordItem,
   type HistoryMessage,
+  type Message,
   type MessageItem,
   type MessagePart,
   type StopReason,
@@ -117,6 +119,31 @@ export class ConversationStore {
     );
     return out.Item ? (unmarshall(out.Item) as MessageItem) : null;
   }
+}
+
+/**
+ * The model's messages of a conversation turn: its history read and converted within
+ * `tokenBudget` (contracts' conversationToMessages), ending with a user message to answer.
+ * Not ok when the conversation, a message or a user message to answer is missing.
+ */
+export async function readTurnMessages(
+  store: ConversationStore,
+  ref: StreamConversationRef,
+  tokenBudget: number,
+): Promise<
+  { ok: true; messages: Message[]; droppedMessages: number } | { ok: false; message: string }
+> {
+  let turn: ConversationTurn;
+  try {
+    turn = await store.readTurn(ref);
+  } catch (error) {
+    if (error instanceof ConversationUnavailableError) return { ok: false, message: error.message };
+    throw error;
+  }
+  const history = conversationToMessages(turn.history, { tokenBudget });
+  if (history.messages.at(-1)?.role !== 'USER')
+    return { ok: false, message: 'the conversation has no user message to answer' };
+  return { ok: true, messages: history.messages, droppedMessages: history.droppedMessages };
 }
 
 /** How a stream ended, for its conversation message. */

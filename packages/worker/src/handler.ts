@@ -135,7 +135,8 @@ export const FailureQueueEventSchema = z.object({
 /**
  * The handler of the worker's on-failure queue (SQS, partial batch responses): each
  * message is Lambda's record of an event it gave up on; the stream gets a terminal
- * `WorkerFailed` error instead of staying RUNNING (see endAbandonedStream). Messages
+ * `WorkerFailed` error instead of staying RUNNING (see endAbandonedStream); a given-up
+ * purge is logged. Messages
  * that are not such records are logged and dropped; a failure to end a stream is
  * reported back so SQS redelivers that message.
  */
@@ -168,7 +169,9 @@ export async function failureHandler(
     }
     const { requestContext, requestPayload, responsePayload } = record.data;
     if ('purgeConversationId' in requestPayload) {
-      // A purge Lambda gave up on: its items expire by TTL, except messages (logged).
+      // A purge Lambda gave up on (after its retries). This function may not delete (least
+      // privilege, see infra): the conversation's streams expire by TTL, its messages stay
+      // until an operator purges them (this log names it).
       logger.error('a conversation purge was given up on', {
         conversationId: requestPayload.purgeConversationId,
         messageId: message.messageId,

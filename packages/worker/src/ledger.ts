@@ -25,6 +25,11 @@ export interface SpentEstimate {
   outputChars: number;
   /** Whether the model was called at all (no call: nothing was spent). */
   modelCalled: boolean;
+  /**
+   * Characters of the input the model got, when the stored input is not it (a
+   * conversation's answer: the history is read, not stored). Default: the stored input's JSON.
+   */
+  inputChars?: number;
 }
 
 /**
@@ -47,7 +52,9 @@ export function ledgerUsage(
     };
   }
   return {
-    inputTokens: spent.modelCalled ? estimateTokens(JSON.stringify(input ?? {}).length) : 0,
+    inputTokens: spent.modelCalled
+      ? estimateTokens(spent.inputChars ?? JSON.stringify(input ?? {}).length)
+      : 0,
     outputTokens: estimateTokens(spent.outputChars),
     cacheReadInputTokens: 0,
     cacheWriteInputTokens: 0,

@@ -1,9 +1,9 @@
 // One claimed attempt as one unit (kept whole, over 400 lines): its steps (model calls,
 // server tools, publishes, the daily quota, the outcome) share the attempt's state — seq,
-// usage, timings, streamed output — which splitting would have to pass around.
+// usage, timings, streamed output and the answer's parts (a conversation's message) —
+// which splitting would have to pass around.
 import {
   PartsBuilder,
-  conversationToMessages,
   estimateTokens,
   safeParseStartStreamInput,
   toolBlocksAsText,
@@ -15,7 +15,7 @@ import {
   type Usage,
   type WorkerErrorCode,
 } from '@org/bedrock-stream-contracts';
-import { ConversationUnavailableError } from './conversation.js';
+import { readTurnMessages } from './conversation.js';
 import { classifyRunFailure, errorCodeOf, errorEventMessage } from './classify-error.js';
 import { Coalescer } from './coalescer.js';
 import { DailyOutputQuota } from './daily-quota.js';
@@ -51,6 +51,8 @@ export class StreamRun {
   private modelLatencyMs: number | null = null;
   /** Answer text streamed (characters), for the ledger's estimate and the daily quota. */
   private outputChars = 0;
+  /** A conversation's input (its history is not in the record), for the ledger's estimate. */
+  private inputChars: number | undefined;
   private modelCalled = false;
   /** The owner's daily output-token quota, when one is configured. */
   private quota: DailyOutputQuota | null = null;
@@ -134,7 +136,11 @@ export class StreamRun {
 
   /** What this attempt spent, for the ledger when Bedrock reports no usage. */
   private spent(): SpentEstimate {
-    return { outputChars: this.outputChars, modelCalled: this.modelCalled };
+    return {
+      outputChars: this.outputChars,
+      modelCalled: this.modelCalled,
+      ...(this.inputChars !== undefined ? { inputChars: this.inputChars } : {}),
+    };
   }
 
   /**
@@ -158,6 +164,7 @@ export class StreamRun {
       const history = await this.readHistory();
       if (!history.ok) return history;
       input = { ...input, prompt: null, messages: history.value };
+      this.inputChars = JSON.stringify(input).length;
     }
     if (!this.deps.config.allowedModelIds.includes(input.modelId))
       return {
@@ -175,32 +182,22 @@ export class StreamRun {
     return { ok: true, value: input };
   }
 
-  /** A conversation turn's history as the model's messages (see conversationToMessages). */
+  /** A conversation turn's history as the model's messages (see readTurnMessages). */
   private async readHistory(): Promise<
     { ok: true; value: Message[] } | { ok: false; code: WorkerErrorCode; message: string }
   > {
-    try {
-      const turn = await this.deps.store.conversations.readTurn(this.record.conversation!);
-      const history = conversationToMessages(turn.history, {
-        tokenBudget: this.deps.config.historyTokenBudget,
+    const read = await readTurnMessages(
+      this.deps.store.conversations,
+      this.record.conversation!,
+      this.deps.config.historyTokenBudget,
+    );
+    if (!read.ok) return { ok: false, code: 'InvalidInput', message: read.message };
+    if (read.droppedMessages > 0)
+      this.deps.logger.info('history over the token budget: oldest messages left out', {
+        streamId: this.streamId,
+        dropped: read.droppedMessages,
       });
-      if (history.messages.at(-1)?.role !== 'USER')
-        return {
-          ok: false,
-          code: 'InvalidInput',
-          message: 'the conversation has no user message to answer',
-        };
-      if (history.droppedMessages > 0)
-        this.deps.logger.info('history over the token budget: oldest messages left out', {
-          streamId: this.streamId,
-          dropped: history.droppedMessages,
-        });
-      return { ok: true, value: history.messages };
-    } catch (error) {
-      if (error instanceof ConversationUnavailableError)
-        return { ok: false, code: 'InvalidInput', message: error.message };
-      throw error;
-    }
+    return { ok: true, value: read.messages };
   }
 
   /** Streams the model's answer to clients and records how it ended. */

@@ -11,6 +11,7 @@ import {
   chunkSortKey,
   conversationPartitionKey,
   encodeChunkPayload,
+  estimateTokens,
   messageSortKey,
   parseMessageParts,
   streamPartitionKey,
@@ -342,7 +343,7 @@ describe('conversation answers (dynalite + local Bedrock)', () => {
         messages: [{ role: 'USER', parts: [text('Tell me a long story [[tokens:2000]]')] }],
       });
       let cancelled = false;
-      const { outcome, chunks } = await runTurn(
+      const { outcome, chunks, record } = await runTurn(
         seeded,
         streamId,
         {},
@@ -356,6 +357,11 @@ describe('conversation answers (dynalite + local Bedrock)', () => {
         },
       );
       expect(outcome).toBe('cancelled');
+      // No usage from Bedrock: the ledger estimates the input from the history sent.
+      expect(record.ledger).toMatchObject({ estimated: true });
+      expect(record.ledger!.inputTokens).toBeGreaterThan(
+        estimateTokens(JSON.stringify({ modelId: HAIKU }).length) + 5,
+      );
       const message = await messageAt(seeded.conversationId, 1);
       expect(message.status).toBe('STOPPED');
       expect(message.stopReason).toBe('cancelled');

@@ -200,6 +200,10 @@ describe('a stream’s end (one transaction)', () => {
       cacheWriteInputTokens: 0,
       estimated: true,
     });
+    // A conversation's answer: the input the model got (its history), not the stored one.
+    expect(
+      ledgerUsage(null, { modelId: 'm' }, { outputChars: 0, modelCalled: true, inputChars: 400 }),
+    ).toMatchObject({ inputTokens: 100, estimated: true });
     expect(ledgerUsage(null, {}, { outputChars: 0, modelCalled: false })).toMatchObject({
       inputTokens: 0,
       outputTokens: 0,
