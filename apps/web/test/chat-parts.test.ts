@@ -217,7 +217,12 @@ describe('compactJson', () => {
     expect(compactJson({ rolls: [3, 5], total: 8 })).toBe('{ "rolls": [3, 5], "total": 8 }');
     expect(compactJson('text')).toBe('"text"');
     expect(compactJson({})).toBe('{}');
-    const long = { city: 'ripple lumen', temperatureC: 4, conditions: 'sunny', note: 'x'.repeat(30) };
+    const long = {
+      city: 'ripple lumen',
+      temperatureC: 4,
+      conditions: 'sunny',
+      note: 'x'.repeat(30),
+    };
     expect(compactJson(long)).toBe(
       `{\n  "city": "ripple lumen",\n  "temperatureC": 4,\n  "conditions": "sunny",\n  "note": "${'x'.repeat(30)}"\n}`,
     );
