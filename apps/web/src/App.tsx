@@ -49,6 +49,7 @@ export function App({
   const [thinking, setThinking] = useState(false);
   const [usage, setUsage] = useState<UsageReport | null>(null);
   const [startError, setStartError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
   const selected = conversations.conversations.find((c) => c.conversationId === selectedId);
 
   useEffect(preloadMarkdown, []);
@@ -99,12 +100,15 @@ export function App({
   // ConversationChat sends the message once the new conversation has loaded.
   const start = async (parts: UserPart[]) => {
     setStartError(null);
+    setCreating(true);
     try {
       const created = await conversations.create({ modelId, title: titleFrom(textOf(parts)) });
       setDraft({ conversationId: created.conversationId, parts });
       select(created.conversationId);
     } catch (error) {
       setStartError(errorText(error as Error));
+    } finally {
+      setCreating(false);
     }
   };
 
@@ -204,7 +208,7 @@ export function App({
         ) : (
           <ChatPane
             messages={[]}
-            status="draft"
+            status={creating ? 'creating' : 'draft'}
             error={startError}
             empty={<EmptyChat />}
             onSend={(parts) => void start(parts)}

@@ -4,12 +4,23 @@ import type { MessageView } from '../conversation.js';
 import { Composer, useComposer } from './Composer.js';
 import { MessageItem } from './MessageItem.js';
 
-/** The chat statuses of the client's Chat (and 'draft': no conversation yet). */
+/**
+ * The chat statuses of the client's Chat, and two of a new chat: 'draft' (no conversation
+ * yet) and 'creating' (its first message is creating the conversation).
+ */
 export type ChatStatus =
-  'draft' | 'loading' | 'ready' | 'submitted' | 'streaming' | 'awaiting-tool-result' | 'error';
+  | 'draft'
+  | 'creating'
+  | 'loading'
+  | 'ready'
+  | 'submitted'
+  | 'streaming'
+  | 'awaiting-tool-result'
+  | 'error';
 
 const STATUS_LABEL: Record<ChatStatus, string> = {
   draft: 'Ready',
+  creating: 'Starting…',
   loading: 'Loading…',
   ready: 'Ready',
   submitted: 'Starting…',
@@ -52,7 +63,10 @@ export function ChatPane({
   const scroller = useRef<HTMLDivElement>(null);
   const following = useRef(true);
   const busy =
-    status === 'submitted' || status === 'streaming' || status === 'awaiting-tool-result';
+    status === 'creating' ||
+    status === 'submitted' ||
+    status === 'streaming' ||
+    status === 'awaiting-tool-result';
   const idle = status === 'ready' || status === 'error' || status === 'draft';
   const last = messages[messages.length - 1];
 
@@ -104,8 +118,9 @@ export function ChatPane({
       {error && (
         <div className="error chat-error" role="alert" data-testid="chat-error">
           <span>{error}</span>
-          {onRetry && last?.status !== 'FAILED' && (
-            <button type="button" className="secondary" data-testid="retry" onClick={onRetry}>
+          {onRetry && (
+            // Tries the refused action again (a refused question is sent again as written).
+            <button type="button" className="secondary" data-testid="chat-retry" onClick={onRetry}>
               Retry
             </button>
           )}
