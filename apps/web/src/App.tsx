@@ -53,6 +53,13 @@ export function App({
   const selected = conversations.conversations.find((c) => c.conversationId === selectedId);
 
   useEffect(preloadMarkdown, []);
+  // The drawer (phone width): Escape closes it.
+  useEffect(() => {
+    if (!sidebarOpen) return;
+    const close = (e: KeyboardEvent) => e.key === 'Escape' && setSidebarOpen(false);
+    addEventListener('keydown', close);
+    return () => removeEventListener('keydown', close);
+  }, [sidebarOpen]);
   // Back/Forward and edited URLs open the conversation they name.
   useEffect(() => {
     const follow = () => setSelectedId(conversationIdFrom(location.hash));
@@ -130,6 +137,7 @@ export function App({
         onRename={(id, title) => void conversations.rename(id, title)}
         onDelete={(id) => void remove(id)}
         onLoadMore={() => void conversations.loadMore()}
+        open={sidebarOpen}
       />
       {sidebarOpen && (
         <button

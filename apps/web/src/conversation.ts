@@ -2,7 +2,6 @@ import type {
   JsonValue,
   MessagePart,
   MessageStatus,
-  ToolCallPart,
   Usage,
   UserPart,
 } from '@org/bedrock-stream-contracts';
@@ -77,14 +76,6 @@ export function usageLine(usage: Usage | null | undefined): string {
   if (cacheRead) parts.push(`${number.format(cacheRead)} read from cache`);
   if (cacheWrite) parts.push(`${number.format(cacheWrite)} written to cache`);
   return parts.join(' · ');
-}
-
-/** Tool calls of an answer still waiting for the page to run them. */
-export function pendingToolCalls(message: MessageView): ToolCallPart[] {
-  if (message.status !== 'AWAITING_TOOL_RESULT') return [];
-  return message.parts.filter(
-    (p): p is ToolCallPart => p.type === 'tool-call' && p.state === 'input-available',
-  );
 }
 
 /** The stop reasons worth telling the user about (a normal end says nothing). */

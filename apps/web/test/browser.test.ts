@@ -420,6 +420,14 @@ describe.skipIf(!haveChromium)('web chat in Chromium', () => {
     await page.waitForTimeout(300); // the slide-in transition, for the screenshot only
     await page.screenshot({ path: `${artifacts}chat-phone-sidebar.png` });
     expect(await axeViolations(page)).toEqual([]);
+    // The focus went into the drawer; Escape closes it, choosing a conversation too.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+      'new-chat',
+    );
+    await page.keyboard.press('Escape');
+    await expect.poll(() => sidebar.isVisible()).toBe(false);
+    await page.getByTestId('menu').click();
+    await expect.poll(() => sidebar.isVisible()).toBe(true);
     await page.getByTestId('conversation').first().locator('.conversation-open').click();
     await expect.poll(() => sidebar.isVisible()).toBe(false);
     await page.setViewportSize({ width: 1280, height: 860 });

@@ -15,12 +15,10 @@ import {
   editedParts,
   compactJson,
   errorText,
-  pendingToolCalls,
   stopNote,
   textOf,
   titleFrom,
   usageLine,
-  type MessageView,
 } from '../src/conversation.js';
 import { CLIENT_TOOLS, DICE_TOOL, rollDice, runClientTool } from '../src/demo-tool.js';
 import { conversationIdFrom, hashFor } from '../src/selected-conversation.js';
@@ -68,35 +66,6 @@ describe('conversation helpers', () => {
     expect(usageLine(null)).toBe('');
     expect(stopNote('end_turn')).toBe('');
     expect(stopNote('max_tokens')).toMatch(/length limit/);
-  });
-
-  it('lists the tool calls an answer waits for', () => {
-    const message: MessageView = {
-      id: 'm',
-      role: 'assistant',
-      status: 'AWAITING_TOOL_RESULT',
-      parts: [
-        { type: 'text', text: 'I will call roll_dice.' },
-        {
-          type: 'tool-call',
-          toolCallId: 't1',
-          toolName: 'roll_dice',
-          state: 'input-available',
-          inputText: '{}',
-          input: {},
-        },
-        {
-          type: 'tool-call',
-          toolCallId: 't2',
-          toolName: 'get_weather',
-          state: 'output-available',
-          inputText: '{}',
-          output: 'sunny',
-        },
-      ],
-    };
-    expect(pendingToolCalls(message).map((p) => p.toolCallId)).toEqual(['t1']);
-    expect(pendingToolCalls({ ...message, status: 'COMPLETE' })).toEqual([]);
   });
 
   it('tells quota errors apart from others', () => {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { PencilIcon, TrashIcon } from './icons.js';
 
 /** The fields of a conversation the sidebar shows (the client's Conversation has them). */
@@ -156,6 +156,7 @@ export function Sidebar({
   onRename,
   onDelete,
   onLoadMore,
+  open = false,
 }: {
   conversations: readonly ConversationSummary[];
   selectedId: string | null;
@@ -167,10 +168,23 @@ export function Sidebar({
   onRename: (id: string, title: string) => void;
   onDelete: (id: string) => void;
   onLoadMore: () => void;
+  /** The drawer was opened (phone width): the focus moves into it. */
+  open?: boolean;
 }) {
+  // Opening the drawer (phone width) moves the focus into it.
+  const newChat = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (open) newChat.current?.focus();
+  }, [open]);
   return (
     <nav className="sidebar" aria-label="Conversations" data-testid="sidebar">
-      <button type="button" className="new-chat" data-testid="new-chat" onClick={onNew}>
+      <button
+        type="button"
+        className="new-chat"
+        data-testid="new-chat"
+        onClick={onNew}
+        ref={newChat}
+      >
         + New chat
       </button>
       {error && (
