@@ -22,6 +22,8 @@ beforeAll(async () => {
   stack = await startLocalStack({
     stateFile: false,
     model: { timeToFirstTokenMs: 10, tokensPerSecond: 300, outputTokens: 20 },
+    // The deterministic server tools (get_weather, ...), so an answer calls one.
+    worker: { demoTools: true },
   });
   configPath = join(mkdtempSync(join(tmpdir(), 'ask-chat-')), 'stack.json');
   writeFileSync(configPath, JSON.stringify(stack.config));
@@ -148,11 +150,13 @@ describe('bedrock-ask --chat', () => {
       },
     );
     await s.until((x) => x.prompts() === 1);
-    s.send('Think first, then answer.');
+    s.send('Think first: what does get_weather say for Paris?');
     await s.until((x) => x.prompts() === 2);
     s.send('/exit');
     expect(await s.exited).toBe(EXIT.ok);
-    expect(s.out).toMatch(/\x1b\[2m[^\x1b]+\x1b\[22m\n\S/);
+    // Reasoning dimmed, then the server tool's call and its result on their own lines.
+    expect(s.out).toMatch(/\x1b\[2m[^\x1b]+\x1b\[22m\n/);
+    expect(s.out).toMatch(/\n\[tool get_weather \{.*\}\]\n\[tool get_weather -> \{.*\}\]\n/);
   }, 30_000);
 
   it('answers bad flags and an unknown conversation with clear messages', async () => {

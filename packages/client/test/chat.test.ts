@@ -394,4 +394,53 @@ describe('Chat', () => {
     await chat.retry();
     expect(chat.status).toBe('ready');
   });
+
+  it('stop() while a turn waits out the just-ended answer drops the turn', async () => {
+    const env = setup();
+    env.transport.onStart = ({ streamId }) => {
+      env.transport.answer(streamId, hello, { end: false });
+      env.transport.publishEvents(streamId, [
+        {
+          type: 'end',
+          stopReason: 'end_turn',
+          usage: null,
+          timings: { timeToFirstTokenMs: 1, totalMs: 2, modelLatencyMs: null },
+        },
+      ]);
+      // The worker never gets to clear the conversation's active stream here.
+    };
+    const { chat } = await openChat(env);
+    await chat.sendMessage('one');
+    const second = chat.sendMessage('two');
+    await new Promise<void>((resolve) => {
+      const poll = () =>
+        env.transport.log.filter((l) => l === 'sendMessage').length >= 2
+          ? resolve()
+          : setTimeout(poll, 1);
+      poll();
+    });
+    expect(chat.status).toBe('submitted');
+    await chat.stop();
+    await second;
+    expect(chat.status).toBe('ready');
+    expect(chat.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+  });
+
+  it('refused tool results go back to waiting for them; retry() submits them again', async () => {
+    const env = setup();
+    let turn = 0;
+    env.transport.onStart = ({ streamId }) =>
+      ++turn === 1
+        ? env.transport.answer(streamId, weatherCall, { stopReason: 'tool_use' })
+        : env.transport.answer(streamId, [{ type: 'text', text: 'Sunny.' }]);
+    const { chat } = await openChat(env);
+    await chat.sendMessage('Weather?');
+    env.transport.convFaults.submitToolResults = [appSyncError('ValidationError', 'not now')];
+    await chat.addToolResult({ toolCallId: 'call-1', output: { sunny: true } });
+    expect(chat.status).toBe('error');
+    expect(chat.messages[1]!.status).toBe('AWAITING_TOOL_RESULT');
+    await chat.retry();
+    expect(chat.status).toBe('ready');
+    expect(textOf(chat, 1)).toBe('Let me check.Sunny.');
+  });
 });

@@ -1,10 +1,9 @@
-import { createStreamClient } from '@org/bedrock-stream-client';
+import { Chat, type AttachmentStore } from '@org/bedrock-stream-client';
 
-createStreamClient({
-  url,
-  region,
-  auth: { type: 'API_KEY', apiKey },
-  // The defaults: the dropped subscription counts as try 1, so up to 9 resubscriptions,
-  // each after a random wait of up to 200, 400, 800, 1600, 3200, then 5000 ms.
-  reconnect: { maxTries: 10, initialDelayMs: 200, maxDelayMs: 5_000, jitter: true },
-});
+const attachmentStore: AttachmentStore = {
+  async offload(part) {
+    const key = await uploadToS3(part); // the app's own upload (presigned URL)
+    return { type: 'text', text: `[${part.type} ${key} is too large to attach inline]` };
+  },
+};
+const chat = new Chat({ client, conversationId, attachmentStore });

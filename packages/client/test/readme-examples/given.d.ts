@@ -11,3 +11,7 @@ declare module '@aws-sdk/credential-providers' {
     sessionToken?: string;
   }>;
 }
+declare const conversationId: string;
+declare const pngBase64: string;
+declare const client: import('@org/bedrock-stream-client').StreamClient;
+declare function uploadToS3(part: { type: string; bytes: string }): Promise<string>;
