@@ -3,7 +3,7 @@
 // the actions that change it. Every action runs one turn through `client.conversations`
 // (subscribe first, then the mutation) and follows its stream into the answer message; the
 // server keeps the history, so load() can reopen a conversation anywhere, joining an
-// answer that is still being written (catch-up, then live). It stays whole (~650 lines)
+// answer that is still being written (catch-up, then live). It stays whole (~750 lines)
 // because every action reads and changes the same snapshot, active turn and pending tool
 // calls; the stream machinery and the operations live in their own modules.
 import type { MessagePart, Usage, UserPart } from '@org/bedrock-stream-contracts';
@@ -78,6 +78,8 @@ interface ActiveTurn {
   base: readonly MessagePart[];
   /** Usage of the earlier streams of the answer. */
   baseUsage: Usage | undefined;
+  /** Stops following; with `detach`, ends the handle unless another chat follows it. */
+  release(detach: boolean): void;
 }
 
 /** The tool calls the last answer waits for, and the results given so far. */
@@ -355,7 +357,7 @@ export class Chat {
     this.disposed = true;
     const active = this.active;
     this.active = null;
-    active?.handle.detach();
+    active?.release(true);
     this.listeners.clear();
   }
 
@@ -490,8 +492,15 @@ export class Chat {
     baseUsage: Usage | undefined,
     rolledBack?: (result: StreamResult) => Promise<boolean>,
   ): Promise<StreamResult> {
-    const active: ActiveTurn = { handle, messageId, base, baseUsage };
+    let following = true;
+    const release = (detach: boolean) => {
+      if (!following) return;
+      following = false;
+      unfollow(handle, detach);
+    };
+    const active: ActiveTurn = { handle, messageId, base, baseUsage, release };
     this.active = active;
+    followers.set(handle, (followers.get(handle) ?? 0) + 1);
     const show = () => {
       if (this.active !== active) return;
       const parts = handle.parts.length === 0 ? base : [...base, ...handle.parts];
@@ -510,6 +519,7 @@ export class Chat {
     show();
     return handle.done.then(async (result) => {
       off();
+      release(false);
       if (this.active !== active) return result;
       if (rolledBack && (await rolledBack(result))) {
         if (this.active === active) this.active = null;
@@ -666,6 +676,24 @@ export class Chat {
     this.snapshot = next;
     for (const listener of [...this.listeners]) listener();
   }
+}
+
+/**
+ * How many chats follow each running stream: `client.resume()` hands a second chat of the
+ * same conversation the very handle the first follows, and one chat's dispose() must not
+ * end it for the other.
+ */
+const followers = new WeakMap<StreamHandle, number>();
+
+/** One chat stops following `handle`; the last one (on dispose) detaches it. */
+function unfollow(handle: StreamHandle, detach: boolean): void {
+  const left = (followers.get(handle) ?? 1) - 1;
+  if (left > 0) {
+    followers.set(handle, left);
+    return;
+  }
+  followers.delete(handle);
+  if (detach) handle.detach();
 }
 
 /** The optimistic answer of a new turn (its id is the stream id, as the server's). */

@@ -1,7 +1,9 @@
 // `client.conversations`: the conversation operations, typed from the generated
 // operations, every input checked before it is sent and every answer checked with zod
 // (stored parts with contracts' parseMessageParts). The three turn mutations start a
-// stream exactly like `client.stream()`: subscribe first, then the mutation.
+// stream exactly like `client.stream()`: subscribe first, then the mutation. It stays whole
+// (~480 lines, much of it TSDoc of the public types) so the types, their answer checks and
+// their input checks sit side by side.
 import {
   BedrockApiSchema,
   LIMITS,

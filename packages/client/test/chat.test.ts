@@ -443,4 +443,21 @@ describe('Chat', () => {
     expect(chat.status).toBe('ready');
     expect(textOf(chat, 1)).toBe('Let me check.Sunny.');
   });
+
+  it('two chats of one conversation on one client share the answer: one dispose() leaves the other', async () => {
+    const env = setup();
+    env.transport.onStart = ({ streamId }) => env.transport.answer(streamId, hello, { end: false });
+    const a = await openChat(env);
+    void a.chat.sendMessage('Hi');
+    await until(a.chat, 'streaming');
+    const b = await openChat(env, {}, a.conversationId);
+    a.chat.dispose();
+    const streamId = b.chat.messages[1]!.streamId!;
+    const more: ChunkEvent[] = [{ type: 'text', text: '!' }];
+    env.transport.publishEvents(streamId, more);
+    env.transport.endAnswer(streamId, [...hello, ...more]);
+    await until(b.chat, 'ready');
+    expect(b.chat.messages[1]).toMatchObject({ status: 'COMPLETE' });
+    expect(textOf(b.chat, 1)).toBe('Hello there!');
+  });
 });

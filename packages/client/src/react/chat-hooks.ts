@@ -25,6 +25,11 @@ export interface UseBedrockChatOptions {
   attachmentStore?: AttachmentStore;
   /** Called once per answer when its stream ends. */
   onFinish?: (message: ChatMessage) => void;
+  /**
+   * Re-render at most once per this many milliseconds while an answer streams in (status
+   * changes render at once). 0 renders on every change. Default 50.
+   */
+  throttleMs?: number;
 }
 
 /** What {@link useBedrockChat} returns: the chat's snapshot and its actions. */
@@ -91,12 +96,44 @@ export function useBedrockChat(options: UseBedrockChatOptions): UseBedrockChatRe
 
   // Until the effect made this conversation's chat, show it loading (not the last one).
   const current = chat && chat.conversationId === conversationId ? chat : null;
+  // The snapshot shown: the chat's, taken at most once per throttleMs while only the
+  // messages change (a status change is taken at once, so the end always shows).
+  const shown = useRef<{ chat: Chat | null; snapshot: ChatSnapshot } | null>(null);
+  if (current && shown.current?.chat !== current) {
+    shown.current = { chat: current, snapshot: current.getSnapshot() };
+  }
+  const throttleMs = options.throttleMs ?? 50;
   const subscribe = useCallback(
-    (listener: () => void) => (current ? current.subscribe(listener) : () => {}),
-    [current],
+    (listener: () => void) => {
+      if (!current) return () => {};
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let lastAt = 0;
+      const take = () => {
+        clearTimeout(timer);
+        timer = undefined;
+        lastAt = Date.now();
+        shown.current = { chat: current, snapshot: current.getSnapshot() };
+        listener();
+      };
+      const off = current.subscribe(() => {
+        const next = current.getSnapshot();
+        const wait = throttleMs - (Date.now() - lastAt);
+        if (throttleMs <= 0 || next.status !== shown.current?.snapshot.status || wait <= 0) take();
+        else timer ??= setTimeout(take, wait);
+      });
+      // Whatever changed between render and subscribe.
+      if (shown.current?.snapshot !== current.getSnapshot()) take();
+      return () => {
+        off();
+        clearTimeout(timer);
+      };
+    },
+    [current, throttleMs],
   );
   const getSnapshot = useCallback(
-    () => current?.getSnapshot() ?? (conversationId ? LOADING : NO_CONVERSATION),
+    () =>
+      (current && shown.current?.chat === current ? shown.current.snapshot : null) ??
+      (conversationId ? LOADING : NO_CONVERSATION),
     [current, conversationId],
   );
   const snapshot = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
