@@ -1,28 +1,37 @@
 import type { UsageReport } from '@org/bedrock-stream-client';
-import { useBedrockStream } from '@org/bedrock-stream-client/react';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useConversations } from '@org/bedrock-stream-client/react';
+import type { UserPart } from '@org/bedrock-stream-contracts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { ChatPane } from './components/ChatPane.js';
+import { ConversationChat } from './components/ConversationChat.js';
+import { MenuIcon } from './components/icons.js';
+import { preloadMarkdown } from './components/LazyMarkdown.js';
+import { Sidebar } from './components/Sidebar.js';
 import type { WebConfig } from './config.js';
-import { figuresOf, messagesFor, type Turn } from './conversation.js';
-import { quotaMessage, usageSummary } from './quota.js';
-import { loadChat, saveChat } from './saved-chat.js';
+import { errorText, textOf, titleFrom } from './conversation.js';
+import { DICE_TOOL } from './demo-tool.js';
+import { usageSummary } from './quota.js';
+import { conversationIdFrom, hashFor } from './selected-conversation.js';
 
-/** When the usage is read again after an answer ends (its ledger entry lands just after). */
+/** When usage and list are read again after an answer ends (the server's writes land just after). */
 const USAGE_REREAD_MS = 1_500;
 
-const STATUS_LABEL: Record<string, string> = {
-  idle: 'Ready',
-  submitted: 'Starting…',
-  streaming: 'Streaming…',
-  done: 'Done',
-  cancelled: 'Stopped',
-  error: 'Error',
-};
+function EmptyChat() {
+  return (
+    <>
+      <p>Ask anything: the answer streams in as the model writes it.</p>
+      <p className="muted">
+        Attach images or documents (pick, paste or drop them here). Ask to <code>{DICE_TOOL}</code>{' '}
+        and the page rolls them in your browser.
+      </p>
+    </>
+  );
+}
 
 /**
- * The chat: the history is held in the page (every turn stays visible) and sent as `messages`;
- * the answer being written is streamed by useBedrockStream and moved into the history when it
- * ends, with its status, error and figures. The chat and the id of the answer in flight are
- * kept in sessionStorage, so a reload shows the same chat and resumes that answer.
+ * The chat app: the owner's conversations in a sidebar (a drawer at phone width), the open
+ * conversation (its id in the URL, so a reload reopens it) and the composer. A new chat has
+ * no conversation until its first message: sending creates one titled after that message.
  */
 export function App({
   config,
@@ -32,57 +41,43 @@ export function App({
   /** Reads the user's usage today (`client.usage()`); the header shows it when given. */
   loadUsage?: () => Promise<UsageReport>;
 }) {
-  // Read once: what the tab held before a reload.
-  const [saved] = useState(loadChat);
-  const stream = useBedrockStream({ throttleMs: 50, resumeStreamId: saved.activeStreamId });
-  const [usage, setUsage] = useState<UsageReport | null>(null);
-  const [history, setHistory] = useState<Turn[]>(saved.history);
-  const [prompt, setPrompt] = useState('');
+  const conversations = useConversations();
+  const [selectedId, setSelectedId] = useState(() => conversationIdFrom(location.hash));
+  const [draft, setDraft] = useState<{ conversationId: string; parts: UserPart[] } | null>(null);
+  const [sidebarOpen, setSidebarOpen] = useState(false);
   const [modelId, setModelId] = useState(config.defaultModelId ?? config.allowedModelIds[0]!);
-  // The turns an answer in flight belongs after; null when no answer is pending. A ref, not
-  // state, so the effect below settles each answer exactly once.
-  const pending = useRef<Turn[] | null>(saved.activeStreamId ? saved.history : null);
-  const busy = stream.status === 'submitted' || stream.status === 'streaming';
-  // Only a stream the page follows for a pending answer is worth resuming after a reload
-  // (before the resume begins, status is still idle: keep the saved id).
-  const activeStreamId = !pending.current
-    ? null
-    : busy
-      ? stream.streamId
-      : stream.status === 'idle'
-        ? saved.activeStreamId
-        : null;
+  const [thinking, setThinking] = useState(false);
+  const [usage, setUsage] = useState<UsageReport | null>(null);
+  const [startError, setStartError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const selected = conversations.conversations.find((c) => c.conversationId === selectedId);
 
+  useEffect(preloadMarkdown, []);
+  // The drawer (phone width): Escape closes it.
   useEffect(() => {
-    saveChat({ history, activeStreamId });
-  }, [history, activeStreamId]);
-  const end = useRef<HTMLDivElement>(null);
+    if (!sidebarOpen) return;
+    const close = (e: KeyboardEvent) => e.key === 'Escape' && setSidebarOpen(false);
+    addEventListener('keydown', close);
+    return () => removeEventListener('keydown', close);
+  }, [sidebarOpen]);
+  // Back/Forward and edited URLs open the conversation they name.
+  useEffect(() => {
+    const follow = () => setSelectedId(conversationIdFrom(location.hash));
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
 
-  useEffect(() => {
-    const status = stream.status;
-    if (!pending.current || status === 'idle' || status === 'submitted' || status === 'streaming')
-      return;
-    const asked = pending.current;
-    pending.current = null;
-    setHistory([
-      ...asked,
-      {
-        role: 'ASSISTANT',
-        text: stream.text,
-        status,
-        ...(status === 'error' && stream.error
-          ? { error: quotaMessage(stream.error) ?? stream.error.message }
-          : {}),
-        figures: figuresOf(stream.metrics, stream.usage),
-      },
-    ]);
-  }, [stream.status, stream.text, stream.metrics, stream.usage, stream.error]);
+  const select = useCallback((id: string | null) => {
+    if (location.hash !== hashFor(id)) {
+      history.pushState(null, '', hashFor(id) || location.pathname + location.search);
+    }
+    setSelectedId(id);
+    setStartError(null);
+    setSidebarOpen(false);
+  }, []);
 
-  // The user's usage today: on load and whenever an answer ends. The worker adds an answer
-  // to the ledger just after its end event reaches the page, so read again a moment later.
-  const settled = stream.status !== 'submitted' && stream.status !== 'streaming';
-  useEffect(() => {
-    if (!loadUsage || !settled) return;
+  const refreshUsage = useCallback(() => {
+    if (!loadUsage) return () => undefined;
     let current = true;
     const load = () =>
       loadUsage().then(
@@ -95,157 +90,140 @@ export function App({
       current = false;
       clearTimeout(again);
     };
-  }, [loadUsage, settled]);
+  }, [loadUsage]);
+  useEffect(refreshUsage, [refreshUsage]);
 
-  // Keep the newest text in view while it streams.
-  useEffect(() => {
-    end.current?.scrollIntoView?.({ block: 'end' });
-  }, [history.length, stream.text]);
+  // The list is read again when an answer ends (its order and "answering…" change).
+  const refreshList = useRef(conversations.refresh);
+  refreshList.current = conversations.refresh;
+  const onSettled = useCallback(() => {
+    void refreshList.current();
+    refreshUsage();
+    // The worker clears the conversation's active answer just after the end reaches the page.
+    setTimeout(() => void refreshList.current(), USAGE_REREAD_MS);
+  }, [refreshUsage]);
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const text = prompt.trim();
-    if (!text || busy) return;
-    const messages = messagesFor(history, text);
-    const asked: Turn[] = [...history, { role: 'USER', text }];
-    pending.current = asked;
-    setHistory(asked);
-    setPrompt('');
-    void stream.start({ modelId, messages });
+  // A new chat's first message: create the conversation (titled after it), then open it;
+  // ConversationChat sends the message once the new conversation has loaded.
+  const start = async (parts: UserPart[]) => {
+    setStartError(null);
+    setCreating(true);
+    try {
+      const created = await conversations.create({ modelId, title: titleFrom(textOf(parts)) });
+      setDraft({ conversationId: created.conversationId, parts });
+      select(created.conversationId);
+    } catch (error) {
+      setStartError(errorText(error as Error));
+    } finally {
+      setCreating(false);
+    }
   };
 
-  // Retry asks the last question again: its previous answer leaves the history. The
-  // messages come from the history (not the hook's last input), so it works after a reload.
-  const retry = () => {
-    const lastUser = history.map((t) => t.role).lastIndexOf('USER');
-    if (lastUser < 0 || busy) return;
-    const asked = history.slice(0, lastUser + 1);
-    pending.current = asked;
-    setHistory(asked);
-    void stream.start({
-      modelId,
-      messages: messagesFor(history.slice(0, lastUser), asked[lastUser]!.text),
-    });
-  };
-
-  const newChat = () => {
-    if (busy) stream.cancel();
-    pending.current = null;
-    setHistory([]);
+  const remove = async (id: string) => {
+    if (id === selectedId) select(null);
+    await conversations.remove(id);
   };
 
   return (
-    <main>
-      <header>
-        <h1>bedrock-stream</h1>
-        <div className="controls">
-          <label>
-            Model{' '}
-            <select
-              data-testid="model"
-              value={modelId}
-              onChange={(e) => setModelId(e.target.value)}
-              disabled={busy}
-            >
-              {config.allowedModelIds.map((id) => (
-                <option key={id} value={id}>
-                  {id}
-                </option>
-              ))}
-            </select>
-          </label>
+    <div className={sidebarOpen ? 'app sidebar-open' : 'app'}>
+      <Sidebar
+        conversations={conversations.conversations}
+        selectedId={selectedId}
+        loading={conversations.status === 'loading'}
+        error={conversations.error ? errorText(conversations.error) : null}
+        hasMore={conversations.hasMore}
+        onNew={() => select(null)}
+        onSelect={select}
+        onRename={(id, title) => void conversations.rename(id, title)}
+        onDelete={(id) => void remove(id)}
+        onLoadMore={() => void conversations.loadMore()}
+        open={sidebarOpen}
+      />
+      {sidebarOpen && (
+        <button
+          type="button"
+          className="backdrop"
+          aria-label="Close conversations"
+          onClick={() => setSidebarOpen(false)}
+        />
+      )}
+      <main className="chat">
+        <header className="topbar">
           <button
             type="button"
-            className="secondary"
-            data-testid="new-chat"
-            onClick={newChat}
-            disabled={history.length === 0}
+            className="icon menu"
+            data-testid="menu"
+            aria-label="Conversations"
+            aria-expanded={sidebarOpen}
+            onClick={() => setSidebarOpen((open) => !open)}
           >
-            New chat
+            <MenuIcon />
           </button>
-        </div>
-        {usage && (
-          <small className="usage" data-testid="usage">
-            {usageSummary(usage)}
-          </small>
-        )}
-      </header>
-      {history.length === 0 && (
-        <p className="empty" data-testid="empty">
-          Ask anything: the answer streams in as the model writes it.
-        </p>
-      )}
-      <ol className="history" data-testid="history">
-        {history.map((turn, i) =>
-          turn.role === 'USER' ? (
-            <li key={i} className="user" data-testid="user-turn">
-              <p>{turn.text}</p>
-            </li>
-          ) : (
-            <li
-              key={i}
-              className={`assistant ${turn.status}`}
-              data-testid="assistant-turn"
-              data-status={turn.status}
-            >
-              {turn.text && <p>{turn.text}</p>}
-              {turn.error && (
-                <p className="error" role="alert" data-testid="error">
-                  {turn.error}
-                </p>
-              )}
-              {turn.status === 'cancelled' && (
-                <span className="badge" data-testid="cancelled">
-                  Stopped
-                </span>
-              )}
-              {turn.figures && <small data-testid="figures">{turn.figures}</small>}
-            </li>
-          ),
-        )}
-        {pending.current && (
-          <li className="assistant live" data-testid="answer" data-status={stream.status}>
-            <p>{stream.text || '…'}</p>
-          </li>
-        )}
-      </ol>
-      <div ref={end} />
-      <form onSubmit={submit}>
-        <textarea
-          data-testid="prompt"
-          value={prompt}
-          placeholder="Ask something… (Enter sends, Shift+Enter for a new line)"
-          onChange={(e) => setPrompt(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && !e.shiftKey) submit(e);
-          }}
-        />
-        <div className="actions">
-          <span data-testid="status" data-status={stream.status}>
-            {STATUS_LABEL[stream.status]}
-          </span>
-          {busy ? (
-            <button type="button" data-testid="stop" className="stop" onClick={stream.cancel}>
-              Stop
-            </button>
-          ) : (
-            <>
-              <button
-                type="button"
-                className="secondary"
-                data-testid="retry"
-                onClick={retry}
-                disabled={!history.some((t) => t.role === 'ASSISTANT')}
+          <h1 data-testid="title">
+            {selected?.title ?? (selectedId ? 'Conversation' : 'New chat')}
+          </h1>
+          <div className="controls">
+            {selectedId ? (
+              <span
+                className="model"
+                data-testid="model-name"
+                title="The model of this conversation"
               >
-                Retry
-              </button>
-              <button type="submit" data-testid="send" disabled={!prompt.trim()}>
-                Send
-              </button>
-            </>
+                {selected?.modelId ?? ''}
+              </span>
+            ) : (
+              <label>
+                <span className="visually-hidden">Model</span>
+                <select
+                  data-testid="model"
+                  value={modelId}
+                  onChange={(e) => setModelId(e.target.value)}
+                >
+                  {config.allowedModelIds.map((id) => (
+                    <option key={id} value={id}>
+                      {id}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            <label className="toggle">
+              <input
+                type="checkbox"
+                data-testid="thinking"
+                checked={thinking}
+                onChange={(e) => setThinking(e.target.checked)}
+              />{' '}
+              Reasoning
+            </label>
+          </div>
+          {usage && (
+            <small className="usage" data-testid="usage">
+              {usageSummary(usage)}
+            </small>
           )}
-        </div>
-      </form>
-    </main>
+        </header>
+        {selectedId ? (
+          <ConversationChat
+            key={selectedId}
+            conversationId={selectedId}
+            thinking={thinking}
+            firstMessage={draft?.conversationId === selectedId ? draft.parts : null}
+            onFirstMessageSent={() => setDraft(null)}
+            onSettled={onSettled}
+            empty={<EmptyChat />}
+          />
+        ) : (
+          <ChatPane
+            messages={[]}
+            status={creating ? 'creating' : 'draft'}
+            error={startError}
+            empty={<EmptyChat />}
+            onSend={(parts) => void start(parts)}
+            onStop={() => undefined}
+          />
+        )}
+      </main>
+    </div>
   );
 }

@@ -1,58 +1,118 @@
-import type { MessageInput, Usage } from '@org/bedrock-stream-contracts';
-import type { StreamMetrics } from '@org/bedrock-stream-client';
-
-/** How an assistant turn ended (the hook's terminal statuses). */
-export type TurnStatus = 'done' | 'cancelled' | 'error';
-
-/** One turn of the chat as the page shows it. */
-export type Turn =
-  | { role: 'USER'; text: string }
-  | {
-      role: 'ASSISTANT';
-      text: string;
-      status: TurnStatus;
-      /** The readable error message of a failed answer. */
-      error?: string;
-      /** Per-answer figures ("first token 120 ms · 35.0 tokens/s · 12 in / 60 out tokens"). */
-      figures: string;
-    };
+import type {
+  JsonValue,
+  MessagePart,
+  MessageStatus,
+  Usage,
+  UserPart,
+} from '@org/bedrock-stream-contracts';
+import { quotaMessage, type QuotaErrorLike } from './quota.js';
 
 /**
- * The `messages` to send for a new prompt. Every turn stays on screen, but the model only sees
- * question/answer pairs whose answer has text: Bedrock requires USER and ASSISTANT to
- * alternate, and a failed answer (no text) is no useful context. A stopped answer keeps its
- * partial text because that is what the user saw.
+ * One message as the page draws it: the fields of the client's `ChatMessage` that the views
+ * read (a ChatMessage is one), so the views do not depend on how the chat is held.
  */
-export function messagesFor(history: readonly Turn[], prompt: string): MessageInput[] {
-  const out: MessageInput[] = [];
-  let question: string | null = null;
-  for (const turn of history) {
-    if (turn.role === 'USER') {
-      question = turn.text;
-    } else if (question !== null) {
-      if (turn.text.trim().length > 0) {
-        out.push({ role: 'USER', text: question }, { role: 'ASSISTANT', text: turn.text });
-      }
-      question = null;
-    }
-  }
-  out.push({ role: 'USER', text: prompt });
-  return out;
+export interface MessageView {
+  id: string;
+  role: 'user' | 'assistant';
+  parts: readonly MessagePart[];
+  status: MessageStatus;
+  stopReason?: string | null | undefined;
+  usage?: Usage | null | undefined;
+  error?: (QuotaErrorLike & { message: string }) | null | undefined;
 }
 
-/**
- * The figures line of an answer. Tokens/s counts generation only (first token to the end), so a
- * slow start does not hide the streaming rate.
- */
-export function figuresOf(metrics: StreamMetrics | null, usage: Usage | null): string {
-  const parts: string[] = [];
-  const ttft = metrics?.timeToFirstTextMs ?? null;
-  const total = metrics?.totalMs ?? null;
-  if (ttft !== null) parts.push(`first token ${Math.round(ttft)} ms`);
-  const output = usage?.outputTokens;
-  if (output && ttft !== null && total !== null && total > ttft) {
-    parts.push(`${((output / (total - ttft)) * 1000).toFixed(1)} tokens/s`);
-  }
-  if (usage) parts.push(`${usage.inputTokens} in / ${usage.outputTokens} out tokens`);
+/** What to tell the user about a failed answer or request (quota errors say when to retry). */
+export function errorText(
+  error: (QuotaErrorLike & { message: string }) | null | undefined,
+): string {
+  if (!error) return 'The answer failed.';
+  return quotaMessage(error) ?? error.message;
+}
+
+/** Characters of a new conversation's title taken from its first message. */
+export const TITLE_CHARS = 60;
+
+/** A conversation's title from its first message: the first line, cut at a word. */
+export function titleFrom(text: string): string {
+  const line = text
+    .trim()
+    .split('\n')[0]!
+    .replace(/\[\[[^\]]*\]\]/g, '')
+    .trim();
+  if (line.length <= TITLE_CHARS) return line || 'New conversation';
+  const cut = line.slice(0, TITLE_CHARS);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > TITLE_CHARS / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
+}
+
+/** The text of a message (its text parts joined), e.g. to start editing it. */
+export function textOf(parts: readonly MessagePart[]): string {
+  return parts
+    .flatMap((p) => (p.type === 'text' ? [p.text] : []))
+    .join('\n\n')
+    .trim();
+}
+
+/** An edited user message: the new text with the original's images and documents kept. */
+export function editedParts(original: readonly MessagePart[], text: string): UserPart[] {
+  const files = original.filter(
+    (p): p is Extract<UserPart, { type: 'image' | 'document' }> =>
+      p.type === 'image' || p.type === 'document',
+  );
+  return [...(text.trim() ? [{ type: 'text' as const, text: text.trim() }] : []), ...files];
+}
+
+const number = new Intl.NumberFormat('en-US');
+
+/** "12 in · 60 out tokens" (+ cache reads/writes when the model reported them). */
+export function usageLine(usage: Usage | null | undefined): string {
+  if (!usage) return '';
+  const parts = [
+    `${number.format(usage.inputTokens)} in`,
+    `${number.format(usage.outputTokens)} out tokens`,
+  ];
+  const cacheRead = usage.cacheReadInputTokens ?? 0;
+  const cacheWrite = usage.cacheWriteInputTokens ?? 0;
+  if (cacheRead) parts.push(`${number.format(cacheRead)} read from cache`);
+  if (cacheWrite) parts.push(`${number.format(cacheWrite)} written to cache`);
   return parts.join(' · ');
+}
+
+/** The stop reasons worth telling the user about (a normal end says nothing). */
+const STOP_NOTES: Record<string, string> = {
+  max_tokens: 'The answer reached its length limit.',
+  content_filtered: 'The answer was filtered.',
+  guardrail_intervened: 'A guardrail stopped the answer.',
+  model_context_window_exceeded: 'The conversation is longer than the model can read.',
+};
+
+/** A note on how an answer ended, or '' for a normal end. */
+export function stopNote(stopReason: string | null | undefined): string {
+  return (stopReason && STOP_NOTES[stopReason]) ?? '';
+}
+
+/** Width up to which a JSON array or object stays on one line in {@link compactJson}. */
+const INLINE_JSON_CHARS = 60;
+
+/**
+ * JSON indented like `JSON.stringify(v, null, 2)`, except that arrays and objects short
+ * enough stay on one line (`[3, 5]`, `{ "city": "Paris" }`): tool cards stay small.
+ */
+export function compactJson(value: JsonValue, indent = ''): string {
+  const inline = JSON.stringify(value).replace(/([,:])(?=\S)/g, '$1 ');
+  if (value === null || typeof value !== 'object' || inline.length <= INLINE_JSON_CHARS) {
+    return Array.isArray(value) || value === null || typeof value !== 'object'
+      ? inline
+      : inline.length > 2
+        ? `{ ${inline.slice(1, -1)} }`
+        : inline;
+  }
+  const inner = `${indent}  `;
+  if (Array.isArray(value)) {
+    return `[\n${value.map((v) => inner + compactJson(v, inner)).join(',\n')}\n${indent}]`;
+  }
+  const entries = Object.entries(value).map(
+    ([k, v]) => `${inner}${JSON.stringify(k)}: ${compactJson(v, inner)}`,
+  );
+  return `{\n${entries.join(',\n')}\n${indent}}`;
 }

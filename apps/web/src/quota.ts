@@ -1,4 +1,5 @@
-import type { StreamClientError, UsageReport } from '@org/bedrock-stream-client';
+import type { UsageReport } from '@org/bedrock-stream-client';
+import type { QuotaErrorInfo } from '@org/bedrock-stream-contracts';
 
 const number = new Intl.NumberFormat('en-US');
 
@@ -12,16 +13,23 @@ export function formatWait(seconds: number): string {
   return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
 }
 
+/** The fields of a StreamClientError that say whether and how a quota stopped the user. */
+export interface QuotaErrorLike {
+  code?: string | undefined;
+  retryAfterSeconds?: number | null | undefined;
+  quota?: QuotaErrorInfo | null | undefined;
+}
+
 /**
  * What to tell the user when a quota stopped them (a refused start, or an answer stopped
  * because today's output tokens ran out); null for any other error.
  */
-export function quotaMessage(error: StreamClientError | null): string | null {
+export function quotaMessage(error: QuotaErrorLike | null | undefined): string | null {
   if (!error || (error.code !== 'QuotaExceeded' && error.code !== 'THROTTLED')) return null;
   const wait =
-    error.retryAfterSeconds === null ? '' : ` Try again in ${formatWait(error.retryAfterSeconds)}.`;
+    error.retryAfterSeconds == null ? '' : ` Try again in ${formatWait(error.retryAfterSeconds)}.`;
   if (error.code === 'THROTTLED') return `Too many requests at once.${wait}`;
-  const quota = error.quota;
+  const quota = error.quota ?? null;
   switch (quota?.quota) {
     case 'concurrentStreamsPerOwner':
       return `You already have ${quota.current} of ${quota.limit} answers running: wait for one to finish.${wait}`;

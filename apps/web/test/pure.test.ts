@@ -1,11 +1,8 @@
-/** The page's pure parts: conversation -> messages, figures, config parsing and its sources. */
-import { parseStartStreamInput } from '@org/bedrock-stream-contracts';
+/** The page's pure parts: config parsing and its sources, quota messages (more in chat-parts.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { configSource, parseWebConfig } from '../src/config.js';
-import { figuresOf, messagesFor, type Turn } from '../src/conversation.js';
 import { formatWait, quotaMessage, usageSummary } from '../src/quota.js';
 import { StreamClientError } from '@org/bedrock-stream-client';
-import { SAVED_CHAT_KEY, loadChat, saveChat } from '../src/saved-chat.js';
 
 const stackJson = {
   ready: true,
@@ -17,61 +14,6 @@ const stackJson = {
   defaultModelId: 'anthropic.claude-3-haiku-20240307-v1:0',
   bedrockEndpoint: 'http://127.0.0.1:4001',
 };
-
-describe('messagesFor', () => {
-  const answer = (text: string, status: 'done' | 'cancelled' | 'error'): Turn => ({
-    role: 'ASSISTANT',
-    text,
-    status,
-    figures: '',
-  });
-
-  it('sends alternating turns ending with the new question', () => {
-    const history: Turn[] = [{ role: 'USER', text: 'a' }, answer('A', 'done')];
-    expect(messagesFor(history, 'b')).toEqual([
-      { role: 'USER', text: 'a' },
-      { role: 'ASSISTANT', text: 'A' },
-      { role: 'USER', text: 'b' },
-    ]);
-  });
-
-  it('keeps a stopped partial answer and drops failed ones, so roles still alternate', () => {
-    const history: Turn[] = [
-      { role: 'USER', text: 'a' },
-      answer('', 'error'),
-      { role: 'USER', text: 'b' },
-      answer('part', 'cancelled'),
-      { role: 'USER', text: 'c' },
-      answer('', 'cancelled'),
-    ];
-    const messages = messagesFor(history, 'd');
-    expect(messages).toEqual([
-      { role: 'USER', text: 'b' },
-      { role: 'ASSISTANT', text: 'part' },
-      { role: 'USER', text: 'd' },
-    ]);
-    // What the page sends is a valid startStream input.
-    expect(() =>
-      parseStartStreamInput({
-        streamId: '0b7c2f0e-4c3a-4f5e-9a1b-2c3d4e5f6a7b',
-        modelId: 'm',
-        messages,
-      }),
-    ).not.toThrow();
-  });
-});
-
-describe('figuresOf', () => {
-  it('shows time to first token, generation rate and usage', () => {
-    const metrics = { timeToFirstTextMs: 100.4, totalMs: 1100 } as Parameters<typeof figuresOf>[0];
-    expect(figuresOf(metrics, { inputTokens: 5, outputTokens: 50, totalTokens: 55 })).toBe(
-      'first token 100 ms · 50.0 tokens/s · 5 in / 50 out tokens',
-    );
-  });
-  it('is empty when nothing is known', () => {
-    expect(figuresOf(null, null)).toBe('');
-  });
-});
 
 describe('config', () => {
   it('accepts the local stack ready JSON', () => {
@@ -182,55 +124,5 @@ describe('quota messages and usage', () => {
       'Today: 12,345 output tokens (of 200,000) · 3 answers',
     );
     expect(usageSummary(report(1, 7, null))).toBe('Today: 7 output tokens · 1 answer');
-  });
-});
-
-describe('the chat kept for a reload', () => {
-  /** A Storage with only what the page uses. */
-  const memoryStorage = () => {
-    const items = new Map<string, string>();
-    return {
-      getItem: (key: string) => items.get(key) ?? null,
-      setItem: (key: string, value: string) => void items.set(key, value),
-      items,
-    };
-  };
-  const history: Turn[] = [
-    { role: 'USER', text: 'a' },
-    { role: 'ASSISTANT', text: 'A', status: 'error', error: 'boom', figures: '' },
-    { role: 'USER', text: 'b' },
-  ];
-
-  it('round-trips the turns and the answer in flight', () => {
-    const storage = memoryStorage();
-    const chat = { history, activeStreamId: '0b6b8c3e-4a8f-4e8e-9d6a-2f1c7c9b5a10' };
-    saveChat(chat, storage);
-    expect(loadChat(storage)).toEqual(chat);
-  });
-
-  it('starts empty without storage, with nothing saved, or with something it cannot read', () => {
-    const empty = { history: [], activeStreamId: null };
-    expect(loadChat(null)).toEqual(empty);
-    const storage = memoryStorage();
-    expect(loadChat(storage)).toEqual(empty);
-    storage.setItem(SAVED_CHAT_KEY, '{not json');
-    expect(loadChat(storage)).toEqual(empty);
-    storage.setItem(SAVED_CHAT_KEY, JSON.stringify({ v: 2, history: [], activeStreamId: null }));
-    expect(loadChat(storage)).toEqual(empty);
-    storage.setItem(
-      SAVED_CHAT_KEY,
-      JSON.stringify({ v: 1, history: [{ role: 'SYSTEM', text: 'x' }], activeStreamId: null }),
-    );
-    expect(loadChat(storage)).toEqual(empty);
-  });
-
-  it('a storage that refuses writes only loses the reload', () => {
-    const refusing = {
-      getItem: () => null,
-      setItem: () => {
-        throw new DOMException('quota', 'QuotaExceededError');
-      },
-    };
-    expect(() => saveChat({ history, activeStreamId: null }, refusing)).not.toThrow();
   });
 });

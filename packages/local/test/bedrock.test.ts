@@ -6,7 +6,12 @@ import {
   type BedrockRuntimeClient,
 } from '@aws-sdk/client-bedrock-runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deterministicAnswer, startBedrockServer, type BedrockServer } from '../src/index.js';
+import {
+  MARKDOWN_SAMPLE,
+  deterministicAnswer,
+  startBedrockServer,
+  type BedrockServer,
+} from '../src/index.js';
 import { anthropicBody, collectConverse, collectInvoke, sdkClient } from './bedrock-helpers.js';
 
 const MODEL = 'anthropic.claude-3-haiku-20240307-v1:0';
@@ -287,6 +292,17 @@ describe('bedrock endpoint: four operations with the real SDK', () => {
       }),
     );
     expect(profile.stopReason).toBe('end_turn');
+  });
+
+  it('[[format:markdown]] answers with the Markdown sample, newlines and all', async () => {
+    const out = await client.send(
+      new ConverseCommand({
+        modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+        messages: [{ role: 'user', content: [{ text: 'Show me [[format:markdown]]' }] }],
+      }),
+    );
+    expect(out.output?.message?.content?.[0]?.text).toBe(MARKDOWN_SAMPLE);
+    expect(out.stopReason).toBe('end_turn');
   });
 });
 

@@ -22,6 +22,7 @@ export {
 } from './models.js';
 export {
   stripMarkers,
+  MARKDOWN_SAMPLE,
   estimateInputTokens,
   DEFAULT_OUTPUT_TOKENS,
   BEDROCK_STOP_REASONS,

@@ -28,10 +28,38 @@ export type StopReason = (typeof BEDROCK_STOP_REASONS)[number];
 export const DEFAULT_OUTPUT_TOKENS = 32;
 
 /**
- * Markers like `[[fault:...]]`, `[[tokens:N]]`, `[[stop:...]]`, `[[guardrail:...]]` and
- * `[[thinking:...]]` are control input for the fake model, never prompt text.
+ * Markers like `[[fault:...]]`, `[[tokens:N]]`, `[[stop:...]]`, `[[guardrail:...]]`,
+ * `[[thinking:...]]` and `[[format:markdown]]` are control input for the fake model, never
+ * prompt text.
  */
-export const MARKER_PATTERN = /\[\[(?:fault|tokens|stop|guardrail|thinking):[^\]]*\]\]/g;
+export const MARKER_PATTERN = /\[\[(?:fault|tokens|stop|guardrail|thinking|format):[^\]]*\]\]/g;
+
+/** `[[format:markdown]]` in the last user message: the answer is {@link MARKDOWN_SAMPLE}. */
+const MARKDOWN_MARKER = '[[format:markdown]]';
+
+/**
+ * The fixed Markdown answer of `[[format:markdown]]` (heading, list, table, fenced code): chat
+ * UIs render and test Markdown with it, as the natural answers are plain words.
+ */
+export const MARKDOWN_SAMPLE = [
+  '## A stream in three steps',
+  '',
+  'The worker **streams** each chunk as the model writes it:',
+  '',
+  '1. `startStream` records the stream',
+  '2. the worker calls Bedrock',
+  '3. chunks reach the page over AppSync',
+  '',
+  '| step | where |',
+  '| --- | --- |',
+  '| record | DynamoDB |',
+  '| publish | AppSync |',
+  '',
+  '```ts',
+  "const answer = await client.stream({ prompt: 'Hello' });",
+  'console.log(answer.text);',
+  '```',
+].join('\n');
 
 const TOKENS_MARKER = /\[\[tokens:(\d{1,6})\]\]/;
 
@@ -179,6 +207,10 @@ export function wordDeltas(text: string): string[] {
 
 /** The natural (unstopped) token sequence for a conversation: a pure function of its text. */
 export function naturalTokens(req: ChatRequest, count: number, modelId = ''): string[] {
+  if (lastUserMessage(req)?.text.includes(MARKDOWN_MARKER)) {
+    // Deltas keep their whitespace (newlines carry Markdown's structure).
+    return MARKDOWN_SAMPLE.match(/\s*\S+/g) ?? [];
+  }
   if (modelId.includes('echo')) {
     const words = wordDeltas(stripMarkers(lastUserMessage(req)?.text ?? '')).map((w) => w.trim());
     if (words.length > 0) {
