@@ -4,7 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runBench, SCENARIOS, table } from './run.js';
 
-const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+// `pnpm bench -- --quick` hands node a literal `--` first: drop it.
+const argv = process.argv.slice(2);
+const { values } = parseArgs({
+  args: argv[0] === '--' ? argv.slice(1) : argv,
+  options: { quick: { type: 'boolean' }, only: { type: 'string' } },
+});
 const only = values.only?.split(',').filter(Boolean);
 const unknown = only?.filter((n) => !(n in SCENARIOS));
 if (unknown?.length) {
