@@ -1,12 +1,11 @@
 // renameConversation: one conditional update (owner only), which also moves the
 // conversation up the caller's list (convUpdatedAt is the index's sort key).
 import { util, type Context } from '@aws-appsync/utils';
-import { ownerOf } from '../lib/common.js';
 import {
-  NAMES,
   conversationIdOf,
   conversationKey,
-  conversationNotFound,
+  ownedConversationCondition,
+  ownedConversationWriteResult,
 } from '../lib/conversations.js';
 import { validateTitle } from '../lib/validate-input.js';
 
@@ -22,19 +21,10 @@ export function request(ctx: Context) {
       expression: 'SET title = :title, updatedAt = :now, convUpdatedAt = :now',
       expressionValues: util.dynamodb.toMapValues({ ':title': title, ':now': now }),
     },
-    condition: {
-      expression: 'attribute_exists(pk) AND #owner = :owner',
-      expressionNames: { '#owner': NAMES['#owner'] as string },
-      expressionValues: util.dynamodb.toMapValues({
-        ':owner': ownerOf(ctx.identity as Record<string, unknown> | null),
-      }),
-    },
+    condition: ownedConversationCondition(ctx.identity),
   };
 }
 
 export function response(ctx: Context) {
-  const error = ctx.error;
-  if (error && error.type === 'DynamoDB:ConditionalCheckFailedException') conversationNotFound();
-  if (error) util.error(error.message, error.type);
-  return ctx.result;
+  return ownedConversationWriteResult(ctx);
 }

@@ -64,6 +64,31 @@ export function conversationNotFound(): void {
   util.error('conversation not found', 'NotFound');
 }
 
+/**
+ * The condition of a write to a conversation record: it exists and is the caller's (a
+ * missing one and another owner's fail alike, see {@link ownedConversationWriteResult}).
+ */
+export function ownedConversationCondition(identity: unknown): Record<string, unknown> {
+  return {
+    expression: 'attribute_exists(pk) AND #owner = :owner',
+    expressionNames: { '#owner': NAMES['#owner'] as string },
+    expressionValues: util.dynamodb.toMapValues({
+      ':owner': ownerOf(identity as Record<string, unknown> | null),
+    }),
+  };
+}
+
+/** The result of a write under {@link ownedConversationCondition}: NotFound when it failed. */
+export function ownedConversationWriteResult(ctx: {
+  error?: { message: string; type: string } | null;
+  result: unknown;
+}): unknown {
+  const error = ctx.error;
+  if (error && error.type === 'DynamoDB:ConditionalCheckFailedException') conversationNotFound();
+  if (error) util.error(error.message, error.type);
+  return ctx.result;
+}
+
 /** Whether a turn holds the conversation now (its lock not expired). */
 export function activeStreamOf(record: Record<string, unknown>): string | null {
   const active = record['activeStreamId'] as string | undefined;
