@@ -1,7 +1,8 @@
 // `client.conversations`: the conversation operations, typed from the generated
 // operations, every input checked before it is sent and every answer checked with zod
 // (stored parts with contracts' parseMessageParts). The three turn mutations start a
-// stream exactly like `client.stream()`: subscribe first, then the mutation. It stays whole
+// stream exactly like `client.stream()`: the subscription and the mutation at once (after
+// start_ack with `subscribeFirst`). It stays whole
 // (~480 lines, much of it TSDoc of the public types) so the types, their answer checks and
 // their input checks sit side by side.
 import {
@@ -135,7 +136,7 @@ export interface ConversationsApi {
   /** Every visible message, oldest first (all pages). */
   allMessages(conversationId: string): Promise<ChatMessage[]>;
   /**
-   * Stores a user message and streams the answer (subscribe first, then sendMessage).
+   * Stores a user message and streams the answer (the subscription and sendMessage at once).
    * `replaceMessageId`: edit-and-resend from that user message (later messages are dropped).
    * @throws StreamClientError `INVALID_INPUT` (synchronously) for bad content or options.
    */

@@ -1,8 +1,8 @@
-// One stream's lifecycle: subscribe, start (or attach to a stream that exists: resume),
-// assemble, fill gaps from the store, check the record when nothing arrives, end. The
+// One stream's lifecycle: subscribe and start at once (or attach to a stream that exists:
+// resume), assemble, fill gaps from the store, check the record when nothing arrives, end. The
 // parts with a job of their own live beside it: the subscription (stream-subscription.ts),
 // retries (operation-retry.ts), catch-up (catch-up.ts), the update log (update-log.ts),
-// the assembler and the record reader. It stays whole at ~550 lines because every step
+// the assembler and the record reader. It stays whole at ~650 lines because every step
 // left reads and changes the same session state (status, assembler, timers, metrics).
 import {
   ContractError,

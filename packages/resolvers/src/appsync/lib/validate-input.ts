@@ -1,5 +1,8 @@
 // Server-side validation of StartStreamInput, mirroring contracts' StartStreamInputSchema
-// (zod cannot run in APPSYNC_JS). Every failure is a ValidationError naming the field.
+// (zod cannot run in APPSYNC_JS), and of the conversation inputs (titles, turn options, user
+// content, tool results), which reuse its block and option checks. Every failure is a
+// ValidationError naming the field. It stays whole (~440 lines): the conversation checks are
+// built from the startStream ones, and one file keeps both in step with contracts.
 import { util } from '@aws-appsync/utils';
 import { LIMITS } from './common.js';
 
