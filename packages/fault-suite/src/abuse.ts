@@ -9,17 +9,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  DynamoDBClient,
-  GetItemCommand,
-  ScanCommand,
-  type AttributeValue,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ScanCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { TABLE, streamPartitionKey } from '@org/bedrock-stream-contracts';
 import { signAppSyncRequest } from '@org/bedrock-stream-local';
 import type { LocalStack } from '@org/bedrock-stream-stack';
 import WebSocket from 'ws';
 import type { GraphQLResponse } from './harness.js';
+import { storedItem } from './ledger.js';
 
 /** What requests need of a stack: its endpoints, keys and worker credentials. */
 export type StackEndpoints = Pick<LocalStack, 'config' | 'workerCredentials'>;
@@ -145,30 +141,11 @@ export async function tableSnapshot(stack: LocalStack): Promise<string[]> {
 }
 
 /** The stored record item of a stream straight from the table (owner included), or null. */
-export async function storedRecordItem(
+export function storedRecordItem(
   stack: LocalStack,
   streamId: string,
 ): Promise<Record<string, AttributeValue> | null> {
-  const ddb = new DynamoDBClient({
-    region: stack.config.region,
-    endpoint: stack.dynamo.endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    const res = await ddb.send(
-      new GetItemCommand({
-        TableName: stack.config.tableName,
-        ConsistentRead: true,
-        Key: {
-          [TABLE.partitionKey]: { S: streamPartitionKey(streamId) },
-          [TABLE.sortKey]: { S: TABLE.recordSortKey },
-        },
-      }),
-    );
-    return res.Item ?? null;
-  } finally {
-    ddb.destroy();
-  }
+  return storedItem(stack, streamPartitionKey(streamId), TABLE.recordSortKey);
 }
 
 function canonical(value: unknown): string {

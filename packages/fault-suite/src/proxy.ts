@@ -5,6 +5,7 @@
 // tell one request from the next on a keep-alive connection; everything else is bytes.
 import { Buffer } from 'node:buffer';
 import { createServer, connect, type Server, type Socket } from 'node:net';
+import { prng } from '@org/bedrock-stream-local';
 
 /** One HTTP request as the proxy sees it. */
 export interface ProxyRequest {
@@ -49,18 +50,6 @@ export interface ProxyStats {
   offlineResets: number;
   /** Dropped requests and responses per GraphQL operation name. */
   dropsByOperation: Record<string, number>;
-}
-
-/** mulberry32: a tiny seeded PRNG; reproducibility matters here, not quality. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');

@@ -6,3 +6,5 @@ export * from './appsync/index.js';
 /** DynamoDB-compatible store (dynalite) and the Lambda async invoker. */
 export * from './dynamodb/index.js';
 export * from './invoker/index.js';
+/** The seeded PRNG the local stand-ins draw their faults and answers from. */
+export { prng } from './shared/prng.js';

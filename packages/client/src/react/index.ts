@@ -178,6 +178,19 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
 
   useEffect(() => release, [release]);
 
+  /** A stream the client refused to open (bad input, no resume()): its result at once. */
+  const refuse = useCallback(
+    (streamId: string, err: unknown): Promise<StreamResult> => {
+      const error =
+        err instanceof StreamClientError
+          ? err
+          : new StreamClientError('INVALID_INPUT', describeError(err), false, { cause: err });
+      store.fail(streamId, error);
+      return Promise.resolve(rejectedResult(streamId, error));
+    },
+    [store],
+  );
+
   const start = useCallback(
     (input: StreamInput): Promise<StreamResult> => {
       release();
@@ -189,15 +202,10 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
         followingRef.current = { streamId, resumed: false };
         return store.follow(handle);
       } catch (err) {
-        const error =
-          err instanceof StreamClientError
-            ? err
-            : new StreamClientError('INVALID_INPUT', describeError(err), false, { cause: err });
-        store.fail(streamId, error);
-        return Promise.resolve(rejectedResult(streamId, error));
+        return refuse(streamId, err);
       }
     },
-    [client, store, release],
+    [client, store, release, refuse],
   );
 
   const resume = useCallback(
@@ -210,15 +218,10 @@ export function useBedrockStream(options: UseBedrockStreamOptions = {}): UseBedr
         followingRef.current = { streamId, resumed: true };
         return store.follow(handle);
       } catch (err) {
-        const error =
-          err instanceof StreamClientError
-            ? err
-            : new StreamClientError('INVALID_INPUT', describeError(err), false, { cause: err });
-        store.fail(streamId, error);
-        return Promise.resolve(rejectedResult(streamId, error));
+        return refuse(streamId, err);
       }
     },
-    [client, store, release],
+    [client, store, release, refuse],
   );
 
   const resumeStreamId = options.resumeStreamId;

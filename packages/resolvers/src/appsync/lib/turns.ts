@@ -69,6 +69,22 @@ export interface TurnPlan {
   checks: unknown[];
 }
 
+/** A new answer of the stream `streamId`: empty and STREAMING; its id is the stream's. */
+function streamingAnswer(
+  conversationId: string,
+  index: number,
+  streamId: string,
+): Record<string, unknown> {
+  return newMessage(conversationId, index, {
+    messageId: streamId,
+    role: 'ASSISTANT',
+    parts: '[]',
+    status: 'STREAMING',
+    streamId,
+    streamIds: [streamId],
+  });
+}
+
 function newMessage(
   conversationId: string,
   index: number,
@@ -167,14 +183,7 @@ export function planTurn(turn: TurnRequest): TurnPlan {
       parts: JSON.stringify(turn.userParts ?? []),
       status: 'COMPLETE',
     });
-    assistantMessage = newMessage(conversationId, assistantIndex, {
-      messageId: turn.streamId,
-      role: 'ASSISTANT',
-      parts: '[]',
-      status: 'STREAMING',
-      streamId: turn.streamId,
-      streamIds: [turn.streamId],
-    });
+    assistantMessage = streamingAnswer(conversationId, assistantIndex, turn.streamId);
     messageItems.push(put(table, messageKey(conversationId, userIndex), userMessage));
     messageItems.push(put(table, messageKey(conversationId, assistantIndex), assistantMessage));
   } else if (turn.kind === 'regenerate') {
@@ -183,14 +192,7 @@ export function planTurn(turn: TurnRequest): TurnPlan {
     const previous = last as Record<string, unknown>;
     if (previous['status'] === 'STREAMING')
       invalid('regenerate', 'the last answer is still streaming; cancel it first');
-    assistantMessage = newMessage(conversationId, assistantIndex, {
-      messageId: turn.streamId,
-      role: 'ASSISTANT',
-      parts: '[]',
-      status: 'STREAMING',
-      streamId: turn.streamId,
-      streamIds: [turn.streamId],
-    });
+    assistantMessage = streamingAnswer(conversationId, assistantIndex, turn.streamId);
     messageItems.push({
       ...put(table, messageKey(conversationId, assistantIndex), assistantMessage),
       // The answer it replaces is still the one read (no other turn replaced it meanwhile).
