@@ -4,7 +4,13 @@
 // would bring its normalizer, optimism and @wry into every page for nothing (about 14 KB of
 // a browser bundle, gzipped). Apps that run their own cached queries on `client.apollo`
 // pass `cache: new InMemoryCache()` (StreamClientOptions.cache).
-import { ApolloCache, type Cache, type Reference, type Transaction } from '@apollo/client/core';
+import {
+  ApolloCache,
+  type Cache,
+  type OperationVariables,
+  type Reference,
+  type Transaction,
+} from '@apollo/client/core';
 
 /**
  * An `ApolloCache` that keeps nothing: reads miss, writes are dropped, watches never fire.
@@ -13,29 +19,37 @@ import { ApolloCache, type Cache, type Reference, type Transaction } from '@apol
  * warns in development that the result it wrote reads back incomplete.
  */
 export class NoStoreCache extends ApolloCache {
-  override read<TData>(): TData | null {
+  override read<TData, TVariables extends OperationVariables = OperationVariables>(
+    _options: Cache.ReadOptions<TData, TVariables>,
+  ): TData | null {
     return null;
   }
 
-  override write(): Reference | undefined {
+  override write<TData, TVariables extends OperationVariables = OperationVariables>(
+    _options: Cache.WriteOptions<TData, TVariables>,
+  ): Reference | undefined {
     return undefined;
   }
 
-  override diff<TData>(): Cache.DiffResult<TData> {
+  override diff<TData, TVariables extends OperationVariables = OperationVariables>(
+    _options: Cache.DiffOptions<TData, TVariables>,
+  ): Cache.DiffResult<TData> {
     return { result: null, complete: false };
   }
 
-  override watch(): () => void {
+  override watch<TData, TVariables extends OperationVariables = OperationVariables>(
+    _options: Cache.WatchOptions<TData, TVariables>,
+  ): () => void {
     return () => {};
   }
 
   override async reset(): Promise<void> {}
 
-  override evict(): boolean {
+  override evict(_options: Cache.EvictOptions): boolean {
     return false;
   }
 
-  override restore(): this {
+  override restore(_serializedState: unknown): this {
     return this;
   }
 
@@ -43,7 +57,7 @@ export class NoStoreCache extends ApolloCache {
     return {};
   }
 
-  override removeOptimistic(): void {}
+  override removeOptimistic(_id: string): void {}
 
   override fragmentMatches(): boolean {
     return false;

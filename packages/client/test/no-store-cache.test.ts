@@ -12,7 +12,7 @@ import { NoStoreCache } from '../src/no-store-cache.js';
 
 const record = {
   streamId: 's-1',
-  status: 'COMPLETED',
+  status: 'COMPLETED' as const,
   modelId: 'm',
   attempt: 1,
   lastSeq: 3,
