@@ -48,11 +48,11 @@ export function removePahoMqtt(code: string, version: string): string {
   if (!block.trimStart().startsWith(PAHO_DECLARATION)) {
     throw unknownLayout(version, `the paho-mqtt block is not "${PAHO_DECLARATION}...});"`);
   }
-  const rest = code.slice(0, start) + `${PAHO_START} (not bundled: bedrockStreamClient())\n` + code.slice(end);
+  const rest =
+    code.slice(0, start) + `${PAHO_START} (not bundled: bedrockStreamClient())\n` + code.slice(end);
   const uses = rest.split(PAHO_USE).length - 1;
   if (uses !== 1) throw unknownLayout(version, `"${PAHO_USE}" found ${uses} times, not once`);
-  const stub =
-    `{ Client: function PahoClientNotBundled() { throw new Error(${JSON.stringify(LEGACY_MQTT_MESSAGE)}); } }`;
+  const stub = `{ Client: function PahoClientNotBundled() { throw new Error(${JSON.stringify(LEGACY_MQTT_MESSAGE)}); } }`;
   const trimmed = rest.replace(PAHO_USE, () => stub);
   if (trimmed.includes('require_paho_mqtt')) {
     throw unknownLayout(version, 'require_paho_mqtt is used beyond the one known place');
