@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createContext, runInContext } from 'node:vm';
 import { build, type Rolldown } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bedrockStreamClient } from '@org/bedrock-stream-client/vite';
@@ -87,6 +88,41 @@ describe('bedrockStreamClient() in a vite build', () => {
       'no-global-buffer.js',
       'url.js',
     ]);
+  });
+});
+
+describe('the global Buffer in a plugin build', () => {
+  /** `entry` bundled by vite as an IIFE (one file, dynamic imports inlined) with `plugins`. */
+  async function iife(entryFile: string, plugins: ReturnType<typeof bedrockStreamClient>[]) {
+    const result = await build({
+      root: packageDir,
+      configFile: false,
+      logLevel: 'silent',
+      plugins,
+      build: {
+        write: false,
+        minify: false,
+        lib: { entry: entryFile, formats: ['iife'], name: 'bundle' },
+      },
+    });
+    const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
+    return outputs.flatMap((o) => o.output).find((o) => o.type === 'chunk')!.code;
+  }
+
+  it.each([
+    ['with the plugin: none is installed', true, 'undefined'],
+    ['without it: the buffer package’s', false, 'function'],
+  ])('before a subscription, %s', async (_case, withPlugin, bufferType) => {
+    const code = await iife(
+      fileURLToPath(new URL('./fixtures/vite-entry/realtime-globals.js', import.meta.url)),
+      withPlugin ? [bedrockStreamClient()] : [],
+    );
+    // A browser-like realm: a WebSocket, no Buffer (nor anything else of Node's).
+    const realm = createContext({});
+    runInContext('globalThis.WebSocket = class WebSocket {}', realm);
+    runInContext(code, realm);
+    await (runInContext('bundle.ensureRealtimeGlobals()', realm) as Promise<void>);
+    expect(runInContext('typeof Buffer', realm)).toBe(bufferType);
   });
 });
 
