@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bedrockStreamClient } from '@org/bedrock-stream-client/vite';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
 
@@ -30,23 +31,7 @@ function localStackConfig(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), localStackConfig()],
-  // The AppSync subscription link expects Node's `global` in browsers.
-  define: { global: 'globalThis' },
+  // bedrockStreamClient(): the AppSync links get only what the client uses of them.
+  plugins: [react(), bedrockStreamClient(), localStackConfig()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
-  resolve: {
-    // The AppSync links are CommonJS: their require() of graphql's index and of Node's `url`
-    // would bring the whole graphql library and the `url` polyfill's query-string stack.
-    // Each alias gives them only what they call (see src/shims/).
-    alias: [
-      {
-        find: /^graphql\/index\.js$/,
-        replacement: fileURLToPath(new URL('./src/shims/graphql-cjs.ts', import.meta.url)),
-      },
-      {
-        find: /^url$/,
-        replacement: fileURLToPath(new URL('./src/shims/url.ts', import.meta.url)),
-      },
-    ],
-  },
 });

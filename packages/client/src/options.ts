@@ -1,3 +1,4 @@
+import type { ApolloCache } from '@apollo/client/core';
 import { LIMITS, type RetryPolicy } from '@org/bedrock-stream-contracts';
 // zod/mini: the method-chain build would be most of a browser bundle's weight.
 import * as z from 'zod/mini';
@@ -133,6 +134,16 @@ export interface StreamClientOptions {
    * stream. 0 closes the connection with the last stream. Default 300000 (5 minutes).
    */
   keepWarmMs?: number;
+  /**
+   * The cache of the underlying ApolloClient (`client.apollo`). The client's own operations
+   * never use a cache (each is sent `fetchPolicy: 'no-cache'`: a stream's record must be read
+   * from the store), so the default is a cache that stores nothing, which spares browsers
+   * InMemoryCache's weight (about 14 KB gzipped). To run your own operations on
+   * `client.apollo` with any fetch policy but `no-cache` (e.g. `useQuery`'s default
+   * `cache-first`), pass `new InMemoryCache()` (from `@apollo/client`): on the default cache
+   * they always go to the network, and Apollo warns about it in development.
+   */
+  cache?: ApolloCache;
 }
 
 const providerOf = <T extends z.ZodMiniType>(schema: T) =>
@@ -155,6 +166,19 @@ const AuthSchema = z.discriminatedUnion('type', [
     jwtToken: providerOf(z.string().check(z.minLength(1, 'jwtToken is empty'))),
   }),
 ]);
+
+/**
+ * What ApolloClient calls on its cache. Checked by shape rather than `instanceof` so a cache
+ * from a second copy of @apollo/client (its CommonJS build, say) is accepted too.
+ */
+const APOLLO_CACHE_METHODS = ['read', 'write', 'diff', 'watch', 'reset', 'evict', 'batch'] as const;
+
+const isApolloCache = (value: unknown): value is ApolloCache =>
+  typeof value === 'object' &&
+  value !== null &&
+  APOLLO_CACHE_METHODS.every(
+    (method) => typeof (value as Record<string, unknown>)[method] === 'function',
+  );
 
 const ms = z.int().check(z.nonnegative());
 const positiveMs = z.int().check(z.nonnegative(), z.positive());
@@ -219,6 +243,9 @@ export const StreamClientOptionsSchema = z.strictObject({
   cancelGraceMs: z.optional(ms),
   subscribeFirst: z.optional(z.boolean()),
   keepWarmMs: z.optional(ms),
+  cache: z.optional(
+    z.custom<ApolloCache>(isApolloCache, 'expected an ApolloCache, e.g. new InMemoryCache()'),
+  ),
 });
 
 /** Options with every default filled in. */

@@ -1,4 +1,4 @@
-import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client/core';
+import { ApolloClient, ApolloLink, HttpLink } from '@apollo/client/core';
 import { createAuthLink, type AuthOptions } from 'aws-appsync-auth-link';
 import { CONTROL_EVENTS_KEY, createSubscriptionHandshakeLink } from 'aws-appsync-subscription-link';
 import {
@@ -24,6 +24,7 @@ import {
 } from './conversation-transport.js';
 import { StreamClientError } from './errors.js';
 import { asClientError } from './operation-retry.js';
+import { NoStoreCache } from './no-store-cache.js';
 import type { ResolvedStreamClientOptions } from './options.js';
 import { ensureRealtimeGlobals } from './runtime.js';
 import { timedFetch } from './timed-fetch.js';
@@ -112,7 +113,9 @@ const controlMessageLink = new ApolloLink((operation, forward) =>
 /**
  * Builds the transport: HTTP operations through aws-appsync-auth-link, subscriptions
  * through aws-appsync-subscription-link (AppSync real-time protocol), all on one
- * ApolloClient with caching off (every read must see the store, not a cache).
+ * ApolloClient with caching off (every read must see the store, not a cache): each
+ * operation is sent `no-cache`, and the cache is the app's (`options.cache`) or one that
+ * stores nothing.
  */
 export function createApolloTransport(options: ResolvedStreamClientOptions): ApolloStreamTransport {
   const auth = toAuthOptions(options.auth);
@@ -138,7 +141,7 @@ export function createApolloTransport(options: ResolvedStreamClientOptions): Apo
   ]);
   const apollo = new ApolloClient({
     link,
-    cache: new InMemoryCache(),
+    cache: options.cache ?? new NoStoreCache(),
     defaultOptions: {
       query: { fetchPolicy: 'no-cache' },
       mutate: { fetchPolicy: 'no-cache' },

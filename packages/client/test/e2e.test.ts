@@ -7,9 +7,11 @@
  * through package.json would make a dependency cycle; it is loaded from its build output
  * instead, and these tests are skipped with the reason when that build is missing.
  */
+import { InMemoryCache } from '@apollo/client/core';
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  GetStreamDocument,
   StreamChunksDocument,
   TABLE,
   chunkSortKey,
@@ -24,6 +26,7 @@ import {
   type StreamPart,
   type StreamUpdate,
 } from '../src/index.js';
+import { NoStoreCache } from '../src/no-store-cache.js';
 import { futureAttemptChunks, type StoredChunk } from './helpers.js';
 import { chunksOf, expectedParts, turnEvents, type TurnSpec } from './turns.js';
 
@@ -98,6 +101,49 @@ describe.skipIf(skipReason !== null)(
       expect(result.text).toBe(await storedText(handle.streamId));
       if (deterministicAnswer) expect(result.text).toBe(deterministicAnswer(PROMPT, modelId));
       expect(result.usage?.outputTokens).toBeGreaterThan(0);
+    });
+
+    it('the default cache stores nothing; an app’s InMemoryCache serves its own cached queries', async () => {
+      // Every operation above (mutations, queries, the subscription) ran on the no-store cache.
+      expect(client.apollo!.cache).toBeInstanceOf(NoStoreCache);
+      expect(client.apollo!.cache.extract()).toEqual({});
+
+      let requests = 0;
+      const cache = new InMemoryCache();
+      const cached = createStreamClient({
+        url: stack.config.graphqlUrl,
+        region: stack.config.region,
+        auth: { type: 'API_KEY', apiKey: stack.config.apiKey },
+        cache,
+        fetch: (input, init) => {
+          requests += 1;
+          return fetch(input, init);
+        },
+      });
+      try {
+        expect(cached.apollo!.cache).toBe(cache);
+        const result = await cached.stream({ modelId, prompt: PROMPT }).done;
+        expect(result.status).toBe('done');
+        // The client's own reads still go to the store every time...
+        const before = requests;
+        await cached.getStream(result.streamId);
+        await cached.getStream(result.streamId);
+        expect(requests).toBe(before + 2);
+        // ...while the app's cache-first query is answered from its cache the second time.
+        const query = () =>
+          cached.apollo!.query({
+            query: GetStreamDocument,
+            variables: { streamId: result.streamId },
+            fetchPolicy: 'cache-first',
+          });
+        const first = await query();
+        expect(first.data?.getStream?.streamId).toBe(result.streamId);
+        const second = await query();
+        expect(second.data).toEqual(first.data);
+        expect(requests).toBe(before + 3);
+      } finally {
+        cached.close();
+      }
     });
 
     it('cancel ends the stream with status cancelled', async () => {

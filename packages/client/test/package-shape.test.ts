@@ -1,9 +1,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { InMemoryCache } from '@apollo/client/core';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as core from '../src/index.js';
 import { StreamClientError, createStreamClient, realtimeUrlFor } from '../src/index.js';
 import * as internal from '../src/internal.js';
+import { NoStoreCache } from '../src/no-store-cache.js';
 import {
   DEFAULT_OPERATION_RETRY_POLICY,
   DEFAULT_RECONNECT_POLICY,
@@ -165,6 +167,26 @@ describe('options validation', () => {
   it('rejects unknown options (a typo or a removed option is not silently ignored)', () => {
     const auth = { type: 'API_KEY', apiKey: 'k' } as const;
     expect(() => resolveOptions({ ...ok, auth, maxReconnects: 5 })).toThrow(/maxReconnects/);
+  });
+
+  it('takes an ApolloCache as `cache` (default: one that stores nothing) and names a wrong one', () => {
+    const auth = { type: 'API_KEY', apiKey: 'k' } as const;
+    const cache = new InMemoryCache();
+    expect(resolveOptions({ ...ok, auth, cache }).cache).toBe(cache);
+    const defaulted = createStreamClient({ ...ok, auth });
+    const own = createStreamClient({ ...ok, auth, cache });
+    try {
+      expect(defaulted.apollo?.cache).toBeInstanceOf(NoStoreCache);
+      expect(own.apollo?.cache).toBe(cache);
+    } finally {
+      defaulted.close();
+      own.close();
+    }
+    for (const wrong of [{}, 'memory', InMemoryCache, { read() {}, write() {} }]) {
+      expect(() => resolveOptions({ ...ok, auth, cache: wrong as never })).toThrow(
+        /cache: expected an ApolloCache/,
+      );
+    }
   });
 
   it('rejects an unknown auth type', () => {

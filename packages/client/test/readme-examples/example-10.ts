@@ -1,23 +1,47 @@
-import { createStreamClient } from '@org/bedrock-stream-client';
+import {
+  createStreamClient,
+  partsToMessages,
+  pendingToolCalls,
+  type StreamMessage,
+} from '@org/bedrock-stream-client';
 
 const client = createStreamClient({ url, region, auth: { type: 'API_KEY', apiKey } });
-const conversation = await client.conversations.create({
-  modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
-  title: 'Trip to Lisbon',
-  system: 'You are a travel agent.',
-});
-const page = await client.conversations.list({ limit: 20 }); // newest first
-await client.conversations.rename(conversation.conversationId, 'Lisbon, May');
-const again = await client.conversations.get(conversation.conversationId); // null: unknown / not yours
-const first = await client.conversations.messages(conversation.conversationId, { limit: 50 });
-const history = await client.conversations.allMessages(conversation.conversationId);
-console.log(page.items.length, again?.title, first.nextToken, history.length);
 
-// One turn without a Chat: the user message is stored and the answer streams.
-const { handle, turn } = client.conversations.sendMessage({
-  conversationId: conversation.conversationId,
-  content: 'Three things to see?',
-});
-for await (const u of handle) if (u.type === 'text') process.stdout.write(u.delta);
-console.log((await turn)?.assistantMessage.id); // the stored ids (null: never stored)
-await client.conversations.delete(conversation.conversationId); // messages and streams follow
+// A tool the app runs itself.
+async function getWeather(input: { city?: unknown }) {
+  return { city: String(input.city), tempC: 21, rain: true };
+}
+
+const toolConfig = {
+  tools: [
+    {
+      name: 'get_weather',
+      description: 'Current weather in a city',
+      inputSchema: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+    },
+  ],
+};
+let messages: StreamMessage[] = [{ role: 'USER', text: 'Do I need an umbrella in Paris?' }];
+for (;;) {
+  const result = await client.stream({
+    modelId: 'us.anthropic.claude-sonnet-4-20250514-v1:0',
+    messages,
+    toolConfig,
+    thinking: { budgetTokens: 2048 },
+    inferenceConfig: { maxTokens: 4096 },
+  }).done;
+  if (result.status !== 'done') throw result.error ?? new Error(`stream ${result.status}`);
+  const calls = pendingToolCalls(result.parts);
+  if (calls.length === 0) {
+    console.log(result.text, result.usage);
+    break;
+  }
+  const toolResults = await Promise.all(
+    calls.map(async (call) => ({
+      toolCallId: call.toolCallId,
+      output: await getWeather(call.input),
+    })),
+  );
+  messages = [...messages, ...partsToMessages(result.parts, { toolResults })];
+}
+client.close();

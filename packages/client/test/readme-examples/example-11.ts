@@ -1,37 +1,23 @@
-import { Chat, createStreamClient } from '@org/bedrock-stream-client';
+import { createStreamClient } from '@org/bedrock-stream-client';
 
 const client = createStreamClient({ url, region, auth: { type: 'API_KEY', apiKey } });
-const chat = new Chat({
-  client,
-  conversationId,
-  options: {
-    toolConfig: {
-      tools: [
-        {
-          name: 'get_local_time',
-          description: 'The user’s local time',
-          inputSchema: { type: 'object', properties: {} },
-        },
-      ],
-    },
-  },
-  // Runs the app's tools: the answer continues once every call has a result.
-  onToolCall: ({ toolCall }) =>
-    toolCall.toolName === 'get_local_time' ? { time: new Date().toTimeString() } : undefined,
+const conversation = await client.conversations.create({
+  modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+  title: 'Trip to Lisbon',
+  system: 'You are a travel agent.',
 });
-chat.subscribe(() => {
-  const { messages, status } = chat.getSnapshot();
-  console.log(status, messages.length);
+const page = await client.conversations.list({ limit: 20 }); // newest first
+await client.conversations.rename(conversation.conversationId, 'Lisbon, May');
+const again = await client.conversations.get(conversation.conversationId); // null: unknown / not yours
+const first = await client.conversations.messages(conversation.conversationId, { limit: 50 });
+const history = await client.conversations.allMessages(conversation.conversationId);
+console.log(page.items.length, again?.title, first.nextToken, history.length);
+
+// One turn without a Chat: the user message is stored and the answer streams.
+const { handle, turn } = client.conversations.sendMessage({
+  conversationId: conversation.conversationId,
+  content: 'Three things to see?',
 });
-await chat.load(); // an answer still being written is joined: stored chunks, then live
-await chat.sendMessage('What time is it for me?'); // resolves when the answer ended
-await chat.sendMessage([
-  { type: 'text', text: 'What is in this picture?' },
-  { type: 'image', format: 'PNG', bytes: pngBase64 },
-]);
-await chat.regenerate(); // a new last answer
-await chat.editMessage(chat.messages[0]!.id, 'What time is it in Lisbon?');
-const stopped = chat.sendMessage('Tell me a long story');
-await chat.stop(); // Bedrock stops; the partial answer stays, STOPPED
-await stopped;
-chat.dispose(); // stops following (a running answer goes on server-side)
+for await (const u of handle) if (u.type === 'text') process.stdout.write(u.delta);
+console.log((await turn)?.assistantMessage.id); // the stored ids (null: never stored)
+await client.conversations.delete(conversation.conversationId); // messages and streams follow

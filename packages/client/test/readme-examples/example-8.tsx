@@ -1,38 +1,35 @@
-import { memo } from 'react';
-import type { StreamPart } from '@org/bedrock-stream-client';
-import { useBedrockStream } from '@org/bedrock-stream-client/react';
+import { createStreamClient } from '@org/bedrock-stream-client';
+import { BedrockStreamProvider, useBedrockStream } from '@org/bedrock-stream-client/react';
 
-const Part = memo(function Part({ part }: { part: StreamPart }) {
-  switch (part.type) {
-    case 'text':
-      return <p>{part.text}</p>;
-    case 'reasoning':
-      return part.text ? (
-        <details>
-          <summary>Thinking</summary>
-          {part.text}
-        </details>
-      ) : null;
-    case 'tool-call':
-      return (
-        <pre>
-          {part.toolName}({part.inputText}) {part.state}
-          {part.state === 'output-available' && ` → ${JSON.stringify(part.output)}`}
-          {part.state === 'output-error' && ` ✗ ${part.errorText}`}
-        </pre>
-      );
-    case 'step-start':
-      return part.step > 1 ? <hr /> : null;
-  }
-});
+const client = createStreamClient({ url, region, auth: { type: 'API_KEY', apiKey } });
 
-export function Answer() {
-  const { parts } = useBedrockStream();
+export function App() {
   return (
-    <>
-      {parts.map((part, i) => (
-        <Part key={i} part={part} />
-      ))}
-    </>
+    <BedrockStreamProvider client={client}>
+      <Chat />
+    </BedrockStreamProvider>
+  );
+}
+
+function Chat() {
+  const { text, status, error, usage, start, cancel, retry } = useBedrockStream({ throttleMs: 50 });
+  const ask = async () => {
+    // start() resolves with the stream's result once it ends (never rejects).
+    const result = await start({
+      modelId: 'anthropic.claude-3-haiku-20240307-v1:0',
+      prompt: 'Hi!',
+    });
+    if (result.status === 'done') console.log(`${result.usage?.outputTokens} tokens`);
+  };
+  return (
+    <div>
+      <button onClick={() => void ask()}>Ask</button>
+      {status === 'streaming' && <button onClick={cancel}>Stop</button>}
+      {status === 'error' && error?.retryable && <button onClick={retry}>Try again</button>}
+      <pre>{text}</pre>
+      <small>
+        {status} {usage && `${usage.outputTokens} tokens`}
+      </small>
+    </div>
   );
 }

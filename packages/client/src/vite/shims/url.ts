@@ -1,6 +1,7 @@
 // Node's legacy `url.parse` as the AppSync links use it (host of the real-time URL; path,
-// query and host of the request they sign), on the browser's URL. Replaces the npm `url`
-// polyfill, whose query-string stack (qs, object-inspect, ...) is 57 KB of the page.
+// query and host of the request they sign), on the browser's URL. The bedrockStreamClient()
+// Vite plugin gives it to the links for their `import "url"`, in place of the npm `url`
+// polyfill, whose query-string stack (qs, object-inspect, ...) is 57 KB of a page.
 
 /** The fields of Node's `url.parse(href)` the links read, for absolute URLs. */
 export interface ParsedUrl {
