@@ -1,5 +1,5 @@
-import MarkdownToJsx, { RuleType, type MarkdownToJSX } from 'markdown-to-jsx/react';
-import type { ComponentProps } from 'react';
+import { compiler, RuleType, type MarkdownToJSX } from 'markdown-to-jsx/react';
+import { createElement, useMemo, type ComponentProps } from 'react';
 
 /** Link schemes an answer may use (react-markdown's list); anything else loses its target. */
 const SAFE_PROTOCOL = /^(?:https?|ircs?|mailto|xmpp)$/i;
@@ -35,10 +35,12 @@ const withFinalNewline = (text: string) => (text.endsWith('\n') ? text : `${text
 const BASE_OPTIONS: MarkdownToJSX.Options = {
   // Raw HTML in the text shows as the text it is; it never becomes elements.
   disableParsingRawHTML: true,
-  // Always a block (a one-line answer is a paragraph) inside the one `.markdown` wrapper.
+  // Always blocks (a one-line answer is a paragraph), put in our own `.markdown` element.
   forceBlock: true,
-  forceWrapper: true,
-  wrapper: 'div',
+  wrapper: null,
+  // Elements from the runtime's own createElement: by default markdown-to-jsx writes React
+  // element objects by hand, which Preact (the page's runtime) does not render.
+  createElement,
   sanitizer: safeUrl,
   overrides: {
     // Links leave the chat in a new tab and tell the new page nothing about this one.
@@ -85,9 +87,9 @@ export default function Markdown({
   text: string;
   streaming?: boolean;
 }) {
-  return (
-    <MarkdownToJsx className="markdown" options={streaming ? STREAMING_OPTIONS : BASE_OPTIONS}>
-      {text}
-    </MarkdownToJsx>
+  const content = useMemo(
+    () => compiler(text, streaming ? STREAMING_OPTIONS : BASE_OPTIONS),
+    [text, streaming],
   );
+  return <div className="markdown">{content}</div>;
 }
