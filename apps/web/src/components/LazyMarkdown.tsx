@@ -1,6 +1,6 @@
 import { lazy, Suspense } from 'react';
 
-// The Markdown renderer (markdown-to-jsx, about 30 KB gzipped) is a separate chunk: the
+// The Markdown renderer (markdown-to-jsx, about 7 KB gzipped) is a separate chunk: the
 // page's first load stays small, and the chunk arrives while the first answer starts streaming.
 const Markdown = lazy(() => import('./Markdown.js'));
 
@@ -11,7 +11,7 @@ export function preloadMarkdown(): void {
 
 /**
  * Markdown text; plain text until the renderer's chunk has loaded. `streaming`: the text is
- * still being written (half-written syntax is held back until it closes).
+ * still being written (an open code fence shows as code).
  */
 export function LazyMarkdown({ text, streaming = false }: { text: string; streaming?: boolean }) {
   return (

@@ -42,8 +42,8 @@ const OPTIONS: MarkdownToJSX.Options = {
   // Always blocks (a one-line answer is a paragraph), put in our own `.markdown` element.
   forceBlock: true,
   wrapper: null,
-  // Elements from the runtime's own createElement: by default markdown-to-jsx writes React
-  // element objects by hand, which Preact (the page's runtime) does not render.
+  // Elements from the page's runtime (React or Preact's compat, see vite.config.ts): newer
+  // markdown-to-jsx versions write React element objects by hand, which Preact cannot render.
   createElement,
   sanitizer: safeUrl,
   overrides: {
