@@ -1,7 +1,8 @@
 import { lazy, Suspense } from 'react';
 
-// The Markdown renderer (markdown-to-jsx, about 7 KB gzipped) is a separate chunk: the
-// page's first load stays small, and the chunk arrives while the first answer starts streaming.
+// The Markdown renderer (marked and a renderer to elements, about 16 KB gzipped) is
+// a separate chunk: the page's first load stays small, and the chunk arrives while the
+// first answer starts streaming.
 const Markdown = lazy(() => import('./Markdown.js'));
 
 /** Starts loading the Markdown chunk early (e.g. when a conversation opens). */
@@ -9,14 +10,11 @@ export function preloadMarkdown(): void {
   void import('./Markdown.js');
 }
 
-/**
- * Markdown text; plain text until the renderer's chunk has loaded. `streaming`: the text is
- * still being written (an open code fence shows as code).
- */
-export function LazyMarkdown({ text, streaming = false }: { text: string; streaming?: boolean }) {
+/** Markdown text; plain text until the renderer's chunk has loaded. */
+export function LazyMarkdown({ text }: { text: string }) {
   return (
     <Suspense fallback={<p className="plain-text">{text}</p>}>
-      <Markdown text={text} streaming={streaming} />
+      <Markdown text={text} />
     </Suspense>
   );
 }

@@ -1,5 +1,5 @@
-import { compiler, RuleType, type MarkdownToJSX } from 'markdown-to-jsx';
-import { createElement, useMemo, type ComponentProps } from 'react';
+import { Lexer, type Token, type Tokens } from 'marked';
+import { Fragment, useMemo, type ReactNode } from 'react';
 
 /** Link schemes an answer may use (react-markdown's list); anything else loses its target. */
 const SAFE_PROTOCOL = /^(?:https?|ircs?|mailto|xmpp)$/i;
@@ -17,91 +17,194 @@ export function safeUrl(value: string): string | null {
     .filter((i) => i !== -1)
     .reduce((a, b) => Math.min(a, b), Infinity);
   if (colon > firstDelimiter) {
-    // `java&#115;cript:`: the renderer leaves entities in targets undecoded (harmless as a
-    // relative URL), but a target that spells its scheme with one is refused outright.
+    // `java&#115;cript:`: entities in targets stay undecoded (harmless as a relative URL),
+    // but a target that spells its scheme with one is refused outright.
     return value.slice(0, colon).includes('&') ? null : value;
   }
   return SAFE_PROTOCOL.test(value.slice(0, colon)) ? value : null;
 }
 
-// A wide table scrolls inside the answer instead of widening the page (phones).
-function ScrollingTable(props: ComponentProps<'table'>) {
-  return (
-    <div className="table-scroll">
-      <table {...props} />
-    </div>
-  );
+const NAMED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: '\u00a0',
+};
+
+/**
+ * Text as the reader should see it: marked leaves character references in text as written (its
+ * own HTML output lets the browser decode them). Numeric ones and the common named ones are
+ * decoded; any other name shows as written.
+ */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]{1,6}|#[0-9]{1,7}|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] !== '#') return NAMED_ENTITIES[ref.toLowerCase()] ?? whole;
+    const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : +ref.slice(1);
+    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : '\ufffd';
+  });
 }
 
-/** The renderer's code text ends without the newline before a closing fence; CommonMark keeps it. */
+/** The code text without its final newline; CommonMark's HTML keeps one. */
 const withFinalNewline = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
-const OPTIONS: MarkdownToJSX.Options = {
-  // Raw HTML in the text shows as the text it is; it never becomes elements.
-  disableParsingRawHTML: true,
-  // Always blocks (a one-line answer is a paragraph), put in our own `.markdown` element.
-  forceBlock: true,
-  wrapper: null,
-  // Elements from the page's runtime (React or Preact's compat, see vite.config.ts): newer
-  // markdown-to-jsx versions write React element objects by hand, which Preact cannot render.
-  createElement,
-  sanitizer: safeUrl,
-  overrides: {
-    // Links leave the chat in a new tab and tell the new page nothing about this one.
-    a: { props: { target: '_blank', rel: 'noopener noreferrer' } },
-    table: ScrollingTable,
-    // Task list boxes show the state; they are not controls.
-    input: { props: { disabled: true } },
-  },
-  renderRule(next, node, renderChildren, state) {
-    // Fenced code keeps its language as a class; the block scrolls sideways on narrow screens
-    // (focusable, so keyboards can scroll it too).
-    if (node.type === RuleType.codeBlock) {
-      return (
-        <pre key={state.key} tabIndex={0}>
-          <code className={node.lang ? `language-${node.lang}` : undefined}>
-            {withFinalNewline(node.text)}
-          </code>
-        </pre>
-      );
+/** Inline tokens as elements. Raw HTML is text; link and image targets pass {@link safeUrl}. */
+function inline(tokens: Token[] | undefined): ReactNode[] {
+  return (tokens ?? []).map((token, key) => {
+    const t = token as Tokens.Generic;
+    switch (token.type) {
+      case 'text':
+        return t.tokens ? (
+          <Fragment key={key}>{inline(t.tokens)}</Fragment>
+        ) : (
+          decodeEntities(t.text as string)
+        );
+      case 'escape':
+      case 'html':
+        return t.text as string;
+      case 'codespan':
+        return <code key={key}>{t.text as string}</code>;
+      case 'strong':
+        return <strong key={key}>{inline(t.tokens)}</strong>;
+      case 'em':
+        return <em key={key}>{inline(t.tokens)}</em>;
+      case 'del':
+        return <del key={key}>{inline(t.tokens)}</del>;
+      case 'br':
+        return <br key={key} />;
+      case 'checkbox':
+        // Task list boxes show the state; they are not controls.
+        return (
+          <Fragment key={key}>
+            <input type="checkbox" checked={!!t['checked']} disabled readOnly />{' '}
+          </Fragment>
+        );
+      case 'link': {
+        const link = token as Tokens.Link;
+        // Links leave the chat in a new tab and tell the new page nothing about this one.
+        return (
+          <a
+            key={key}
+            href={safeUrl(link.href) ?? undefined}
+            title={link.title ?? undefined}
+            target="_blank"
+            rel="noopener noreferrer"
+          >
+            {inline(link.tokens)}
+          </a>
+        );
+      }
+      case 'image': {
+        const image = token as Tokens.Image;
+        return (
+          <img
+            key={key}
+            src={safeUrl(image.href) ?? undefined}
+            alt={decodeEntities(image.text)}
+            title={image.title ?? undefined}
+          />
+        );
+      }
+      default:
+        // A token type this renderer does not know (a newer marked): its source, as text.
+        return token.raw;
     }
-    // Headings get no ids: ids made from model text could repeat across answers or clash
-    // with the page's own.
-    if (node.type === RuleType.heading) {
-      const Heading = `h${node.level}` as const;
-      return <Heading key={state.key}>{renderChildren(node.children, state)}</Heading>;
+  });
+}
+
+/** One list item: a tight item's text is inline, a loose item's paragraphs are blocks. */
+function listItem(item: Tokens.ListItem, key: number): ReactNode {
+  return <li key={key}>{blocks(item.tokens)}</li>;
+}
+
+/** Block tokens as elements. */
+function blocks(tokens: Token[]): ReactNode[] {
+  return tokens.map((token, key) => {
+    switch (token.type) {
+      case 'space':
+      case 'def':
+        return null;
+      case 'paragraph':
+        return <p key={key}>{inline(token.tokens)}</p>;
+      case 'text': // a tight list item's text
+      case 'checkbox':
+        return <Fragment key={key}>{inline([token])}</Fragment>;
+      case 'heading': {
+        // Headings get no ids: ids made from model text could repeat across answers or clash
+        // with the page's own.
+        const Heading = `h${(token as Tokens.Heading).depth}` as 'h1';
+        return <Heading key={key}>{inline(token.tokens)}</Heading>;
+      }
+      case 'code': {
+        // The language stays as a class; the block scrolls sideways on narrow screens
+        // (focusable, so keyboards can scroll it too). An unclosed fence (an answer still
+        // streaming) is code to the end, as CommonMark says.
+        const code = token as Tokens.Code;
+        const lang = code.lang?.split(/\s/)[0];
+        return (
+          <pre key={key} tabIndex={0}>
+            <code className={lang ? `language-${lang}` : undefined}>
+              {withFinalNewline(code.text)}
+            </code>
+          </pre>
+        );
+      }
+      case 'blockquote':
+        return <blockquote key={key}>{blocks((token as Tokens.Blockquote).tokens)}</blockquote>;
+      case 'list': {
+        const list = token as Tokens.List;
+        const items = list.items.map(listItem);
+        if (!list.ordered) return <ul key={key}>{items}</ul>;
+        const start = Number(list.start);
+        return (
+          <ol key={key} start={Number.isInteger(start) && start !== 1 ? start : undefined}>
+            {items}
+          </ol>
+        );
+      }
+      case 'table': {
+        const table = token as Tokens.Table;
+        const cell = (c: Tokens.TableCell, i: number, Tag: 'th' | 'td') => (
+          <Tag key={i} style={c.align ? { textAlign: c.align } : undefined}>
+            {inline(c.tokens)}
+          </Tag>
+        );
+        // A wide table scrolls inside the answer instead of widening the page (phones).
+        return (
+          <div key={key} className="table-scroll">
+            <table>
+              <thead>
+                <tr>{table.header.map((c, i) => cell(c, i, 'th'))}</tr>
+              </thead>
+              <tbody>
+                {table.rows.map((row, r) => (
+                  <tr key={r}>{row.map((c, i) => cell(c, i, 'td'))}</tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        );
+      }
+      case 'hr':
+        return <hr key={key} />;
+      case 'html':
+        // Raw HTML in the text shows as the text it is; it never becomes elements.
+        return <p key={key}>{token.text.trimEnd()}</p>;
+      default:
+        // A block type this renderer does not know: its source, as text.
+        return <p key={key}>{token.raw.trimEnd()}</p>;
     }
-    return next();
-  },
-};
-/**
- * While an answer streams, a code fence that is open so far is closed at the end, so the code
- * shows as code as it arrives (CommonMark runs an unclosed fence to the end of the document;
- * markdown-to-jsx would show it as paragraph text until its closing fence came).
- */
-export function closeOpenFence(text: string): string {
-  const fences = text.match(/^ {0,3}(?:```|~~~)/gm) ?? [];
-  if (fences.length % 2 === 0) return text;
-  const last = fences.at(-1)!.trim();
-  return `${text}${text.endsWith('\n') ? '' : '\n'}${last}`;
+  });
 }
 
 /**
- * An answer's text as Markdown (GitHub flavour: tables, task lists, strikethrough, autolinks),
- * with markdown-to-jsx, which builds elements directly (no HTML strings, no innerHTML). Raw
- * HTML in the text is shown as text, never parsed (`disableParsingRawHTML`): the text comes
- * from a model. Link and image targets pass {@link safeUrl}. Loaded lazily: see LazyMarkdown.
+ * An answer's text as Markdown (GitHub flavour: tables, task lists, strikethrough, autolinks).
+ * marked parses it into tokens, and {@link blocks} turns those into elements directly: no HTML
+ * strings, no innerHTML, so raw HTML in the text (it comes from a model) shows as text and
+ * link and image targets pass {@link safeUrl}. Loaded lazily: see LazyMarkdown.
  */
-export default function Markdown({
-  text,
-  streaming = false,
-}: {
-  text: string;
-  streaming?: boolean;
-}) {
-  const content = useMemo(
-    () => compiler(streaming ? closeOpenFence(text) : text, OPTIONS),
-    [text, streaming],
-  );
+export default function Markdown({ text }: { text: string }) {
+  const content = useMemo(() => blocks(Lexer.lex(text, { gfm: true })), [text]);
   return <div className="markdown">{content}</div>;
 }

@@ -61,7 +61,7 @@ function AnswerParts({ message }: { message: MessageView }) {
       {message.parts.map((part, i) => {
         switch (part.type) {
           case 'text':
-            return <AnswerText key={i} text={part.text} streaming={streaming && i === last} />;
+            return <AnswerText key={i} text={part.text} />;
           case 'reasoning':
             return <Reasoning key={i} part={part} streaming={streaming && i === last} />;
           case 'tool-call':

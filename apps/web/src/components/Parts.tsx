@@ -133,16 +133,7 @@ export function DocumentAttachment({ part }: { part: DocumentPart }) {
   );
 }
 
-/**
- * Markdown text of an answer (memoised: a streaming answer re-renders only its last part).
- * `streaming`: this text is still being written.
- */
-export const AnswerText = memo(function AnswerText({
-  text,
-  streaming = false,
-}: {
-  text: string;
-  streaming?: boolean;
-}) {
-  return <LazyMarkdown text={text} streaming={streaming} />;
+/** Markdown text of an answer (memoised: a streaming answer re-renders only its last part). */
+export const AnswerText = memo(function AnswerText({ text }: { text: string }) {
+  return <LazyMarkdown text={text} />;
 });
