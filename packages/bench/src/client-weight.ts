@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
+import { build, type Rolldown } from 'vite';
+import { bedrockStreamClient } from '@org/bedrock-stream-client/vite';
 import type { ScenarioResult } from './scenarios.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../apps/web/', import.meta.url));
@@ -49,6 +51,45 @@ function browserBundle(entry: string, external: string[]): { kb: number; gzipKb:
   });
   const code = result.outputFiles[0]!.contents;
   return { kb: kb(code.length), gzipKb: kb(gzipBytes(code)) };
+}
+
+/** The module id of {@link viteAppBundle}'s entry (virtual: it exists only in the build). */
+const VITE_ENTRY = '\0bench-client-entry';
+
+/**
+ * What the client SDK costs an app built with Vite and the client's own plugin
+ * (`bedrockStreamClient()`): a production build of an entry that only creates a client,
+ * every chunk gzipped.
+ */
+async function viteAppBundle(): Promise<{ kb: number; gzipKb: number }> {
+  const result = await build({
+    root: fileURLToPath(new URL('../', import.meta.url)),
+    configFile: false,
+    logLevel: 'error',
+    plugins: [
+      bedrockStreamClient(),
+      {
+        name: 'bench-client-entry',
+        resolveId: (id) => (id === VITE_ENTRY ? id : null),
+        load: (id) =>
+          id === VITE_ENTRY
+            ? // An app build keeps no entry exports: the client must be used to stay in.
+              "import { createStreamClient } from '@org/bedrock-stream-client';\n" +
+              'globalThis.createStreamClient = createStreamClient;'
+            : null,
+      },
+    ],
+    build: { write: false, rolldownOptions: { input: VITE_ENTRY } },
+  });
+  const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
+  let raw = 0;
+  let gzip = 0;
+  for (const chunk of outputs.flatMap((o) => o.output)) {
+    if (chunk.type !== 'chunk') continue;
+    raw += Buffer.byteLength(chunk.code);
+    gzip += gzipBytes(chunk.code);
+  }
+  return { kb: kb(raw), gzipKb: kb(gzip) };
 }
 
 /** One chunk of Vite's `.vite/manifest.json` (the fields read here). */
@@ -237,8 +278,12 @@ export async function clientWeight(): Promise<ScenarioResult> {
           { what: 'client SDK core, own code', ...browserBundle(core, THIRD_PARTY) },
           { what: 'client SDK /react, own code', ...browserBundle(react, THIRD_PARTY) },
           {
-            what: 'client SDK core with its dependencies',
+            what: 'client SDK core with its dependencies (esbuild, no plugin)',
             ...browserBundle(core, ['react', 'react-dom', 'ws']),
+          },
+          {
+            what: 'client SDK core with its dependencies (Vite + bedrockStreamClient())',
+            ...(await viteAppBundle()),
           },
         ],
       },
