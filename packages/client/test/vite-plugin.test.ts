@@ -3,15 +3,16 @@
  * app's vite.config does: a real `vite build` of a small app with it leaves out what the
  * plugin promises to leave out (paho-mqtt, graphql's CommonJS copy, `debug`, Node's `url`
  * polyfill, the `buffer` package); its shims do what the links ask of them; and a link it does
- * not know fails the build with a message that names the link's version. That the trimmed link
+ * not know fails the build with a message that names the link's version; the dev server's
+ * dependency pre-bundling gets the same trimmed link. That the trimmed link
  * works in a browser is apps/web's Chromium tests (they build the app with this plugin).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, runInContext } from 'node:vm';
-import { build, type Rolldown } from 'vite';
+import { build, optimizeDeps, resolveConfig, type Rolldown } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bedrockStreamClient } from '@org/bedrock-stream-client/vite';
 
@@ -209,5 +210,35 @@ describe('a subscription link the plugin does not know', () => {
     const hook = bedrockStreamClient().transform as (code: string, id: string) => unknown;
     expect(hook('export {}', '/app/node_modules/aws-appsync-auth-link/lib/index.mjs')).toBeNull();
     expect(hook('export {}', '/app/src/main.ts')).toBeNull();
+  });
+});
+
+describe("the dev server's dependency pre-bundling", () => {
+  it('gets the same trimmed link as a build', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bedrock-stream-vite-deps-'));
+    try {
+      const config = await resolveConfig(
+        {
+          root: packageDir,
+          configFile: false,
+          logLevel: 'silent',
+          cacheDir,
+          plugins: [bedrockStreamClient()],
+          optimizeDeps: { include: ['aws-appsync-subscription-link'], noDiscovery: true },
+        },
+        'serve',
+      );
+      await optimizeDeps(config, true);
+      const depsDir = join(cacheDir, 'deps');
+      const code = readdirSync(depsDir)
+        .filter((f) => f.endsWith('.js'))
+        .map((f) => readFileSync(join(depsDir, f), 'utf8'))
+        .join('\n');
+      expect(code).toContain('createSubscriptionHandshakeLink');
+      expect(code).not.toMatch(/PahoMQTT|Paho\.MQTT|MQIsdp|ClientImpl|require_paho_mqtt/);
+      expect(code).toContain('the legacy MQTT subscription link is not bundled');
+    } finally {
+      rmSync(cacheDir, { recursive: true, force: true });
+    }
   });
 });
