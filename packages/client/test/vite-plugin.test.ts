@@ -4,8 +4,8 @@
  * plugin promises to leave out (paho-mqtt, graphql's CommonJS copy, `debug`, Node's `url`
  * polyfill, the `buffer` package); its shims do what the links ask of them; and a link it does
  * not know fails the build with a message that names the link's version; the dev server's
- * dependency pre-bundling gets the same trimmed link. That the trimmed link
- * works in a browser is apps/web's Chromium tests (they build the app with this plugin).
+ * dependency pre-bundling gets the same trimmed link. That the trimmed link works in a
+ * browser is apps/web's Chromium tests (they build the app with this plugin).
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
