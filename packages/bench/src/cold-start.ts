@@ -45,15 +45,36 @@ export function composition(metafile: Metafile): Array<{ name: string; kb: numbe
     .map(([name, n]) => ({ name, kb: Math.round(n / 102.4) / 10 }));
 }
 
-/** Milliseconds a fresh Node process spends in `await import(file)`. */
-function coldImportMs(file: string): number {
-  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+/** Milliseconds a fresh Node process (the binary `node`) spends in `await import(file)`. */
+function coldImportMs(node: string, file: string): number {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t))`;
+  const out = execFileSync(node, ['--input-type=module', '-e', script], {
     // The Amplify handler reads its region from the environment at import, as in Lambda.
     env: { ...process.env, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
     encoding: 'utf8',
   });
   return Number(out);
+}
+
+/** The Node major Lambda runs the worker on (infra's `Runtime.NODEJS_22_X`). */
+const LAMBDA_NODE_MAJOR = 22;
+
+/** A Node binary of Lambda's major: this one, else npm's `node@22` package (as the tests use). */
+function lambdaNode(): { node: string; version: string } | undefined {
+  if (process.versions.node.startsWith(`${LAMBDA_NODE_MAJOR}.`)) {
+    return { node: process.execPath, version: process.version };
+  }
+  try {
+    const out = execFileSync(
+      'npx',
+      ['-y', `node@${LAMBDA_NODE_MAJOR}`, '-e', 'console.log(process.execPath, process.version)'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    ).trim();
+    const [node, version] = out.split(' ');
+    return node && version ? { node, version } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Amplify AI Kit's prebundled conversation handler, as its construct deploys it. */
@@ -87,18 +108,33 @@ export async function coldStart(quick: boolean): Promise<ScenarioResult> {
     };
     writeFileSync(files.worker, worker.code);
     writeFileSync(files.sdkFloor, floor.outputFiles![0]!.contents);
-    const samples: Record<keyof typeof files, number[]> = { worker: [], sdkFloor: [], amplify: [] };
     const names = Object.keys(files) as Array<keyof typeof files>;
-    // Interleaved, rotating who goes first, so machine load drifts over all three alike.
-    for (let i = 0; i < runs; i += 1)
-      for (let k = 0; k < names.length; k += 1) {
-        const name = names[(i + k) % names.length]!;
-        samples[name].push(coldImportMs(files[name]));
-      }
-    const s = Object.fromEntries(names.map((n) => [n, summary(samples[n])])) as Record<
-      keyof typeof files,
-      ReturnType<typeof summary>
-    >;
+    // Lambda's Node first (the target is checked there), then this machine's when it differs.
+    const lambda = lambdaNode();
+    const runtimes = [
+      ...(lambda ? [{ label: `${lambda.version} (Lambda's runtime)`, node: lambda.node }] : []),
+      ...(lambda?.node === process.execPath
+        ? []
+        : [{ label: `${process.version} (this process)`, node: process.execPath }]),
+    ];
+    const measured = runtimes.map(({ label, node }) => {
+      const samples: Record<keyof typeof files, number[]> = {
+        worker: [],
+        sdkFloor: [],
+        amplify: [],
+      };
+      // Interleaved, rotating who goes first, so machine load drifts over all three alike.
+      for (let i = 0; i < runs; i += 1)
+        for (let k = 0; k < names.length; k += 1) {
+          const name = names[(i + k) % names.length]!;
+          samples[name].push(coldImportMs(node, files[name]));
+        }
+      const s = Object.fromEntries(names.map((n) => [n, summary(samples[n])])) as Record<
+        keyof typeof files,
+        ReturnType<typeof summary>
+      >;
+      return { label, s };
+    });
     const mb = (file: string) => Math.round(statSync(file).size / 10_485.76) / 100;
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     return {
@@ -107,20 +143,31 @@ export async function coldStart(quick: boolean): Promise<ScenarioResult> {
         runsEach: runs,
         order: 'interleaved, rotating',
         target: 'worker <= 1.3x SDK floor and <= 0.8x Amplify AI Kit handler (p50)',
+        runtimes:
+          "Lambda's Node (22; npm's node@22 when this process is another major), then this process's Node",
       },
       figures: {
         rows: [
-          { bundle: 'worker (as infra builds it)', mb: mb(files.worker), importMs: s.worker },
-          { bundle: 'SDK-only floor', mb: mb(files.sdkFloor), importMs: s.sdkFloor },
-          {
-            bundle: 'Amplify AI Kit conversation handler',
-            mb: mb(files.amplify),
-            importMs: s.amplify,
-          },
-          {
-            workerVsFloorP50: ratio(s.worker.p50, s.sdkFloor.p50),
-            workerVsAmplifyP50: ratio(s.worker.p50, s.amplify.p50),
-          },
+          ...measured.flatMap(({ label, s }) => [
+            {
+              node: label,
+              bundle: 'worker (as infra builds it)',
+              mb: mb(files.worker),
+              importMs: s.worker,
+            },
+            { node: label, bundle: 'SDK-only floor', mb: mb(files.sdkFloor), importMs: s.sdkFloor },
+            {
+              node: label,
+              bundle: 'Amplify AI Kit conversation handler',
+              mb: mb(files.amplify),
+              importMs: s.amplify,
+            },
+            {
+              node: label,
+              workerVsFloorP50: ratio(s.worker.p50, s.sdkFloor.p50),
+              workerVsAmplifyP50: ratio(s.worker.p50, s.amplify.p50),
+            },
+          ]),
           { workerComposition: composition(worker.metafile).slice(0, 12) },
         ],
       },

@@ -1,8 +1,9 @@
 /**
  * The worker bundle exactly as the construct deploys it (`buildWorkerBundle`: one ESM file,
- * the SDK's credential chain replaced by the env-only provider Lambda needs) runs a stream
- * end to end: the local stack invokes it as Lambda would, with the role's keys in the
- * environment, against the local DynamoDB, Bedrock endpoint and AppSync emulator.
+ * the SDK's ES module builds, its credential chain replaced by the env-only provider Lambda
+ * needs) runs streams end to end, on both Bedrock APIs and as a conversation's turn: the local
+ * stack invokes it as Lambda would, with the role's keys in the environment, against the
+ * local DynamoDB, Bedrock endpoint and AppSync emulator.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -43,35 +44,82 @@ async function gql(query: string, variables: Record<string, unknown>) {
   return json.data!;
 }
 
-describe('the deployed worker bundle', () => {
-  it('streams an answer with the credentials Lambda puts in its environment', async () => {
-    const streamId = randomUUID();
-    const prompt = 'bundled worker answer';
-    await gql('mutation($input: StartStreamInput!) { startStream(input: $input) { streamId } }', {
-      input: { streamId, modelId: stack.config.defaultModelId, prompt },
+/** Polls a stream's status until it ends. */
+async function waitForEnd(streamId: string): Promise<string> {
+  let status = '';
+  for (let i = 0; i < 200 && status !== 'COMPLETED' && status !== 'FAILED'; i += 1) {
+    const data = await gql('query($id: ID!) { getStream(streamId: $id) { status } }', {
+      id: streamId,
     });
-    let status = '';
-    for (let i = 0; i < 200 && status !== 'COMPLETED' && status !== 'FAILED'; i += 1) {
-      const data = await gql('query($id: ID!) { getStream(streamId: $id) { status } }', {
-        id: streamId,
+    status = (data['getStream'] as { status: string }).status;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return status;
+}
+
+describe('the deployed worker bundle', () => {
+  // Both Bedrock APIs: the SDK's ES module builds are what the bundle carries (mainFields).
+  it.each(['CONVERSE', 'INVOKE_MODEL'])(
+    'streams an answer (%s) with the credentials Lambda puts in its environment',
+    async (api) => {
+      const streamId = randomUUID();
+      const prompt = `bundled worker answer ${api}`;
+      await gql('mutation($input: StartStreamInput!) { startStream(input: $input) { streamId } }', {
+        input: { streamId, modelId: stack.config.defaultModelId, prompt, api },
       });
-      status = (data['getStream'] as { status: string }).status;
+      expect(await waitForEnd(streamId)).toBe('COMPLETED');
+      const page = await gql(
+        'query($id: ID!) { streamChunks(streamId: $id, limit: 500) { items { payload } } }',
+        { id: streamId },
+      );
+      const items = (page['streamChunks'] as { items: Array<{ payload: string }> }).items;
+      const text = items
+        .flatMap((c) => decodeChunkPayload(c.payload).events)
+        .map((e) => (e.type === 'text' ? e.text : ''))
+        .join('');
+      const expected = deterministicAnswer(prompt, {
+        modelId: stack.config.defaultModelId,
+        outputTokens: 40,
+      }).text;
+      expect(text).toBe(expected);
+    },
+    60_000,
+  );
+
+  it('answers a conversation turn and stores the answer in the conversation', async () => {
+    const created = await gql(
+      'mutation($input: CreateConversationInput!) { createConversation(input: $input) { conversationId } }',
+      { input: { modelId: stack.config.defaultModelId } },
+    );
+    const { conversationId } = created['createConversation'] as { conversationId: string };
+    const streamId = randomUUID();
+    await gql(
+      'mutation($input: SendMessageInput!) { sendMessage(input: $input) { stream { streamId } } }',
+      {
+        input: { conversationId, streamId, content: [{ text: 'bundled conversation turn' }] },
+      },
+    );
+    expect(await waitForEnd(streamId)).toBe('COMPLETED');
+    let messages: Array<{ role: string; status: string; parts: string }> = [];
+    for (let i = 0; i < 100; i += 1) {
+      const page = await gql(
+        'query($id: ID!) { conversationMessages(conversationId: $id) { items { role status parts } } }',
+        { id: conversationId },
+      );
+      messages = (page['conversationMessages'] as { items: typeof messages }).items;
+      if (messages[1]?.status === 'COMPLETE') break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(status).toBe('COMPLETED');
-    const page = await gql(
-      'query($id: ID!) { streamChunks(streamId: $id, limit: 500) { items { payload } } }',
-      { id: streamId },
-    );
-    const items = (page['streamChunks'] as { items: Array<{ payload: string }> }).items;
-    const text = items
-      .flatMap((c) => decodeChunkPayload(c.payload).events)
-      .map((e) => (e.type === 'text' ? e.text : ''))
-      .join('');
-    const expected = deterministicAnswer(prompt, {
-      modelId: stack.config.defaultModelId,
-      outputTokens: 40,
-    }).text;
-    expect(text).toBe(expected);
+    expect(messages.map((m) => [m.role, m.status])).toEqual([
+      ['USER', 'COMPLETE'],
+      ['ASSISTANT', 'COMPLETE'],
+    ]);
+    const parts = JSON.parse(messages[1]!.parts) as Array<{ type: string; text?: string }>;
+    expect(
+      parts
+        .filter((p) => p.type === 'text')
+        .map((p) => p.text)
+        .join(''),
+    ).not.toBe('');
   }, 60_000);
 });
