@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import {
+  CHUNK_EVENT_TYPES,
   ChunkEnvelopeReaderSchema,
-  ChunkEventReaders,
+  chunkEventReaders,
   ChunkPayloadSchema,
   isTerminalEvent,
   type ChunkEvent,
@@ -101,8 +102,10 @@ function invalidPayload(issues: readonly z.core.$ZodIssue[]): ChunkDecodeResult 
   };
 }
 
+const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(CHUNK_EVENT_TYPES);
+
 function isKnownEventType(type: string): type is ChunkEventType {
-  return Object.prototype.hasOwnProperty.call(ChunkEventReaders, type);
+  return KNOWN_EVENT_TYPES.has(type);
 }
 
 /**
@@ -139,7 +142,7 @@ export function safeDecodeChunkPayload(raw: unknown): ChunkDecodeResult {
       skipped.push({ index, type: event.type });
       continue;
     }
-    const parsed = ChunkEventReaders[event.type].safeParse(event);
+    const parsed = chunkEventReaders()[event.type].safeParse(event);
     if (!parsed.success) {
       return invalidPayload(
         parsed.error.issues.map((issue) => ({ ...issue, path: ['events', index, ...issue.path] })),

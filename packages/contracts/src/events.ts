@@ -182,7 +182,6 @@ function buildEventSchemas(object: ObjectFactory) {
 }
 
 const writer = buildEventSchemas(z.strictObject);
-const reader = buildEventSchemas(z.object as ObjectFactory);
 
 /** Token counts as Bedrock reports them. */
 export const UsageSchema = writer.usage;
@@ -259,13 +258,22 @@ export type ChunkEventType = ChunkEvent['type'];
 /** Every event type this contract version knows. */
 export const CHUNK_EVENT_TYPES = Object.keys(writer.events) as ChunkEventType[];
 
+/** A tolerant reader per known event type (see {@link chunkEventReaders}). */
+export type ChunkEventReaderMap = {
+  readonly [T in ChunkEventType]: z.ZodMiniType<Extract<ChunkEvent, { type: T }>>;
+};
+
+let readers: ChunkEventReaderMap | undefined;
+
 /**
  * Tolerant readers of each known event type: unknown fields are dropped. Keyed by type,
  * so a reader can tell an unknown type (skip it) from a known one that is malformed.
+ * Built on first use, not at import: a writer (the worker) reads stored chunks only when
+ * it retries an attempt, so its cold start does not pay for a second set of schemas.
  */
-export const ChunkEventReaders: {
-  readonly [T in ChunkEventType]: z.ZodMiniType<Extract<ChunkEvent, { type: T }>>;
-} = reader.events as never;
+export function chunkEventReaders(): ChunkEventReaderMap {
+  return (readers ??= buildEventSchemas(z.object as ObjectFactory).events as never);
+}
 
 /** Event types after which nothing follows in an attempt. */
 export const TERMINAL_EVENT_TYPES = ['end', 'error'] as const satisfies readonly ChunkEventType[];
