@@ -132,7 +132,7 @@ export async function coldStart(quick: boolean): Promise<ScenarioResult> {
         keyof typeof files,
         number[]
       >;
-      // Interleaved, rotating who goes first, so machine load drifts over all three alike.
+      // Interleaved, rotating who goes first, so machine load drifts over every bundle alike.
       for (let i = 0; i < runs; i += 1)
         for (let k = 0; k < names.length; k += 1) {
           const name = names[(i + k) % names.length]!;
