@@ -1,16 +1,17 @@
 // Client weight: the built web app's JavaScript (gzipped) on each runtime, what it is made of,
 // and the client SDK's own share.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import { SourceMapConsumer, type RawSourceMap } from 'source-map-js';
 import { build, type Rolldown } from 'vite';
 import { bedrockStreamClient } from '@org/bedrock-stream-client/vite';
+import { packageOf } from './package-of.js';
 import type { ScenarioResult } from './scenarios.js';
 
 const WEB_DIR = fileURLToPath(new URL('../../../apps/web/', import.meta.url));
@@ -161,26 +162,6 @@ function weigh(build: WebBuild, files: string[]): { files: number; kb: number; g
   return { files: files.length, kb: kb(raw), gzipKb: kb(gzip) };
 }
 
-/** The package a bundled source file belongs to: its name under node_modules, or its package.json's. */
-function packageOf(sourcePath: string, names: Map<string, string>): string {
-  const inModules = sourcePath.lastIndexOf(`${sep}node_modules${sep}`);
-  if (inModules !== -1) {
-    const parts = sourcePath.slice(inModules + 14).split(sep);
-    return parts[0]!.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
-  }
-  for (let dir = dirname(sourcePath); dir !== dirname(dir); dir = dirname(dir)) {
-    const known = names.get(dir);
-    if (known) return known;
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      const name = (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name ?? dir;
-      names.set(dir, name);
-      return name;
-    }
-  }
-  return '(unknown)';
-}
-
 /**
  * What a build's JavaScript is made of, per package: each chunk's source map attributes every
  * span of minified code to a source file, and each package's spans, joined, are gzipped on
@@ -190,7 +171,6 @@ function compositionBySourceMaps(
   build: WebBuild,
 ): Array<{ what: string; package: string; kb: number; gzipKb: number }> {
   const spans = new Map<string, string[]>();
-  const names = new Map<string, string>();
   const add = (pkg: string, code: string) => {
     if (!code) return;
     const list = spans.get(pkg);
@@ -205,7 +185,7 @@ function compositionBySourceMaps(
     new SourceMapConsumer(map).eachMapping(
       (m) => {
         const pkg = m.source
-          ? packageOf(resolve(dirname(path), map.sourceRoot ?? '', m.source), names)
+          ? packageOf(resolve(dirname(path), map.sourceRoot ?? '', m.source))
           : GLUE;
         byLine[m.generatedLine - 1]?.push({ column: m.generatedColumn, pkg });
       },

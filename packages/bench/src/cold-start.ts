@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 import {
@@ -12,6 +12,7 @@ import {
   buildWorkerBundle,
   workerModulePath,
 } from '@org/bedrock-stream-infra';
+import { packageOf } from './package-of.js';
 import type { ScenarioResult } from './scenarios.js';
 import { summary } from './stats.js';
 
@@ -34,10 +35,9 @@ export const handler = async () => parts.length;
 export function composition(metafile: Metafile): Array<{ name: string; kb: number }> {
   const output = Object.values(metafile.outputs)[0]!;
   const bytes = new Map<string, number>();
+  // Metafile paths are relative to esbuild's working directory, this process's.
   for (const [path, input] of Object.entries(output.inputs)) {
-    const pkg = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
-    const workspace = /packages\/([^/]+)\//.exec(path)?.[1];
-    const name = pkg ?? (workspace ? `@org/bedrock-stream-${workspace}` : path);
+    const name = packageOf(resolve(path));
     bytes.set(name, (bytes.get(name) ?? 0) + input.bytesInOutput);
   }
   return [...bytes]
