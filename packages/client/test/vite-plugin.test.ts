@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createContext, runInContext } from 'node:vm';
-import { build, optimizeDeps, resolveConfig, type Rolldown } from 'vite';
+import {
+  build as viteBuild,
+  optimizeDeps,
+  resolveConfig,
+  type BuildOptions,
+  type Rolldown,
+} from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bedrockStreamClient } from '@org/bedrock-stream-client/vite';
 
@@ -23,23 +29,26 @@ const linkModule = fileURLToPath(
   import.meta.resolve('aws-appsync-subscription-link').replace(/[^/]*$/, 'index.mjs'),
 );
 
-/** Builds the fixture app with vite and the given plugins; returns its chunks. */
-async function buildApp(plugins: ReturnType<typeof bedrockStreamClient>[]) {
-  const result = await build({
+type Plugins = ReturnType<typeof bedrockStreamClient>[];
+
+/** A `vite build` (nothing written, not minified) with `plugins`; returns its chunks. */
+async function viteChunks(plugins: Plugins, build: BuildOptions): Promise<Rolldown.OutputChunk[]> {
+  const result = await viteBuild({
     root: packageDir,
     configFile: false,
     logLevel: 'silent',
     plugins,
-    build: {
-      write: false,
-      minify: false,
-      rolldownOptions: { input: entry },
-    },
+    build: { write: false, minify: false, ...build },
   });
   const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
-  const chunks = outputs
+  return outputs
     .flatMap((o) => o.output)
     .filter((o): o is Rolldown.OutputChunk => o.type === 'chunk');
+}
+
+/** Builds the fixture app with vite and the given plugins; returns its chunks. */
+async function buildApp(plugins: Plugins) {
+  const chunks = await viteChunks(plugins, { rolldownOptions: { input: entry } });
   return {
     code: chunks.map((c) => c.code).join('\n'),
     /** Every bundled module as `package/path` (node_modules) or the client's own path. */
@@ -94,20 +103,11 @@ describe('bedrockStreamClient() in a vite build', () => {
 
 describe('the global Buffer in a plugin build', () => {
   /** `entry` bundled by vite as an IIFE (one file, dynamic imports inlined) with `plugins`. */
-  async function iife(entryFile: string, plugins: ReturnType<typeof bedrockStreamClient>[]) {
-    const result = await build({
-      root: packageDir,
-      configFile: false,
-      logLevel: 'silent',
-      plugins,
-      build: {
-        write: false,
-        minify: false,
-        lib: { entry: entryFile, formats: ['iife'], name: 'bundle' },
-      },
+  async function iife(entryFile: string, plugins: Plugins) {
+    const chunks = await viteChunks(plugins, {
+      lib: { entry: entryFile, formats: ['iife'], name: 'bundle' },
     });
-    const outputs = (Array.isArray(result) ? result : [result]) as Rolldown.RolldownOutput[];
-    return outputs.flatMap((o) => o.output).find((o) => o.type === 'chunk')!.code;
+    return chunks[0]!.code;
   }
 
   it.each([
