@@ -41,7 +41,7 @@ if (WEB_RUNTIME !== 'preact' && WEB_RUNTIME !== 'react') {
 }
 /** A Preact entry point as resolved from apps/web (pnpm is strict: the client SDK cannot see it). */
 const preactEntry = (specifier: string) => fileURLToPath(import.meta.resolve(specifier));
-/** React's entry points, the app's and its dependencies' (the SDK's /react, markdown-to-jsx). */
+/** React's entry points, the app's and its dependencies' (the SDK's /react). */
 const PREACT_AS_REACT = [
   { find: /^react$/, replacement: preactEntry('preact/compat') },
   { find: /^react-dom$/, replacement: preactEntry('preact/compat') },

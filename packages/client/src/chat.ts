@@ -1,11 +1,11 @@
 // A conversation as a UI sees it (modelled on vercel/ai's AbstractChat): an immutable
 // snapshot of messages, status and error for useSyncExternalStore or any other store, and
 // the actions that change it. Every action runs one turn through `client.conversations`
-// (the subscription and the mutation at once, see stream.ts) and follows its stream into the answer message; the
-// server keeps the history, so load() can reopen a conversation anywhere, joining an
-// answer that is still being written (catch-up, then live). It stays whole (~750 lines)
-// because every action reads and changes the same snapshot, active turn and pending tool
-// calls; the stream machinery and the operations live in their own modules.
+// (the subscription and the mutation at once, see stream.ts) and follows its stream into
+// the answer message; the server keeps the history, so load() can reopen a conversation
+// anywhere, joining an answer that is still being written (catch-up, then live). It stays
+// whole (~750 lines) because every action reads and changes the same snapshot, active turn
+// and pending tool calls; the stream machinery and the operations live in their own modules.
 import type { MessagePart, Usage, UserPart } from '@org/bedrock-stream-contracts';
 import type { StreamClient } from './client.js';
 import { newStreamId } from './client.js';

@@ -2,9 +2,8 @@
 // operations, every input checked before it is sent and every answer checked with zod
 // (stored parts with contracts' parseMessageParts). The three turn mutations start a
 // stream exactly like `client.stream()`: the subscription and the mutation at once (after
-// start_ack with `subscribeFirst`). It stays whole
-// (~480 lines, much of it TSDoc of the public types) so the types, their answer checks and
-// their input checks sit side by side.
+// start_ack with `subscribeFirst`). It stays whole (~480 lines, much of it TSDoc of the
+// public types) so the types, their answer checks and their input checks sit side by side.
 import {
   BedrockApiSchema,
   LIMITS,
