@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
 
@@ -72,28 +72,35 @@ export function toolsEntrySource(toolsEntry: string, workerEntry: string): strin
   ].join('\n');
 }
 
+/**
+ * The generated entry of a worker without tools: only the two handlers Lambda calls, so
+ * the library's other exports (defineTool and its JSON Schema generator, the stores' and
+ * publisher's classes) are tree-shaken out of the function's bundle.
+ */
+export function handlersEntrySource(workerEntry: string): string {
+  return `export { handler, failureHandler } from ${JSON.stringify(workerEntry)};\n`;
+}
+
 /** The worker bundle in memory, with esbuild's metafile (what each input contributes). */
 export function buildWorkerBundle(options: BundleWorkerOptions = {}): {
   code: Uint8Array;
   metafile: Metafile;
 } {
-  const workerEntry = options.workerEntry ?? workerModulePath();
+  const workerEntry = resolve(options.workerEntry ?? workerModulePath());
   const toolsEntry = options.toolsEntry && resolve(options.toolsEntry);
   if (toolsEntry && !existsSync(toolsEntry))
     throw new Error(`bedrock-stream: tools entry ${toolsEntry} does not exist`);
   const result = buildSync({
     ...WORKER_BUILD_OPTIONS,
     metafile: true,
-    ...(toolsEntry
-      ? {
-          stdin: {
-            contents: toolsEntrySource(toolsEntry, workerEntry),
-            resolveDir: dirname(isAbsolute(workerEntry) ? workerEntry : resolve(workerEntry)),
-            sourcefile: 'bedrock-stream-tools-entry.mjs',
-            loader: 'js',
-          },
-        }
-      : { entryPoints: [workerEntry] }),
+    stdin: {
+      contents: toolsEntry
+        ? toolsEntrySource(toolsEntry, workerEntry)
+        : handlersEntrySource(workerEntry),
+      resolveDir: dirname(workerEntry),
+      sourcefile: 'bedrock-stream-worker-entry.mjs',
+      loader: 'js',
+    },
   });
   return { code: result.outputFiles[0]!.contents, metafile: result.metafile };
 }

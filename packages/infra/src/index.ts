@@ -15,6 +15,7 @@ export { dynamoDbActionsFor, resolverOperations } from './resolver-permissions.j
 export {
   bundleWorker,
   buildWorkerBundle,
+  handlersEntrySource,
   toolsEntrySource,
   workerModulePath,
   WORKER_BUILD_OPTIONS,

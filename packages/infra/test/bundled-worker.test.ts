@@ -58,6 +58,15 @@ async function waitForEnd(streamId: string): Promise<string> {
 }
 
 describe('the deployed worker bundle', () => {
+  it("exports only the handlers Lambda calls, without the library's tool-definition code", async () => {
+    const { metafile } = buildWorkerBundle();
+    const bundled = (await import(join(dir, 'index.mjs'))) as Record<string, unknown>;
+    expect(Object.keys(bundled).sort()).toEqual(['failureHandler', 'handler']);
+    // defineTool's JSON Schema generator: only a tools entry (bundleWorker's toolsEntry) needs it.
+    const inputs = Object.keys(Object.values(metafile.outputs)[0]!.inputs);
+    expect(inputs.some((p) => p.includes('json-schema'))).toBe(false);
+  });
+
   // Both Bedrock APIs: the SDK's ES module builds are what the bundle carries (mainFields).
   it.each(['CONVERSE', 'INVOKE_MODEL'])(
     'streams an answer (%s) with the credentials Lambda puts in its environment',
