@@ -1,12 +1,11 @@
 import type { z } from 'zod';
 import {
-  CHUNK_EVENT_TYPES,
-  ChunkEnvelopeReaderSchema,
-  chunkEventReaders,
+  chunkEnvelopeReader,
+  chunkEventReader,
   ChunkPayloadSchema,
+  isKnownEventType,
   isTerminalEvent,
   type ChunkEvent,
-  type ChunkEventType,
   type ChunkPayload,
 } from './events.js';
 import { LIMITS } from './limits.js';
@@ -18,7 +17,7 @@ export type ContractErrorCode = 'NOT_JSON' | 'OVERSIZE' | 'INVALID_PAYLOAD' | 'I
 
 /**
  * A payload or input that breaks the contract. `message` names the problem and the
- * path of the offending field, e.g. `events.0.type: unknown event type 'foo'`.
+ * path of the offending field, e.g. `events.0.type: unknown event type "foo"`.
  */
 export class ContractError extends Error {
   override readonly name = 'ContractError';
@@ -37,17 +36,7 @@ export type DecodeResult<T> = { ok: true; value: T } | { ok: false; error: Contr
 function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .slice(0, 5)
-    .map((issue) => {
-      const path = issue.path.length ? issue.path.join('.') : '(root)';
-      if (
-        issue.code === 'invalid_union' &&
-        'note' in issue &&
-        issue.note === 'No matching discriminator'
-      ) {
-        return `${path}: unknown event type`;
-      }
-      return `${path}: ${issue.message}`;
-    })
+    .map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
 }
 
@@ -102,12 +91,6 @@ function invalidPayload(issues: readonly z.core.$ZodIssue[]): ChunkDecodeResult 
   };
 }
 
-const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set(CHUNK_EVENT_TYPES);
-
-function isKnownEventType(type: string): type is ChunkEventType {
-  return KNOWN_EVENT_TYPES.has(type);
-}
-
 /**
  * Reads a received chunk payload (the AWSJSON string from a subscription or query, or an
  * already-parsed object) tolerantly: unknown fields are dropped and events of unknown
@@ -133,7 +116,7 @@ export function safeDecodeChunkPayload(raw: unknown): ChunkDecodeResult {
       return { ok: false, error: new ContractError('NOT_JSON', 'chunk payload is not valid JSON') };
     }
   }
-  const envelope = ChunkEnvelopeReaderSchema.safeParse(value);
+  const envelope = chunkEnvelopeReader().safeParse(value);
   if (!envelope.success) return invalidPayload(envelope.error.issues);
   const events: ChunkEvent[] = [];
   const skipped: SkippedEvent[] = [];
@@ -142,7 +125,7 @@ export function safeDecodeChunkPayload(raw: unknown): ChunkDecodeResult {
       skipped.push({ index, type: event.type });
       continue;
     }
-    const parsed = chunkEventReaders()[event.type].safeParse(event);
+    const parsed = chunkEventReader(event.type).safeParse(event);
     if (!parsed.success) {
       return invalidPayload(
         parsed.error.issues.map((issue) => ({ ...issue, path: ['events', index, ...issue.path] })),

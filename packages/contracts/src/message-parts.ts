@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { ChunkEvent, StopReason, Usage } from './events.js';
 import { DOCUMENT_FORMATS, IMAGE_FORMATS } from './start-input.js';
+import { once } from './lazy-schema.js';
 
 /** Any JSON value (what a tool takes and returns). */
 export type JsonValue =
@@ -89,51 +90,56 @@ export type UserPart = TextPart | ImagePart | DocumentPart;
 export type MessagePart = UserPart | StreamPart;
 
 // Stored parts are read tolerantly, like chunk payloads: a part type a newer worker
-// writes is skipped by an older reader, unknown fields are dropped.
-const JsonValueSchema: z.ZodMiniType<JsonValue> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(JsonValueSchema),
-    z.record(z.string(), JsonValueSchema),
-  ]),
-);
-const JsonObjectSchema = z.record(z.string(), JsonValueSchema);
+// writes is skipped by an older reader, unknown fields are dropped. The readers are built
+// by the first read (a conversation's turn), not at import: a worker that runs plain
+// streams never reads stored parts.
+function partReaders() {
+  const JsonValueSchema: z.ZodMiniType<JsonValue> = z.lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(JsonValueSchema),
+      z.record(z.string(), JsonValueSchema),
+    ]),
+  );
+  const JsonObjectSchema = z.record(z.string(), JsonValueSchema);
 
-const PART_READERS = {
-  text: z.object({ type: z.literal('text'), text: z.string() }),
-  reasoning: z.object({
-    type: z.literal('reasoning'),
-    text: z.string(),
-    signature: z.optional(z.string()),
-    redacted: z.optional(z.string()),
-  }),
-  'tool-call': z.object({
-    type: z.literal('tool-call'),
-    toolCallId: z.string(),
-    toolName: z.string(),
-    state: z.enum(['streaming-input', 'input-available', 'output-available', 'output-error']),
-    inputText: z.string(),
-    input: z.optional(JsonObjectSchema),
-    output: z.optional(JsonValueSchema),
-    errorText: z.optional(z.string()),
-  }),
-  'step-start': z.object({
-    type: z.literal('step-start'),
-    step: z.int(),
-    stopReason: z.optional(z.string()),
-    usage: z.optional(z.nullable(z.record(z.string(), z.number()))),
-  }),
-  image: z.object({ type: z.literal('image'), format: z.enum(IMAGE_FORMATS), bytes: z.string() }),
-  document: z.object({
-    type: z.literal('document'),
-    format: z.enum(DOCUMENT_FORMATS),
-    name: z.string(),
-    bytes: z.string(),
-  }),
-} as const;
+  return {
+    text: z.object({ type: z.literal('text'), text: z.string() }),
+    reasoning: z.object({
+      type: z.literal('reasoning'),
+      text: z.string(),
+      signature: z.optional(z.string()),
+      redacted: z.optional(z.string()),
+    }),
+    'tool-call': z.object({
+      type: z.literal('tool-call'),
+      toolCallId: z.string(),
+      toolName: z.string(),
+      state: z.enum(['streaming-input', 'input-available', 'output-available', 'output-error']),
+      inputText: z.string(),
+      input: z.optional(JsonObjectSchema),
+      output: z.optional(JsonValueSchema),
+      errorText: z.optional(z.string()),
+    }),
+    'step-start': z.object({
+      type: z.literal('step-start'),
+      step: z.int(),
+      stopReason: z.optional(z.string()),
+      usage: z.optional(z.nullable(z.record(z.string(), z.number()))),
+    }),
+    image: z.object({ type: z.literal('image'), format: z.enum(IMAGE_FORMATS), bytes: z.string() }),
+    document: z.object({
+      type: z.literal('document'),
+      format: z.enum(DOCUMENT_FORMATS),
+      name: z.string(),
+      bytes: z.string(),
+    }),
+  } as const;
+}
+const PART_READERS = once(partReaders);
 
 /** Result of {@link parseMessageParts}. */
 export type ParsedMessageParts =
@@ -158,8 +164,8 @@ export function parseMessageParts(value: unknown): ParsedMessageParts {
   for (const [i, item] of raw.entries()) {
     const type = (item as { type?: unknown } | null)?.type;
     const reader =
-      typeof type === 'string' && Object.hasOwn(PART_READERS, type)
-        ? PART_READERS[type as keyof typeof PART_READERS]
+      typeof type === 'string' && Object.hasOwn(PART_READERS(), type)
+        ? PART_READERS()[type as keyof ReturnType<typeof partReaders>]
         : undefined;
     if (!reader) {
       skipped.push(typeof type === 'string' ? type : `#${i}`);

@@ -4,6 +4,7 @@
 // locales index would keep every language in a bundle).
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { deferred, once } from './lazy-schema.js';
 import { LIMITS } from './limits.js';
 
 z.config(en());
@@ -101,43 +102,62 @@ export const DOCUMENT_FORMATS = [
   'MD',
 ] as const;
 
-export const ImageBlockSchema = z.strictObject({
-  format: z.enum(IMAGE_FORMATS),
-  bytes: base64Bytes('image bytes'),
-});
-export const DocumentBlockSchema = z.strictObject({
-  format: z.enum(DOCUMENT_FORMATS),
-  /** Bedrock: alphanumerics, single spaces, hyphens, parentheses and brackets. */
-  name: z.string().check(
-    z.minLength(1),
-    z.maxLength(LIMITS.documentNameChars),
-    z.regex(
-      /^[A-Za-z0-9\-()[\] ]+$/,
-      'document name may hold letters, digits, spaces, - ( ) [ ] only',
+// The schemas of the input's optional branches (messages and their blocks, tools, inference
+// settings) are built once, by the first input that has the branch (see lazy-schema.ts).
+// Their exported constants are `/* @__PURE__ */`: a bundle that never names one (the
+// worker's) drops its line, so only the builders remain.
+const imageBlockSchema = once(() =>
+  z.strictObject({
+    format: z.enum(IMAGE_FORMATS),
+    bytes: base64Bytes('image bytes'),
+  }),
+);
+export const ImageBlockSchema = /* @__PURE__ */ imageBlockSchema();
+const documentBlockSchema = once(() =>
+  z.strictObject({
+    format: z.enum(DOCUMENT_FORMATS),
+    /** Bedrock: alphanumerics, single spaces, hyphens, parentheses and brackets. */
+    name: z.string().check(
+      z.minLength(1),
+      z.maxLength(LIMITS.documentNameChars),
+      z.regex(
+        /^[A-Za-z0-9\-()[\] ]+$/,
+        'document name may hold letters, digits, spaces, - ( ) [ ] only',
+      ),
+      z.refine((n) => !n.includes('  '), 'document name has consecutive spaces'),
     ),
-    z.refine((n) => !n.includes('  '), 'document name has consecutive spaces'),
-  ),
-  bytes: base64Bytes('document bytes'),
-});
-export const ToolUseBlockSchema = z.strictObject({
-  toolUseId: ToolUseIdSchema,
-  name: ToolNameSchema,
-  input: awsJson(
-    'toolUse.input',
-    z.record(z.string(), z.json(), { error: 'toolUse.input must be a JSON object' }),
-  ),
-});
-export const ToolResultBlockSchema = z.strictObject({
-  toolUseId: ToolUseIdSchema,
-  /** What the tool returned: any JSON (a string is sent to the model as text). */
-  content: awsJson('toolResult.content', z.json()),
-  status: z.nullish(z.enum(['SUCCESS', 'ERROR'])),
-});
-export const ReasoningBlockSchema = z.strictObject({
-  text: z.nullish(safeText('reasoning text', LIMITS.inputChars)),
-  signature: z.nullish(z.string().check(z.maxLength(LIMITS.reasoningSignatureChars))),
-  redactedContent: z.nullish(z.base64().check(z.maxLength(LIMITS.attachmentBase64Chars))),
-});
+    bytes: base64Bytes('document bytes'),
+  }),
+);
+export const DocumentBlockSchema = /* @__PURE__ */ documentBlockSchema();
+const toolUseBlockSchema = once(() =>
+  z.strictObject({
+    toolUseId: ToolUseIdSchema,
+    name: ToolNameSchema,
+    input: awsJson(
+      'toolUse.input',
+      z.record(z.string(), z.json(), { error: 'toolUse.input must be a JSON object' }),
+    ),
+  }),
+);
+export const ToolUseBlockSchema = /* @__PURE__ */ toolUseBlockSchema();
+const toolResultBlockSchema = once(() =>
+  z.strictObject({
+    toolUseId: ToolUseIdSchema,
+    /** What the tool returned: any JSON (a string is sent to the model as text). */
+    content: awsJson('toolResult.content', z.json()),
+    status: z.nullish(z.enum(['SUCCESS', 'ERROR'])),
+  }),
+);
+export const ToolResultBlockSchema = /* @__PURE__ */ toolResultBlockSchema();
+const reasoningBlockSchema = once(() =>
+  z.strictObject({
+    text: z.nullish(safeText('reasoning text', LIMITS.inputChars)),
+    signature: z.nullish(z.string().check(z.maxLength(LIMITS.reasoningSignatureChars))),
+    redactedContent: z.nullish(z.base64().check(z.maxLength(LIMITS.attachmentBase64Chars))),
+  }),
+);
+export const ReasoningBlockSchema = /* @__PURE__ */ reasoningBlockSchema();
 
 const CONTENT_BLOCK_KINDS = [
   'text',
@@ -148,79 +168,90 @@ const CONTENT_BLOCK_KINDS = [
   'reasoning',
   'cachePoint',
 ] as const;
-/** One content block of a message: exactly one of its fields is set. */
-export const ContentBlockSchema = z
-  .strictObject({
-    text: z.nullish(
-      safeText('content text', LIMITS.inputChars).check(z.minLength(1, 'content text is empty')),
+const contentBlockSchema = once(() =>
+  z
+    .strictObject({
+      text: z.nullish(
+        safeText('content text', LIMITS.inputChars).check(z.minLength(1, 'content text is empty')),
+      ),
+      image: z.nullish(imageBlockSchema()),
+      document: z.nullish(documentBlockSchema()),
+      toolUse: z.nullish(toolUseBlockSchema()),
+      toolResult: z.nullish(toolResultBlockSchema()),
+      reasoning: z.nullish(reasoningBlockSchema()),
+      /** A prompt-cache checkpoint after the blocks before it (`true`). */
+      cachePoint: z.nullish(z.literal(true)),
+    })
+    .check(
+      z.superRefine((block, ctx) => {
+        const set = CONTENT_BLOCK_KINDS.filter((k) => block[k] != null);
+        if (set.length !== 1)
+          ctx.addIssue({
+            code: 'custom',
+            message: `a content block sets exactly one of ${CONTENT_BLOCK_KINDS.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`,
+          });
+      }),
     ),
-    image: z.nullish(ImageBlockSchema),
-    document: z.nullish(DocumentBlockSchema),
-    toolUse: z.nullish(ToolUseBlockSchema),
-    toolResult: z.nullish(ToolResultBlockSchema),
-    reasoning: z.nullish(ReasoningBlockSchema),
-    /** A prompt-cache checkpoint after the blocks before it (`true`). */
-    cachePoint: z.nullish(z.literal(true)),
-  })
-  .check(
-    z.superRefine((block, ctx) => {
-      const set = CONTENT_BLOCK_KINDS.filter((k) => block[k] != null);
-      if (set.length !== 1)
-        ctx.addIssue({
-          code: 'custom',
-          message: `a content block sets exactly one of ${CONTENT_BLOCK_KINDS.join(', ')} (got ${set.length ? set.join(', ') : 'none'})`,
-        });
-    }),
-  );
+);
+/** One content block of a message: exactly one of its fields is set. */
+export const ContentBlockSchema = /* @__PURE__ */ contentBlockSchema();
 export type ContentBlock = z.infer<typeof ContentBlockSchema>;
 
-export const MessageSchema = z
-  .strictObject({
-    role: MessageRoleSchema,
-    /** Plain text of the message. Exclusive with `content`. */
-    text: z.nullish(
-      safeText('message text', LIMITS.inputChars).check(z.minLength(1, 'message text is empty')),
+const messageSchema = once(() =>
+  z
+    .strictObject({
+      role: MessageRoleSchema,
+      /** Plain text of the message. Exclusive with `content`. */
+      text: z.nullish(
+        safeText('message text', LIMITS.inputChars).check(z.minLength(1, 'message text is empty')),
+      ),
+      /** Content blocks of the message. Exclusive with `text`. */
+      content: z.nullish(
+        z
+          .array(contentBlockSchema())
+          .check(
+            z.minLength(1, 'message content is empty'),
+            z.maxLength(LIMITS.contentBlocksPerMessage),
+          ),
+      ),
+    })
+    .check(
+      z.superRefine((message, ctx) => {
+        if ((message.text == null) === (message.content == null))
+          ctx.addIssue({
+            code: 'custom',
+            message: 'a message gives exactly one of text or content',
+          });
+      }),
     ),
-    /** Content blocks of the message. Exclusive with `text`. */
-    content: z.nullish(
-      z
-        .array(ContentBlockSchema)
-        .check(
-          z.minLength(1, 'message content is empty'),
-          z.maxLength(LIMITS.contentBlocksPerMessage),
-        ),
-    ),
-  })
-  .check(
-    z.superRefine((message, ctx) => {
-      if ((message.text == null) === (message.content == null))
-        ctx.addIssue({ code: 'custom', message: 'a message gives exactly one of text or content' });
-    }),
-  );
+);
+export const MessageSchema = /* @__PURE__ */ messageSchema();
 export type Message = z.infer<typeof MessageSchema>;
 
+const toolSpecSchema = once(() =>
+  z.strictObject({
+    name: ToolNameSchema,
+    description: safeText('tool description', LIMITS.toolDescriptionChars).check(z.minLength(1)),
+    inputSchema: awsJson(
+      'tool inputSchema',
+      z
+        .record(z.string(), z.json(), {
+          error: "tool inputSchema must be a JSON Schema with type 'object'",
+        })
+        .check(
+          z.refine((s) => s['type'] === 'object', {
+            message: "tool inputSchema must be a JSON Schema with type 'object'",
+          }),
+        ),
+    ),
+  }),
+);
 /** A tool the model may call: its name, what it does, and its input's JSON Schema. */
-export const ToolSpecSchema = z.strictObject({
-  name: ToolNameSchema,
-  description: safeText('tool description', LIMITS.toolDescriptionChars).check(z.minLength(1)),
-  inputSchema: awsJson(
-    'tool inputSchema',
-    z
-      .record(z.string(), z.json(), {
-        error: "tool inputSchema must be a JSON Schema with type 'object'",
-      })
-      .check(
-        z.refine((s) => s['type'] === 'object', {
-          message: "tool inputSchema must be a JSON Schema with type 'object'",
-        }),
-      ),
-  ),
-});
+export const ToolSpecSchema = /* @__PURE__ */ toolSpecSchema();
 export type ToolSpec = z.infer<typeof ToolSpecSchema>;
 
-export const ToolChoiceSchema = z
-  .strictObject({ mode: z.enum(['AUTO', 'ANY', 'TOOL']), name: z.nullish(ToolNameSchema) })
-  .check(
+const toolChoiceSchema = once(() =>
+  z.strictObject({ mode: z.enum(['AUTO', 'ANY', 'TOOL']), name: z.nullish(ToolNameSchema) }).check(
     z.superRefine((choice, ctx) => {
       if ((choice.mode === 'TOOL') !== (choice.name != null))
         ctx.addIssue({
@@ -229,51 +260,62 @@ export const ToolChoiceSchema = z
           message: 'toolChoice.name is required with mode TOOL and only then',
         });
     }),
-  );
+  ),
+);
+export const ToolChoiceSchema = /* @__PURE__ */ toolChoiceSchema();
 
-export const ToolConfigSchema = z
-  .strictObject({
-    tools: z
-      .array(ToolSpecSchema)
-      .check(z.minLength(1, 'toolConfig.tools is empty'), z.maxLength(LIMITS.tools)),
-    toolChoice: z.nullish(ToolChoiceSchema),
-  })
-  .check(
-    z.superRefine((config, ctx) => {
-      const names = config.tools.map((t) => t.name);
-      const duplicate = names.find((n, i) => names.indexOf(n) !== i);
-      if (duplicate)
-        ctx.addIssue({
-          code: 'custom',
-          path: ['tools'],
-          message: `tool '${duplicate}' is declared twice`,
-        });
-      const chosen = config.toolChoice?.name;
-      if (chosen && !names.includes(chosen))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['toolChoice', 'name'],
-          message: `toolChoice names '${chosen}', which is not in toolConfig.tools`,
-        });
-    }),
-  );
+const toolConfigSchema = once(() =>
+  z
+    .strictObject({
+      tools: z
+        .array(toolSpecSchema())
+        .check(z.minLength(1, 'toolConfig.tools is empty'), z.maxLength(LIMITS.tools)),
+      toolChoice: z.nullish(toolChoiceSchema()),
+    })
+    .check(
+      z.superRefine((config, ctx) => {
+        const names = config.tools.map((t) => t.name);
+        const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+        if (duplicate)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['tools'],
+            message: `tool '${duplicate}' is declared twice`,
+          });
+        const chosen = config.toolChoice?.name;
+        if (chosen && !names.includes(chosen))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['toolChoice', 'name'],
+            message: `toolChoice names '${chosen}', which is not in toolConfig.tools`,
+          });
+      }),
+    ),
+);
+export const ToolConfigSchema = /* @__PURE__ */ toolConfigSchema();
 export type ToolConfig = z.infer<typeof ToolConfigSchema>;
 
+const thinkingSchema = once(() =>
+  z.strictObject({
+    budgetTokens: z.int().check(z.gte(LIMITS.thinkingBudgetMin), z.lte(LIMITS.maxTokens)),
+  }),
+);
 /** Extended thinking: the model may spend up to `budgetTokens` reasoning first. */
-export const ThinkingSchema = z.strictObject({
-  budgetTokens: z.int().check(z.gte(LIMITS.thinkingBudgetMin), z.lte(LIMITS.maxTokens)),
-});
+export const ThinkingSchema = /* @__PURE__ */ thinkingSchema();
 
-export const InferenceConfigSchema = z.strictObject({
-  maxTokens: z.nullish(z.int().check(z.gte(1), z.lte(LIMITS.maxTokens))),
-  temperature: z.nullish(z.number().check(z.gte(0), z.lte(1))),
-  topP: z.nullish(z.number().check(z.gte(0), z.lte(1))),
-  stopSequences: z.nullish(
-    z
-      .array(safeText('stop sequence', LIMITS.stopSequenceChars).check(z.minLength(1)))
-      .check(z.maxLength(LIMITS.stopSequences)),
-  ),
-});
+const inferenceConfigSchema = once(() =>
+  z.strictObject({
+    maxTokens: z.nullish(z.int().check(z.gte(1), z.lte(LIMITS.maxTokens))),
+    temperature: z.nullish(z.number().check(z.gte(0), z.lte(1))),
+    topP: z.nullish(z.number().check(z.gte(0), z.lte(1))),
+    stopSequences: z.nullish(
+      z
+        .array(safeText('stop sequence', LIMITS.stopSequenceChars).check(z.minLength(1)))
+        .check(z.maxLength(LIMITS.stopSequences)),
+    ),
+  }),
+);
+export const InferenceConfigSchema = /* @__PURE__ */ inferenceConfigSchema();
 export type InferenceConfig = z.infer<typeof InferenceConfigSchema>;
 
 export const BedrockApiSchema = z.enum(['CONVERSE', 'INVOKE_MODEL']);
@@ -287,22 +329,25 @@ export const StartStreamInputSchema = z
   .strictObject({
     streamId: StreamIdSchema,
     modelId: ModelIdSchema,
+    // The branches only some inputs use are `deferred`: built by the first input that has them.
     messages: z.nullish(
-      z
-        .array(MessageSchema)
-        .check(z.minLength(1, 'messages is empty'), z.maxLength(LIMITS.messages)),
+      deferred(() =>
+        z
+          .array(messageSchema())
+          .check(z.minLength(1, 'messages is empty'), z.maxLength(LIMITS.messages)),
+      ),
     ),
     prompt: z.nullish(
       safeText('prompt', LIMITS.inputChars).check(z.minLength(1, 'prompt is empty')),
     ),
     system: z.nullish(safeText('system', LIMITS.systemChars)),
-    inferenceConfig: z.nullish(InferenceConfigSchema),
+    inferenceConfig: z.nullish(deferred(inferenceConfigSchema)),
     api: z.nullish(BedrockApiSchema),
     /** Put a prompt-cache checkpoint after the system prompt. */
     cacheSystem: z.nullish(z.boolean()),
     /** Tools the app declares (it runs them); the worker's own tools are added to these. */
-    toolConfig: z.nullish(ToolConfigSchema),
-    thinking: z.nullish(ThinkingSchema),
+    toolConfig: z.nullish(deferred(toolConfigSchema)),
+    thinking: z.nullish(deferred(thinkingSchema)),
     /** Model calls in one answer when tools are used (default 5). */
     maxSteps: z.nullish(z.int().check(z.gte(1), z.lte(LIMITS.maxSteps))),
   })
