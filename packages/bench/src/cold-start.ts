@@ -56,6 +56,21 @@ function coldImportMs(node: string, file: string): number {
   return Number(out);
 }
 
+/**
+ * How many zod objects (schemas and checks) `file` builds at import, each ~15 µs of a cold
+ * start. Counted through zod's post-processing hook (`__zod_globalConfig.postProcessor`,
+ * called once per object it builds); null when the bundle has no zod.
+ */
+function zodObjectsBuiltAtImport(file: string): number | null {
+  const script = `let n=0;globalThis.__zod_globalConfig={postProcessor:()=>{n+=1}};await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(n))`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
+    encoding: 'utf8',
+  });
+  const n = Number(out);
+  return n > 0 ? n : null;
+}
+
 /** The Node major Lambda runs the worker on (infra's `Runtime.NODEJS_22_X`). */
 const LAMBDA_NODE_MAJOR = 22;
 
@@ -191,6 +206,7 @@ export async function coldStart(quick: boolean): Promise<ScenarioResult> {
               workerVsAmplifyP50: ratio(s.worker.p50, s.amplify.p50),
             },
           ]),
+          { workerZodObjectsBuiltAtImport: zodObjectsBuiltAtImport(files.worker) },
           { workerComposition: composition(worker.metafile).slice(0, 12) },
         ],
       },
