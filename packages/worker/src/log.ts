@@ -42,9 +42,6 @@ const RANK: Record<LogLevel, number> = { DEBUG: 0, INFO: 1, WARN: 2, ERROR: 3, S
 // Lambda's advanced logging controls also know TRACE and FATAL (docs: "Log-level filtering").
 const LAMBDA_LEVELS: Record<string, LogLevel> = { TRACE: 'DEBUG', FATAL: 'ERROR' };
 
-// Fields of every record; a key or attribute of the same name does not replace them.
-const OWN_FIELDS = ['level', 'message', 'timestamp', 'service'] as const;
-
 /** `value` as a {@link LogLevel} (any case), or `undefined` when it is none. */
 export function parseLogLevel(value: string | undefined): LogLevel | undefined {
   const upper = value?.trim().toUpperCase();
