@@ -318,7 +318,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             GUARDRAIL_TRACE: worker.guardrail.trace ? 'enabled' : 'disabled',
           }
         : {}),
-      POWERTOOLS_LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
       LOG_LEVEL: options.log ? 'INFO' : 'ERROR',
     };
     // The on-failure destination and its consumer (in AWS: an SQS queue and the

@@ -6,6 +6,7 @@ import {
 } from '@org/bedrock-stream-contracts';
 import * as z from 'zod/mini';
 import type { GuardrailSettings } from './generate.js';
+import { LOG_LEVELS, parseLogLevel } from './log.js';
 
 const csv = z.pipe(
   z.string().check(z.minLength(1)),
@@ -45,6 +46,15 @@ const EnvSchema = z
     BEDROCK_ENDPOINT: z.optional(z.url()),
     DYNAMODB_ENDPOINT: z.optional(z.url()),
     METRICS_ENABLED: z._default(z.enum(['true', 'false']), 'true'),
+    // The logger reads it at import (it logs before the config exists) and takes a bad
+    // value as INFO; the cold start fails here instead, naming it.
+    LOG_LEVEL: z.optional(
+      z.string().check(
+        z.refine((s) => parseLogLevel(s) !== undefined, {
+          message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (any case)`,
+        }),
+      ),
+    ),
     TOOL_TIMEOUT_MS: int(1, 900_000, 10_000),
     MAX_STEPS: int(1, LIMITS.maxSteps, 5),
     HISTORY_TOKEN_BUDGET: int(1, 10_000_000, LIMITS.historyTokenBudgetDefault),

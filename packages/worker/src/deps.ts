@@ -1,8 +1,8 @@
 import { BedrockRuntimeClient } from '@aws-sdk/client-bedrock-runtime';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { WorkerConfig } from './config.js';
+import type { Log } from './log.js';
 import { createPublisher, type Publisher } from './publisher.js';
 import { StreamRecordStore } from './record.js';
 import type { ServerTool } from './tools.js';
@@ -16,7 +16,7 @@ export interface ProcessDeps {
   store: StreamRecordStore;
   bedrock: BedrockRuntimeClient;
   publish: Publisher;
-  logger: Pick<Logger, 'info' | 'warn' | 'error'>;
+  logger: Log;
   /** The worker's own (server-side) tools, offered to the model beside the client's. */
   tools?: ServerTool[];
   /** Counts for metrics: publishes, attempts, failures. */

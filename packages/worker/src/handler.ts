@@ -1,11 +1,11 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { StreamIdSchema } from '@org/bedrock-stream-contracts';
 // zod/mini: the method-chain build would add 450 KB to the bundle (see README, cold start).
 import * as z from 'zod/mini';
 import { loadConfig } from './config.js';
 import { endAbandonedStream } from './abandon.js';
-import { createProcessDeps, type ProcessDeps } from './deps.js';
+import { createProcessDeps, type ProcessDeps, type WorkerMetric } from './deps.js';
+import { EmfMetrics } from './emf-metrics.js';
+import { WorkerLogger } from './log.js';
 import type { ProcessOutcome } from './outcome.js';
 import { processStream } from './process-stream.js';
 import { purgeConversation } from './purge.js';
@@ -30,12 +30,10 @@ export interface WorkerContext {
   getRemainingTimeInMillis?: () => number;
 }
 
+const SERVICE = 'bedrock-stream-worker';
 // Prompts never reach the logs: only ids, attempts, codes and counts are logged.
-const logger = new Logger({
-  serviceName: 'bedrock-stream-worker',
-  logLevel: (process.env['LOG_LEVEL'] as 'INFO' | undefined) ?? 'INFO',
-});
-const metrics = new Metrics({ namespace: 'BedrockStream', serviceName: 'bedrock-stream-worker' });
+const logger = new WorkerLogger({ service: SERVICE });
+const metrics = new EmfMetrics<WorkerMetric>({ namespace: 'BedrockStream', service: SERVICE });
 let failureDeps: ProcessDeps | null = null;
 
 function createDeps(tools: ServerTool[] = []): ProcessDeps {
@@ -43,9 +41,7 @@ function createDeps(tools: ServerTool[] = []): ProcessDeps {
   return createProcessDeps(
     config,
     logger,
-    config.metricsEnabled
-      ? (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value)
-      : undefined,
+    config.metricsEnabled ? (name, value = 1) => metrics.addCount(name, value) : undefined,
     tools,
   );
 }
@@ -106,7 +102,7 @@ export function createHandler(options: HandlerOptions = {}): WorkerHandler {
     try {
       return { outcome: await processStream(deps, parsed.data.streamId, remaining) };
     } finally {
-      if (deps.config.metricsEnabled) metrics.publishStoredMetrics();
+      if (deps.config.metricsEnabled) metrics.flush();
       logger.removeKeys(['streamId', 'requestId']);
     }
   };

@@ -56,5 +56,6 @@ export type {
 export { processStream } from './process-stream.js';
 export { isRetryable } from './classify-error.js';
 export type { ProcessDeps } from './deps.js';
+export type { Log, LogAttributes } from './log.js';
 export { PROCESS_OUTCOMES } from './outcome.js';
 export type { ProcessOutcome } from './outcome.js';

@@ -54,6 +54,14 @@ describe('loadConfig', () => {
       /GUARDRAIL_STREAM_MODE/,
     );
   });
+  it('accepts every log level in any case and rejects another, naming the allowed ones', () => {
+    for (const level of ['debug', 'INFO', 'Warn', 'error', 'SILENT']) {
+      expect(() => loadConfig({ ...env, LOG_LEVEL: level })).not.toThrow();
+    }
+    expect(() => loadConfig({ ...env, LOG_LEVEL: 'verbose' })).toThrow(
+      /LOG_LEVEL.*DEBUG, INFO, WARN, ERROR, SILENT/,
+    );
+  });
   it('names every bad or missing variable', () => {
     expect(() =>
       loadConfig({ ...env, GRAPHQL_URL: 'nope', FLUSH_WINDOW_MS: '-5', TABLE_NAME: undefined }),
