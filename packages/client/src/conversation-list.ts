@@ -49,6 +49,12 @@ export class ConversationList {
   private nextToken: string | null = null;
   /** Bumped by refresh(): answers of an older read are dropped. */
   private generation = 0;
+  /**
+   * The local changes (create, rename, remove) since the last refresh began. A refresh's page
+   * may have been read before one of them reached the server: they are applied to it again
+   * (each is idempotent), so a rename is never undone by a list read that crossed it.
+   */
+  private editsSinceRefresh: Array<(list: readonly Conversation[]) => Conversation[]> = [];
 
   constructor(private readonly init: ConversationListInit) {}
 
@@ -68,13 +74,17 @@ export class ConversationList {
   /** Reads the first page again (the list is replaced). A failure sets status 'error'. */
   async refresh(): Promise<void> {
     const generation = ++this.generation;
+    this.editsSinceRefresh = [];
     this.set({ status: 'loading', error: null });
     try {
       const page = await this.api.list({ limit: this.init.pageSize ?? 50 });
       if (generation !== this.generation) return;
       this.nextToken = page.nextToken;
       this.set({
-        conversations: page.items,
+        conversations: this.editsSinceRefresh.reduce<Conversation[]>(
+          (list, edit) => edit(list),
+          page.items,
+        ),
         status: 'ready',
         error: null,
         hasMore: page.nextToken !== null,
@@ -114,33 +124,27 @@ export class ConversationList {
    */
   async create(input: Parameters<ConversationsApi['create']>[0]): Promise<Conversation> {
     const created = await this.api.create(input);
-    this.set({
-      conversations: [
-        created,
-        ...this.snapshot.conversations.filter((c) => c.conversationId !== created.conversationId),
-      ],
-    });
+    this.edit(putFirst(created));
     return created;
   }
 
   /** Renames a conversation; it moves first (its updatedAt is now). */
   async rename(conversationId: string, title: string): Promise<Conversation> {
     const renamed = await this.api.rename(conversationId, title);
-    this.set({
-      conversations: [
-        renamed,
-        ...this.snapshot.conversations.filter((c) => c.conversationId !== conversationId),
-      ],
-    });
+    this.edit(putFirst(renamed));
     return renamed;
   }
 
   /** Deletes a conversation and drops it from the list. */
   async remove(conversationId: string): Promise<void> {
     await this.api.delete(conversationId);
-    this.set({
-      conversations: this.snapshot.conversations.filter((c) => c.conversationId !== conversationId),
-    });
+    this.edit((list) => list.filter((c) => c.conversationId !== conversationId));
+  }
+
+  /** Applies a local change now, and again to the page of a refresh already in flight. */
+  private edit(change: (list: readonly Conversation[]) => Conversation[]): void {
+    this.editsSinceRefresh.push(change);
+    this.set({ conversations: change(this.snapshot.conversations) });
   }
 
   private set(change: Partial<ConversationListSnapshot>): void {
@@ -153,4 +157,12 @@ function toError(err: unknown): StreamClientError {
   return err instanceof StreamClientError
     ? err
     : new StreamClientError('QUERY_FAILED', describeError(err), true, { cause: err });
+}
+
+/** A change that puts `conversation` first (replacing its older copy). */
+function putFirst(conversation: Conversation) {
+  return (list: readonly Conversation[]): Conversation[] => [
+    conversation,
+    ...list.filter((c) => c.conversationId !== conversation.conversationId),
+  ];
 }

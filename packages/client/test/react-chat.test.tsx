@@ -8,6 +8,7 @@ import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStreamClient } from '../src/client.js';
+import { ConversationList } from '../src/conversation-list.js';
 import {
   BedrockStreamProvider,
   useBedrockChat,
@@ -116,5 +117,38 @@ describe('useConversations', () => {
     await act(() => result.current.remove(created.conversationId));
     expect(result.current.conversations.map((c) => c.title)).toEqual(['old']);
     expect(result.current.hasMore).toBe(false);
+  });
+});
+
+describe('ConversationList', () => {
+  it('keeps a rename, create and remove made while a refresh it crossed was in flight', async () => {
+    const { client } = setup();
+    const kept = await client.conversations.create({ modelId, title: 'kept' });
+    const gone = await client.conversations.create({ modelId, title: 'gone' });
+    let release = () => {};
+    let held: Promise<void> | null = null;
+    // The list is read before the changes reach the server, and answers after them.
+    const conversations = {
+      ...client.conversations,
+      list: async (v: Parameters<typeof client.conversations.list>[0]) => {
+        const page = await client.conversations.list(v);
+        if (held) await held;
+        return page;
+      },
+    };
+    const list = new ConversationList({ client: { ...client, conversations } });
+    await list.refresh();
+    held = new Promise<void>((resolve) => (release = resolve));
+    const refreshing = list.refresh();
+    await list.rename(kept.conversationId, 'renamed');
+    const created = await list.create({ modelId, title: 'new' });
+    await list.remove(gone.conversationId);
+    release();
+    await refreshing;
+    expect(list.getSnapshot().status).toBe('ready');
+    expect(list.getSnapshot().conversations.map((c) => [c.conversationId, c.title])).toEqual([
+      [created.conversationId, 'new'],
+      [kept.conversationId, 'renamed'],
+    ]);
   });
 });
