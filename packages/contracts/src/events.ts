@@ -12,7 +12,7 @@ import {
   type KnownStopReason,
 } from './vocabulary.js';
 import { utf8ByteLength } from './utf8.js';
-import { once, parseInto } from './lazy-schema.js';
+import { once, parsedBy } from './lazy-schema.js';
 
 z.config(en());
 
@@ -316,30 +316,27 @@ export function chunkEventReader<T extends ChunkEventType>(type: T): EventSchema
 
 /**
  * One event as a writer may publish it, checked by its type's strict schema (built when the
- * first event of that type is written): a discriminated union would build all of them.
+ * first event of that type is written): a discriminated union would build all of them. The
+ * event itself reaches that schema, not a copy: a copy would lose an own `__proto__` key,
+ * which the strict schema (and the resolver's mirror) refuse.
  */
-const WrittenEventSchema = z.pipe(
-  // The event itself, not a copy, reaches its strict schema: a copy would lose an own
-  // `__proto__` key, which the strict schema (and the resolver's mirror) refuse.
-  z.unknown(),
-  z.transform((event, ctx) => {
-    const isObject = typeof event === 'object' && event !== null && !Array.isArray(event);
-    const type: unknown = isObject ? (event as { type?: unknown }).type : undefined;
-    if (typeof type === 'string' && isKnownEventType(type))
-      return parseInto(writers[type]() as z.ZodMiniType<ChunkEvent>, event, ctx);
-    ctx.issues.push(
-      isObject
-        ? {
-            code: 'custom',
-            path: ['type'],
-            message: `unknown event type ${JSON.stringify(type)}`,
-            input: type,
-          }
-        : { code: 'invalid_type', expected: 'object', input: event },
-    );
-    return z.NEVER;
-  }),
-) as unknown as z.ZodMiniType<ChunkEvent>;
+const WrittenEventSchema = parsedBy<ChunkEvent>((event, ctx) => {
+  const isObject = typeof event === 'object' && event !== null && !Array.isArray(event);
+  const type: unknown = isObject ? (event as { type?: unknown }).type : undefined;
+  if (typeof type === 'string' && isKnownEventType(type))
+    return writers[type]() as z.ZodMiniType<ChunkEvent>;
+  ctx.issues.push(
+    isObject
+      ? {
+          code: 'custom',
+          path: ['type'],
+          message: `unknown event type ${JSON.stringify(type)}`,
+          input: type,
+        }
+      : { code: 'invalid_type', expected: 'object', input: event },
+  );
+  return undefined;
+});
 
 /** Event types after which nothing follows in an attempt. */
 export const TERMINAL_EVENT_TYPES = ['end', 'error'] as const satisfies readonly ChunkEventType[];

@@ -12,19 +12,25 @@ export function once<T>(build: () => T): () => T {
 }
 
 /**
- * Parses `value` with `schema` inside an enclosing schema's transform: its output, or
- * `z.NEVER` with `schema`'s issues added to `ctx` (paths relative to where `value` sits).
+ * A schema that parses each value with the schema `choose` picks for it (built by then, on
+ * first use), with that schema's output, issues and paths. When `choose` returns nothing
+ * it has added its own issue to `ctx`, and the value fails.
  */
-export function parseInto<T>(
-  schema: z.ZodMiniType<T>,
-  value: unknown,
-  ctx: z.core.ParsePayload,
-): T {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  for (const issue of parsed.error.issues)
-    ctx.issues.push({ ...issue, input: value } as z.core.$ZodRawIssue);
-  return z.NEVER;
+export function parsedBy<T>(
+  choose: (value: unknown, ctx: z.core.ParsePayload) => z.ZodMiniType<T> | undefined,
+): z.ZodMiniType<T> {
+  return z.pipe(
+    z.unknown(),
+    z.transform((value, ctx) => {
+      const schema = choose(value, ctx);
+      if (!schema) return z.NEVER;
+      const parsed = schema.safeParse(value);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues)
+        ctx.issues.push({ ...issue, input: value } as z.core.$ZodRawIssue);
+      return z.NEVER;
+    }),
+  ) as unknown as z.ZodMiniType<T>;
 }
 
 /**
@@ -38,9 +44,5 @@ export function parseInto<T>(
 export function deferred<T extends z.ZodMiniType>(
   build: () => T,
 ): z.ZodMiniType<z.output<T>, z.input<T>> {
-  const schema = once(build);
-  return z.pipe(
-    z.unknown(),
-    z.transform((value, ctx) => parseInto(schema(), value, ctx) as z.output<T>),
-  ) as unknown as z.ZodMiniType<z.output<T>, z.input<T>>;
+  return parsedBy(once(build)) as z.ZodMiniType<z.output<T>, z.input<T>>;
 }

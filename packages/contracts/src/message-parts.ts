@@ -139,7 +139,7 @@ function partReaders() {
     }),
   } as const;
 }
-const PART_READERS = once(partReaders);
+const partReaderSchemas = once(partReaders);
 
 /** Result of {@link parseMessageParts}. */
 export type ParsedMessageParts =
@@ -161,11 +161,12 @@ export function parseMessageParts(value: unknown): ParsedMessageParts {
   if (!Array.isArray(raw)) return { ok: false, error: 'parts is not an array' };
   const parts: MessagePart[] = [];
   const skipped: string[] = [];
+  const readers = partReaderSchemas();
   for (const [i, item] of raw.entries()) {
     const type = (item as { type?: unknown } | null)?.type;
     const reader =
-      typeof type === 'string' && Object.hasOwn(PART_READERS(), type)
-        ? PART_READERS()[type as keyof ReturnType<typeof partReaders>]
+      typeof type === 'string' && Object.hasOwn(readers, type)
+        ? readers[type as keyof typeof readers]
         : undefined;
     if (!reader) {
       skipped.push(typeof type === 'string' ? type : `#${i}`);
