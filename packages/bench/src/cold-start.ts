@@ -45,9 +45,12 @@ export function composition(metafile: Metafile): Array<{ name: string; kb: numbe
     .map(([name, n]) => ({ name, kb: Math.round(n / 102.4) / 10 }));
 }
 
-/** Milliseconds a fresh Node process (the binary `node`) spends in `await import(file)`. */
-function coldImportMs(node: string, file: string): number {
-  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(performance.now()-t))`;
+/**
+ * What a fresh Node process (the binary `node`) prints around `await import(file)`: `before`
+ * runs first, then the import, then `after` (a JS expression) is written to stdout.
+ */
+function freshImport(node: string, file: string, before: string, after: string): number {
+  const script = `${before};await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(${after}))`;
   const out = execFileSync(node, ['--input-type=module', '-e', script], {
     // The Amplify handler reads its region from the environment at import, as in Lambda.
     env: { ...process.env, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
@@ -56,18 +59,19 @@ function coldImportMs(node: string, file: string): number {
   return Number(out);
 }
 
+/** Milliseconds a fresh Node process (the binary `node`) spends in `await import(file)`. */
+function coldImportMs(node: string, file: string): number {
+  return freshImport(node, file, 'const t=performance.now()', 'performance.now()-t');
+}
+
 /**
  * How many zod objects (schemas and checks) `file` builds at import, each ~15 µs of a cold
  * start. Counted through zod's post-processing hook (`__zod_globalConfig.postProcessor`,
  * called once per object it builds); null when the bundle has no zod.
  */
 function zodObjectsBuiltAtImport(file: string): number | null {
-  const script = `let n=0;globalThis.__zod_globalConfig={postProcessor:()=>{n+=1}};await import(${JSON.stringify(pathToFileURL(file).href)});process.stdout.write(String(n))`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, AWS_REGION: 'us-east-1', AWS_LAMBDA_FUNCTION_NAME: 'bench' },
-    encoding: 'utf8',
-  });
-  const n = Number(out);
+  const before = 'let n=0;globalThis.__zod_globalConfig={postProcessor:()=>{n+=1}}';
+  const n = freshImport(process.execPath, file, before, 'n');
   return n > 0 ? n : null;
 }
 
@@ -143,7 +147,8 @@ export async function coldStart(quick: boolean): Promise<ScenarioResult> {
         : [{ label: `${process.version} (this process)`, node: process.execPath }]),
     ];
     const mb = (file: string) => Math.round(statSync(file).size / 10_485.76) / 100;
-    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const round2 = (n: number) => Math.round(n * 100) / 100;
+    const ratio = (a: number, b: number) => round2(a / b);
     const measured = runtimes.map(({ label, node }) => {
       const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<
         keyof typeof files,
@@ -162,12 +167,11 @@ export async function coldStart(quick: boolean): Promise<ScenarioResult> {
       // Each round runs every bundle once, back to back: the median of the rounds' own
       // ratios cancels the load drift that separate medians of noisy samples keep.
       const paired = (a: number[], b: number[]) =>
-        ratio(
+        round2(
           percentile(
             a.map((x, i) => x / b[i]!),
             50,
           ),
-          1,
         );
       return {
         label,
