@@ -35,9 +35,10 @@ const turbo = spawnSync(
   },
 );
 
-// Lambda runs Node 22, and the AWS SDK needs it from 2027: the worker's and the client's
-// suites run again under Node 22 (npm's `node@22` package), each with its own report.
-const NODE22_SUITES = ['packages/worker', 'packages/client'];
+// Lambda runs Node 22, and the AWS SDK needs it from 2027: the worker's, the client's and
+// the contracts' (which both run) suites run again under Node 22 (npm's `node@22`
+// package), each with its own report.
+const NODE22_SUITES = ['packages/contracts', 'packages/worker', 'packages/client'];
 const vitestBin = join(root, 'node_modules', 'vitest', 'vitest.mjs');
 let node22Status = 0;
 if (process.env['SKIP_NODE22'] !== '1') {
