@@ -18,4 +18,5 @@ export * from './message-parts.js';
 export * from './conversation-history.js';
 export * from './retry.js';
 export { utf8ByteLength } from './utf8.js';
+export { once } from './lazy-schema.js';
 export * from './generated/operation-sources.js';

@@ -19,18 +19,16 @@ export function once<T>(build: () => T): () => T {
 export function parsedBy<T>(
   choose: (value: unknown, ctx: z.core.ParsePayload) => z.ZodMiniType<T> | undefined,
 ): z.ZodMiniType<T> {
-  return z.pipe(
-    z.unknown(),
-    z.transform((value, ctx) => {
-      const schema = choose(value, ctx);
-      if (!schema) return z.NEVER;
-      const parsed = schema.safeParse(value);
-      if (parsed.success) return parsed.data;
-      for (const issue of parsed.error.issues)
-        ctx.issues.push({ ...issue, input: value } as z.core.$ZodRawIssue);
-      return z.NEVER;
-    }),
-  ) as unknown as z.ZodMiniType<T>;
+  // One object: a transform is a schema of any input by itself.
+  return z.transform((value: unknown, ctx) => {
+    const schema = choose(value, ctx);
+    if (!schema) return z.NEVER;
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues)
+      ctx.issues.push({ ...issue, input: value } as z.core.$ZodRawIssue);
+    return z.NEVER;
+  }) as unknown as z.ZodMiniType<T>;
 }
 
 /**

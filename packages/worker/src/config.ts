@@ -18,8 +18,46 @@ const csv = z.pipe(
   ),
 );
 
-const int = (min: number, max: number, fallback: number) =>
-  z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback);
+/**
+ * The integer variables: each one's bounds and the value it takes when unset. One table
+ * rather than a schema per variable: zod builds five objects for a bounded, defaulted
+ * integer, and every one of them is cold-start time (see README, cold start).
+ */
+const INT_VARS = {
+  FLUSH_WINDOW_MS: { min: 0, max: 5_000, fallback: 100 },
+  MAX_CHUNK_BYTES: { min: 64, max: 32 * 1024, fallback: 16 * 1024 },
+  MAX_ATTEMPTS: { min: 1, max: 10, fallback: 3 },
+  LEASE_MS: { min: 200, max: 900_000, fallback: 30_000 },
+  CANCEL_POLL_MS: { min: 20, max: 500, fallback: 250 },
+  STALL_TIMEOUT_MS: { min: 100, max: 900_000, fallback: 60_000 },
+  DEADLINE_MARGIN_MIN_MS: { min: 0, max: 60_000, fallback: 250 },
+  DEADLINE_MARGIN_MAX_MS: { min: 0, max: 60_000, fallback: 5_000 },
+  MODEL_MAX_TRIES: { min: 1, max: 10, fallback: 4 },
+  MODEL_RETRY_DELAY_MS: { min: 0, max: 60_000, fallback: 200 },
+  MODEL_RETRY_MAX_DELAY_MS: { min: 0, max: 300_000, fallback: 5_000 },
+  // With full jitter the waits average half their bounds: 8 tries up to 100 ms .. 2 s ride
+  // out an AppSync blip of a few seconds (the fault suite restarts it mid-stream).
+  PUBLISH_MAX_TRIES: { min: 1, max: 20, fallback: 8 },
+  PUBLISH_RETRY_DELAY_MS: { min: 0, max: 60_000, fallback: 100 },
+  PUBLISH_RETRY_MAX_DELAY_MS: { min: 0, max: 300_000, fallback: 2_000 },
+  TOOL_TIMEOUT_MS: { min: 1, max: 900_000, fallback: 10_000 },
+  MAX_STEPS: { min: 1, max: LIMITS.maxSteps, fallback: 5 },
+  HISTORY_TOKEN_BUDGET: { min: 1, max: 10_000_000, fallback: LIMITS.historyTokenBudgetDefault },
+} as const satisfies Record<string, { min: number; max: number; fallback: number }>;
+type IntVar = keyof typeof INT_VARS;
+const INT_VAR_NAMES = Object.keys(INT_VARS) as IntVar[];
+
+const INTEGER = /^-?[0-9]+$/;
+/** Every integer variable's schema (one, shared): decimal digits; its bounds are checked by name. */
+const intText = z.optional(z.string().check(z.regex(INTEGER, 'must be an integer')));
+
+/** An integer variable's value: its text read as a number, else its fallback. */
+function intOf(env: Partial<Record<IntVar, string>>, name: IntVar): number {
+  const text = env[name];
+  return text === undefined ? INT_VARS[name].fallback : Number(text);
+}
+
+const optionalUrl = z.optional(z.url());
 
 const EnvSchema = z
   .object({
@@ -27,25 +65,13 @@ const EnvSchema = z
     AWS_REGION: z.string().check(z.minLength(1, 'AWS_REGION is required')),
     TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME is required')),
     ALLOWED_MODEL_IDS: csv,
-    FLUSH_WINDOW_MS: int(0, 5_000, 100),
-    MAX_CHUNK_BYTES: int(64, 32 * 1024, 16 * 1024),
-    MAX_ATTEMPTS: int(1, 10, 3),
-    LEASE_MS: int(200, 900_000, 30_000),
-    CANCEL_POLL_MS: int(20, 500, 250),
-    STALL_TIMEOUT_MS: int(100, 900_000, 60_000),
-    DEADLINE_MARGIN_MIN_MS: int(0, 60_000, 250),
-    DEADLINE_MARGIN_MAX_MS: int(0, 60_000, 5_000),
-    MODEL_MAX_TRIES: int(1, 10, 4),
-    MODEL_RETRY_DELAY_MS: int(0, 60_000, 200),
-    MODEL_RETRY_MAX_DELAY_MS: int(0, 300_000, 5_000),
-    // With full jitter the waits average half their bounds: 8 tries up to 100 ms .. 2 s ride
-    // out an AppSync blip of a few seconds (the fault suite restarts it mid-stream).
-    PUBLISH_MAX_TRIES: int(1, 20, 8),
-    PUBLISH_RETRY_DELAY_MS: int(0, 60_000, 100),
-    PUBLISH_RETRY_MAX_DELAY_MS: int(0, 300_000, 2_000),
-    BEDROCK_ENDPOINT: z.optional(z.url()),
-    DYNAMODB_ENDPOINT: z.optional(z.url()),
-    METRICS_ENABLED: z._default(z.enum(['true', 'false']), 'true'),
+    ...(Object.fromEntries(INT_VAR_NAMES.map((name) => [name, intText])) as Record<
+      IntVar,
+      typeof intText
+    >),
+    BEDROCK_ENDPOINT: optionalUrl,
+    DYNAMODB_ENDPOINT: optionalUrl,
+    METRICS_ENABLED: z.optional(z.enum(['true', 'false'])),
     // The logger reads it at import (it logs before the config exists) and takes a bad
     // value as INFO; the cold start fails here instead, naming it.
     LOG_LEVEL: z.optional(
@@ -55,19 +81,38 @@ const EnvSchema = z
         }),
       ),
     ),
-    TOOL_TIMEOUT_MS: int(1, 900_000, 10_000),
-    MAX_STEPS: int(1, LIMITS.maxSteps, 5),
-    HISTORY_TOKEN_BUDGET: int(1, 10_000_000, LIMITS.historyTokenBudgetDefault),
     GUARDRAIL_ID: z.optional(z.string().check(z.minLength(1))),
-    GUARDRAIL_VERSION: z._default(z.string().check(z.minLength(1)), 'DRAFT'),
-    GUARDRAIL_STREAM_MODE: z._default(z.enum(['sync', 'async']), 'sync'),
-    GUARDRAIL_TRACE: z._default(z.enum(['enabled', 'disabled']), 'disabled'),
+    GUARDRAIL_VERSION: z.optional(z.string().check(z.minLength(1))),
+    GUARDRAIL_STREAM_MODE: z.optional(z.enum(['sync', 'async'])),
+    GUARDRAIL_TRACE: z.optional(z.enum(['enabled', 'disabled'])),
   })
   .check(
-    z.refine((e) => e.DEADLINE_MARGIN_MIN_MS <= e.DEADLINE_MARGIN_MAX_MS, {
-      message: 'must not be below DEADLINE_MARGIN_MIN_MS',
-      path: ['DEADLINE_MARGIN_MAX_MS'],
-    }),
+    z.superRefine(
+      (env, ctx) => {
+        // Run even when another variable failed, so one error names every bad variable.
+        const ints: Partial<Record<IntVar, string>> = {};
+        for (const name of INT_VAR_NAMES) {
+          const text: unknown = env[name];
+          if (typeof text !== 'string' || !INTEGER.test(text)) continue;
+          ints[name] = text;
+          const { min, max } = INT_VARS[name];
+          const value = Number(text);
+          if (value < min || value > max)
+            ctx.addIssue({
+              code: 'custom',
+              path: [name],
+              message: `must be an integer from ${min} to ${max} (got ${text})`,
+            });
+        }
+        if (intOf(ints, 'DEADLINE_MARGIN_MIN_MS') > intOf(ints, 'DEADLINE_MARGIN_MAX_MS'))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['DEADLINE_MARGIN_MAX_MS'],
+            message: 'must not be below DEADLINE_MARGIN_MIN_MS',
+          });
+      },
+      { when: () => true },
+    ),
   );
 
 /** Bounds of the time a run keeps back before the function timeout (a tenth of its time). */
@@ -137,35 +182,38 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     region: e.AWS_REGION,
     tableName: e.TABLE_NAME,
     allowedModelIds: e.ALLOWED_MODEL_IDS,
-    flushWindowMs: e.FLUSH_WINDOW_MS,
-    maxChunkBytes: e.MAX_CHUNK_BYTES,
-    maxAttempts: e.MAX_ATTEMPTS,
-    leaseMs: e.LEASE_MS,
-    cancelPollMs: e.CANCEL_POLL_MS,
-    stallTimeoutMs: e.STALL_TIMEOUT_MS,
-    deadlineMargin: { minMs: e.DEADLINE_MARGIN_MIN_MS, maxMs: e.DEADLINE_MARGIN_MAX_MS },
+    flushWindowMs: intOf(e, 'FLUSH_WINDOW_MS'),
+    maxChunkBytes: intOf(e, 'MAX_CHUNK_BYTES'),
+    maxAttempts: intOf(e, 'MAX_ATTEMPTS'),
+    leaseMs: intOf(e, 'LEASE_MS'),
+    cancelPollMs: intOf(e, 'CANCEL_POLL_MS'),
+    stallTimeoutMs: intOf(e, 'STALL_TIMEOUT_MS'),
+    deadlineMargin: {
+      minMs: intOf(e, 'DEADLINE_MARGIN_MIN_MS'),
+      maxMs: intOf(e, 'DEADLINE_MARGIN_MAX_MS'),
+    },
     modelRetry: {
-      maxTries: e.MODEL_MAX_TRIES,
-      initialDelayMs: e.MODEL_RETRY_DELAY_MS,
-      maxDelayMs: e.MODEL_RETRY_MAX_DELAY_MS,
+      maxTries: intOf(e, 'MODEL_MAX_TRIES'),
+      initialDelayMs: intOf(e, 'MODEL_RETRY_DELAY_MS'),
+      maxDelayMs: intOf(e, 'MODEL_RETRY_MAX_DELAY_MS'),
     },
     publishRetry: {
-      maxTries: e.PUBLISH_MAX_TRIES,
-      initialDelayMs: e.PUBLISH_RETRY_DELAY_MS,
-      maxDelayMs: e.PUBLISH_RETRY_MAX_DELAY_MS,
+      maxTries: intOf(e, 'PUBLISH_MAX_TRIES'),
+      initialDelayMs: intOf(e, 'PUBLISH_RETRY_DELAY_MS'),
+      maxDelayMs: intOf(e, 'PUBLISH_RETRY_MAX_DELAY_MS'),
     },
     bedrockEndpoint: e.BEDROCK_ENDPOINT,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
-    metricsEnabled: e.METRICS_ENABLED === 'true',
-    toolTimeoutMs: e.TOOL_TIMEOUT_MS,
-    maxSteps: e.MAX_STEPS,
-    historyTokenBudget: e.HISTORY_TOKEN_BUDGET,
+    metricsEnabled: e.METRICS_ENABLED !== 'false',
+    toolTimeoutMs: intOf(e, 'TOOL_TIMEOUT_MS'),
+    maxSteps: intOf(e, 'MAX_STEPS'),
+    historyTokenBudget: intOf(e, 'HISTORY_TOKEN_BUDGET'),
     guardrail: e.GUARDRAIL_ID
       ? {
           id: e.GUARDRAIL_ID,
-          version: e.GUARDRAIL_VERSION,
-          streamMode: e.GUARDRAIL_STREAM_MODE,
-          trace: e.GUARDRAIL_TRACE,
+          version: e.GUARDRAIL_VERSION ?? 'DRAFT',
+          streamMode: e.GUARDRAIL_STREAM_MODE ?? 'sync',
+          trace: e.GUARDRAIL_TRACE ?? 'disabled',
         }
       : null,
     quotas: quotasFromEnvironment(env),

@@ -1,4 +1,4 @@
-import { StreamIdSchema } from '@org/bedrock-stream-contracts';
+import { StreamIdSchema, once } from '@org/bedrock-stream-contracts';
 // zod/mini: the method-chain build would add 450 KB to the bundle (see README, cold start).
 import * as z from 'zod/mini';
 import { loadConfig } from './config.js';
@@ -109,24 +109,34 @@ export function createHandler(options: HandlerOptions = {}): WorkerHandler {
 }
 
 /** The worker's Lambda handler without server tools: `createHandler({})`. */
-export const handler: WorkerHandler = createHandler({});
+// Pure: a bundle of only failureHandler (the on-failure queue's function) drops it.
+export const handler: WorkerHandler = /* @__PURE__ */ createHandler({});
+
+// The on-failure queue's schemas are built by its function's first batch (`once`): a
+// stream's cold start never builds them. The exported constant is pure, so the deployed
+// bundle (handler and failureHandler only) drops its line.
 
 /** One message of the on-failure queue: Lambda's destination record of a given-up event. */
-const DestinationRecordSchema = z.object({
-  requestContext: z.optional(
-    z.object({
-      condition: z.optional(z.string()),
-      approximateInvokeCount: z.optional(z.number()),
-    }),
-  ),
-  requestPayload: WorkerEventSchema,
-  responsePayload: z.nullish(z.object({ errorType: z.optional(z.string()) })),
-});
+const destinationRecordSchema = once(() =>
+  z.object({
+    requestContext: z.optional(
+      z.object({
+        condition: z.optional(z.string()),
+        approximateInvokeCount: z.optional(z.number()),
+      }),
+    ),
+    requestPayload: WorkerEventSchema,
+    responsePayload: z.nullish(z.object({ errorType: z.optional(z.string()) })),
+  }),
+);
 
+const failureQueueEventSchema = once(() =>
+  z.object({
+    Records: z.array(z.object({ messageId: z.string(), body: z.string() })),
+  }),
+);
 /** The SQS event of the on-failure queue (only the fields used). */
-export const FailureQueueEventSchema = z.object({
-  Records: z.array(z.object({ messageId: z.string(), body: z.string() })),
-});
+export const FailureQueueEventSchema = /* @__PURE__ */ failureQueueEventSchema();
 
 /**
  * The handler of the worker's on-failure queue (SQS, partial batch responses): each
@@ -139,7 +149,7 @@ export const FailureQueueEventSchema = z.object({
 export async function failureHandler(
   event: unknown,
 ): Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }> {
-  const parsed = FailureQueueEventSchema.safeParse(event);
+  const parsed = failureQueueEventSchema().safeParse(event);
   if (!parsed.success) {
     logger.error('invalid failure-queue event', {
       issues: parsed.error.issues.map((i) => i.message),
@@ -156,7 +166,7 @@ export async function failureHandler(
     } catch {
       body = null;
     }
-    const record = DestinationRecordSchema.safeParse(body);
+    const record = destinationRecordSchema().safeParse(body);
     if (!record.success) {
       logger.error('failure-queue message is not a destination record', {
         messageId: message.messageId,

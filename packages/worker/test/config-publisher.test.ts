@@ -17,7 +17,10 @@ describe('loadConfig', () => {
       allowedModelIds: ['a', 'b'],
       flushWindowMs: 100,
       maxAttempts: 3,
+      metricsEnabled: true,
     });
+    expect(loadConfig({ ...env, METRICS_ENABLED: 'false' }).metricsEnabled).toBe(false);
+    expect(() => loadConfig({ ...env, METRICS_ENABLED: 'yes' })).toThrow(/METRICS_ENABLED/);
   });
   it('holds the run’s timings and both retry policies, with today’s defaults', () => {
     expect(loadConfig(env)).toMatchObject({
@@ -65,8 +68,22 @@ describe('loadConfig', () => {
   it('names every bad or missing variable', () => {
     expect(() =>
       loadConfig({ ...env, GRAPHQL_URL: 'nope', FLUSH_WINDOW_MS: '-5', TABLE_NAME: undefined }),
-    ).toThrow(/GRAPHQL_URL.*TABLE_NAME|GRAPHQL_URL[\s\S]*FLUSH_WINDOW_MS/);
+    ).toThrow(/GRAPHQL_URL.*TABLE_NAME.*FLUSH_WINDOW_MS: must be an integer from 0 to 5000/);
     expect(() => loadConfig({})).toThrow(/invalid worker configuration/);
+  });
+  it('reads an integer variable as decimal digits within its bounds, and nothing else', () => {
+    expect(loadConfig({ ...env, FLUSH_WINDOW_MS: '0', LEASE_MS: '900000' })).toMatchObject({
+      flushWindowMs: 0,
+      leaseMs: 900_000,
+    });
+    // Number('') is 0 and Number('1e3') is 1000: neither is taken for a value silently.
+    for (const text of ['', ' ', '1e3', '1.5', '12ms', '0x10'])
+      expect(() => loadConfig({ ...env, MAX_CHUNK_BYTES: text })).toThrow(
+        /MAX_CHUNK_BYTES: must be an integer/,
+      );
+    expect(() => loadConfig({ ...env, MAX_CHUNK_BYTES: '63', CANCEL_POLL_MS: '501' })).toThrow(
+      /MAX_CHUNK_BYTES: must be an integer from 64 to 32768 \(got 63\).*CANCEL_POLL_MS: must be an integer from 20 to 500 \(got 501\)/,
+    );
   });
 });
 
