@@ -57,11 +57,24 @@ function intOf(env: Partial<Record<IntVar, string>>, name: IntVar): number {
   return text === undefined ? INT_VARS[name].fallback : Number(text);
 }
 
-const optionalUrl = z.optional(z.url());
+/** Whether `text` is an absolute http(s) URL: every URL here is one the worker sends requests to. */
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+// A refinement, not z.url(): a string check is a kind the contracts build anyway, where
+// z.url() is one more kind for the cold start to compile, and it allows any scheme.
+const httpUrl = (message: string) => z.string().check(z.refine(isHttpUrl, message));
+const optionalEndpoint = z.optional(httpUrl('must be an http(s) URL'));
 
 const EnvSchema = z
   .object({
-    GRAPHQL_URL: z.url({ error: 'GRAPHQL_URL must be the AppSync GraphQL URL' }),
+    GRAPHQL_URL: httpUrl('GRAPHQL_URL must be the AppSync GraphQL URL (http or https)'),
     AWS_REGION: z.string().check(z.minLength(1, 'AWS_REGION is required')),
     TABLE_NAME: z.string().check(z.minLength(1, 'TABLE_NAME is required')),
     ALLOWED_MODEL_IDS: csv,
@@ -69,8 +82,8 @@ const EnvSchema = z
       IntVar,
       typeof intText
     >),
-    BEDROCK_ENDPOINT: optionalUrl,
-    DYNAMODB_ENDPOINT: optionalUrl,
+    BEDROCK_ENDPOINT: optionalEndpoint,
+    DYNAMODB_ENDPOINT: optionalEndpoint,
     METRICS_ENABLED: z.optional(z.enum(['true', 'false'])),
     // The logger reads it at import (it logs before the config exists) and takes a bad
     // value as INFO; the cold start fails here instead, naming it.

@@ -71,6 +71,17 @@ describe('loadConfig', () => {
     ).toThrow(/GRAPHQL_URL.*TABLE_NAME.*FLUSH_WINDOW_MS: must be an integer from 0 to 5000/);
     expect(() => loadConfig({})).toThrow(/invalid worker configuration/);
   });
+  it('takes http(s) URLs only, for the GraphQL URL and the endpoints', () => {
+    expect(loadConfig({ ...env, BEDROCK_ENDPOINT: 'https://bedrock.local:8443' })).toMatchObject({
+      bedrockEndpoint: 'https://bedrock.local:8443',
+    });
+    expect(() => loadConfig({ ...env, GRAPHQL_URL: 'ftp://example.com/graphql' })).toThrow(
+      /GRAPHQL_URL: GRAPHQL_URL must be the AppSync GraphQL URL/,
+    );
+    expect(() => loadConfig({ ...env, DYNAMODB_ENDPOINT: 'localhost:8000' })).toThrow(
+      /DYNAMODB_ENDPOINT: must be an http\(s\) URL/,
+    );
+  });
   it('reads an integer variable as decimal digits within its bounds, and nothing else', () => {
     expect(loadConfig({ ...env, FLUSH_WINDOW_MS: '0', LEASE_MS: '900000' })).toMatchObject({
       flushWindowMs: 0,
