@@ -389,11 +389,18 @@ export const chunkEnvelopeReader = once(() =>
  */
 export const ChunkEnvelopeReaderSchema = /* @__PURE__ */ chunkEnvelopeReader();
 
+/**
+ * The stored error schema, built on first use: a worker reads a stored error only to
+ * record a dead run's published one (see StoredErrorSchema).
+ */
+export const storedErrorSchema = once(() =>
+  z.object({
+    code: z.string().check(z.minLength(1), z.maxLength(100)),
+    message: z.string(),
+    retryable: z.boolean(),
+    retryAfterSeconds: z.optional(z.int().check(z.nonnegative())),
+  }),
+);
 /** The stored error of a FAILED stream record (the terminal error event's fields). */
-export const StoredErrorSchema = z.object({
-  code: z.string().check(z.minLength(1), z.maxLength(100)),
-  message: z.string(),
-  retryable: z.boolean(),
-  retryAfterSeconds: z.optional(z.int().check(z.nonnegative())),
-});
+export const StoredErrorSchema = /* @__PURE__ */ storedErrorSchema();
 export type StoredError = z.infer<typeof StoredErrorSchema>;

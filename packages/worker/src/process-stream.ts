@@ -1,4 +1,4 @@
-import { StoredErrorSchema, isTerminalStatus, sleep } from '@org/bedrock-stream-contracts';
+import { isTerminalStatus, sleep, storedErrorSchema } from '@org/bedrock-stream-contracts';
 import type { ProcessDeps } from './deps.js';
 import type { ProcessOutcome } from './outcome.js';
 import type { StreamRecord } from './record.js';
@@ -105,7 +105,7 @@ export async function settleFromStoredChunks(
           metrics: terminal.timings,
         }
       : // The error clients already saw, recorded as it was published.
-        { status: 'FAILED', error: StoredErrorSchema.parse(terminal) },
+        { status: 'FAILED', error: storedErrorSchema().parse(terminal) },
   );
   deps.logger.info('the previous run had published its terminal chunk; recorded its outcome', {
     streamId: record.streamId,
