@@ -102,7 +102,6 @@ const EnvSchema = z
   .check(
     z.superRefine(
       (env, ctx) => {
-        // Run even when another variable failed, so one error names every bad variable.
         const ints: Partial<Record<IntVar, string>> = {};
         for (const name of INT_VAR_NAMES) {
           const text: unknown = env[name];
@@ -124,7 +123,8 @@ const EnvSchema = z
             message: 'must not be below DEADLINE_MARGIN_MIN_MS',
           });
       },
-      { when: () => true },
+      // Even when another variable failed, so one error names every bad variable.
+      { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
     ),
   );
 

@@ -109,8 +109,7 @@ export function createHandler(options: HandlerOptions = {}): WorkerHandler {
 }
 
 /** The worker's Lambda handler without server tools: `createHandler({})`. */
-// Pure: a bundle of only failureHandler (the on-failure queue's function) drops it.
-export const handler: WorkerHandler = /* @__PURE__ */ createHandler({});
+export const handler: WorkerHandler = createHandler({});
 
 // The on-failure queue's schemas are built by its function's first batch (`once`): a
 // stream's cold start never builds them. The exported constant is pure, so the deployed
