@@ -398,7 +398,7 @@ export const storedErrorSchema = once(() =>
     code: z.string().check(z.minLength(1), z.maxLength(100)),
     message: z.string(),
     retryable: z.boolean(),
-    retryAfterSeconds: z.optional(z.int().check(z.nonnegative())),
+    retryAfterSeconds: z.optional(nonNegativeInt),
   }),
 );
 /** The stored error of a FAILED stream record (the terminal error event's fields). */
